@@ -1,0 +1,1 @@
+"""Pure encoders/decoders: bytes in, bytes out, no I/O (tested against VECTORS.md)."""
