@@ -1,0 +1,255 @@
+"""Teller and evaluation keypads on an RS-485 bus: Modbus RTU (polled) and QSystem.
+
+Why edge-triggered: a pad exposes a *counter* of presses (§6). The host acts when the
+counter changes, never on a level, so a missed poll (counter +1 seen later), a duplicate
+reply (same counter) or an agent restart (counter persisted in ``AgentState``) neither
+loses nor replays a press. If several presses happened between two polls only the last
+key is known; it is acted on once and the gap is logged.
+
+First sight of a pad (no fresh persisted counter): re-baseline, i.e. take its counter as
+already handled. Presses made while no agent ran are therefore dropped, on purpose:
+acting on a "call next" pressed minutes ago would call a customer nobody is waiting for.
+
+A pad that misses ``fault_after`` polls in a row is reported ``fault`` and then polled
+only every ``dead_poll_s`` so it cannot slow the bus for the others.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from pymodbus.client import AsyncModbusSerialClient
+from pymodbus.exceptions import ModbusException
+
+from ..link import LinkDown, SerialLink
+from ..protocol import candle
+from ..protocol import keypad_map as km
+from ..state import AgentState
+from .health import Health, HealthSink
+
+log = logging.getLogger(__name__)
+
+# action dicts: {"kind": "key", "counter": n, "key": k, "arg": a} | {"kind": "rating", "counter": n, "score": s}
+ActionSink = Callable[[dict], Awaitable[None] | None]
+
+
+@dataclass
+class PadOutput:
+    """What the host wants a pad to show; written only when it changes."""
+    text: str | None = None
+    waiting: int | None = None
+    lamp: bool | None = None
+    written: tuple = ()
+
+
+@dataclass
+class _Pad:
+    unit: int
+    counter: int  # counter (window) number
+    kind: str  # "teller" | "eval"
+    health: Health
+    misses: int = 0
+    last_try: float = 0.0
+    out: PadOutput = field(default_factory=PadOutput)
+
+
+class ModbusKeypadBus:
+    def __init__(self, bus_id: str, url: str, baudrate: int, teller_pads, evaluation_pads, *,
+                 state: AgentState | None = None, action_sink: ActionSink | None = None,
+                 health_sink: HealthSink | None = None, timeout: float = 0.15,
+                 poll_interval: float = 0.05, fault_after: int = 3, dead_poll_s: float = 2.0) -> None:
+        self.id, self.url, self.baudrate = bus_id, url, baudrate
+        self.state = state or AgentState(None)
+        self.action_sink = action_sink
+        self.timeout, self.poll_interval = timeout, poll_interval
+        self.fault_after, self.dead_poll_s = fault_after, dead_poll_s
+        self.pads: list[_Pad] = []
+        for n in teller_pads:
+            self.pads.append(_Pad(km.teller_unit(n), n, "teller", Health(f"{bus_id}-teller-{n}", "keypad", health_sink)))
+        for n in evaluation_pads:
+            self.pads.append(_Pad(km.eval_unit(n), n, "eval", Health(f"{bus_id}-eval-{n}", "keypad", health_sink)))
+        self.bus_health = Health(bus_id, "keypad", health_sink)
+        self.client: AsyncModbusSerialClient | None = None
+        self.polls = 0
+        self._wake = asyncio.Event()
+
+    # ---- outputs from the agent
+    def _pad(self, kind: str, counter: int) -> _Pad | None:
+        return next((p for p in self.pads if p.kind == kind and p.counter == counter), None)
+
+    def show(self, counter: int, text: str, waiting: int) -> None:
+        p = self._pad("teller", counter)
+        if p:
+            p.out.text, p.out.waiting = text, waiting
+            self._wake.set()
+
+    def lamp(self, counter: int, on: bool) -> None:
+        p = self._pad("eval", counter)
+        if p:
+            p.out.lamp = on
+            self._wake.set()
+
+    def _key(self, p: _Pad) -> str:
+        return f"{self.id}/{p.unit}"
+
+    # ---- bus I/O
+    async def _connect(self) -> bool:
+        if self.client is None:
+            self.client = AsyncModbusSerialClient(self.url, baudrate=self.baudrate, timeout=self.timeout,
+                                                  retries=0, reconnect_delay=0, reconnect_delay_max=0)
+        if self.client.connected:
+            return True
+        try:
+            ok = await self.client.connect()
+        except Exception as e:  # pragma: no cover - depends on pyserial errors
+            log.debug("connect %s: %s", self.url, e)
+            ok = False
+        await self.bus_health.set("ok" if ok else "offline", "" if ok else f"cannot open {self.url}")
+        if ok:
+            for p in self.pads:
+                p.out.written = ()  # port came back: rewrite everything
+        return ok
+
+    async def _call(self, coro):
+        try:
+            r = await coro
+        except (ModbusException, asyncio.TimeoutError, OSError) as e:
+            return None, str(e)
+        if r is None or r.isError():
+            return None, f"error reply {r}"
+        return r, ""
+
+    async def _poll_pad(self, p: _Pad) -> None:
+        count = 3 if p.kind == "teller" else 2
+        r, err = await self._call(self.client.read_input_registers(0, count=count, device_id=p.unit))
+        p.last_try = time.monotonic()
+        if r is None or len(r.registers) < count:
+            p.misses += 1
+            if p.misses >= self.fault_after:
+                await p.health.set("fault", f"pad unit {p.unit} not answering")
+            return
+        p.misses = 0
+        await p.health.set("ok")
+        await self._on_registers(p, r.registers)
+        await self._write_outputs(p)
+
+    async def _on_registers(self, p: _Pad, regs: list[int]) -> None:
+        key = self._key(p)
+        cur = regs[0]
+        last = self.state.counters.get(key)
+        if last is None:
+            self.state.record(key, cur, None)  # first sight: baseline
+            return
+        delta = km.counter_delta(last, cur)
+        if delta == 0:
+            return
+        if delta > 1:
+            log.warning("pad %s: %d presses between polls, acting on the last one only", key, delta)
+        if p.kind == "teller":
+            action = {"kind": "key", "counter": p.counter, "key": regs[1], "arg": regs[2]}
+        else:
+            action = {"kind": "rating", "counter": p.counter, "score": regs[1]}
+            p.out.lamp = False  # rated: lamp off at once
+        self.state.record(key, cur, action)
+        if self.action_sink:
+            r = self.action_sink(action)
+            if asyncio.iscoroutine(r):
+                await r
+
+    async def _write_outputs(self, p: _Pad) -> None:
+        o = p.out
+        if p.kind == "teller" and o.text is not None:
+            want = ("t", o.text, o.waiting or 0)
+            if o.written != want:
+                regs = km.pack_text(o.text) + [max(0, min(0xFFFF, o.waiting or 0))]
+                r, _ = await self._call(self.client.write_registers(km.HR_TEXT, regs, device_id=p.unit))
+                if r is not None:
+                    o.written = want
+        if p.kind == "eval" and o.lamp is not None:
+            want = ("l", o.lamp)
+            if o.written != want:
+                r, _ = await self._call(self.client.write_coil(km.COIL_LAMP, o.lamp, device_id=p.unit))
+                if r is not None:
+                    o.written = want
+
+    async def poll_once(self) -> None:
+        now = time.monotonic()
+        for p in self.pads:
+            if p.misses >= self.fault_after and now - p.last_try < self.dead_poll_s:
+                continue
+            await self._poll_pad(p)
+        self.polls += 1
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if not await self._connect():
+                await asyncio.sleep(0.3)
+                continue
+            await self.poll_once()
+            if self.client is not None and not self.client.connected:
+                await self.bus_health.set("offline", "port lost")
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+        if self.client:
+            self.client.close()
+
+
+class QSystemKeypadBus:
+    """QSystem pads: ``01 addr key 07`` in (4-byte frames only; anything else is a
+    collision and dropped), 3-character display ``01 addr blink c1 c2 c3 07`` out.
+    Pad address = counter number. Keys are mapped by the agent, which knows whether the
+    counter's ticket is called or serving (QSystem's keys are context dependent)."""
+
+    KEYS = (candle.KEY_CALL, candle.KEY_START, candle.KEY_REDIRECT, candle.KEY_NOSHOW_OR_FINISH)
+
+    def __init__(self, bus_id: str, link: SerialLink, teller_pads, *,
+                 action_sink: ActionSink | None = None, health_sink: HealthSink | None = None) -> None:
+        self.id, self.link = bus_id, link
+        self.teller_pads = set(teller_pads)
+        self.action_sink = action_sink
+        self.health = Health(bus_id, "keypad", health_sink)
+        self.reader = candle.FrameReader()
+        self.out: dict[int, tuple[str, bool]] = {}
+        self.written: dict[int, tuple[str, bool]] = {}
+        link.on_health(lambda up, d: self.written.clear() if up else None)
+
+    def show(self, counter: int, text: str, waiting: int = 0, blink: bool = False) -> None:
+        if counter in self.teller_pads:
+            self.out[counter] = (text[-3:].rjust(3), blink)
+
+    async def feed(self, data: bytes) -> list[tuple[int, int]]:
+        keys = [(a, k) for a, k in candle.key_frames(self.reader.feed(data))
+                if a in self.teller_pads and k in self.KEYS]
+        for addr, k in keys:
+            action = {"kind": "qsystem", "counter": addr, "key": k}
+            if self.action_sink:
+                r = self.action_sink(action)
+                if asyncio.iscoroutine(r):
+                    await r
+        return keys
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if not self.link.is_open:
+                await self.health.set("offline", self.link.last_error or "port not open")
+                await self.link.connect(stop)
+                continue
+            await self.health.set("ok")
+            try:
+                data = await self.link.read(64, 0.05)
+                if data:
+                    await self.feed(data)
+                for counter, (text, blink) in list(self.out.items()):
+                    if self.written.get(counter) != (text, blink):
+                        await self.link.write(candle.board_text(counter, text,
+                                                                candle.BLINK_ALWAYS if blink else candle.BLINK_NONE))
+                        self.written[counter] = (text, blink)
+            except LinkDown as e:
+                await self.health.set("offline", str(e))
+        await self.link.close()

@@ -1,0 +1,120 @@
+"""Simulated ESC/POS kiosk printer: stores bytes, answers DLE EOT 1/4, renders tickets.
+
+Why: lets the whole print path run against real bytes, including "out of paper" and a
+printer that never answers (``mute``), with a human-readable rendering for the demo.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from ..protocol import status as st
+from .pty_port import PtyPort
+
+
+def render_text(data: bytes) -> str:
+    """Readable rendering of a ticket: text runs (GB18030 in FS & mode), big text marked,
+    QR payload shown as [QR url], cut as a line of scissors."""
+    out: list[str] = []
+    line = ""
+    i, n, kanji, big = 0, len(data), False, False
+    while i < n:
+        b = data[i]
+        if b == 0x1B and i + 1 < n:
+            i += 2 if data[i + 1] == 0x40 else 3
+        elif b == 0x1D and i + 1 < n:
+            c = data[i + 1]
+            if c == 0x21:
+                big = data[i + 2] != 0
+                i += 3
+            elif c == 0x28 and i + 4 < n:
+                ln = data[i + 3] | data[i + 4] << 8
+                body = data[i + 5:i + 5 + ln]
+                if body[1:2] == b"P":
+                    out.append(f"[QR {body[3:].decode('utf-8', 'replace')}]")
+                i += 5 + ln
+            elif c == 0x56:
+                i += 4 if i + 2 < n and data[i + 2] in (0x41, 0x42) else 3
+                out.append("-" * 10 + " 8< " + "-" * 10)
+            else:
+                i += 2
+        elif b == 0x1C and i + 1 < n:
+            kanji = data[i + 1] == 0x26
+            i += 2
+        elif b == 0x0A:
+            out.append(f"**{line}**" if big and line else line)
+            line = ""
+            i += 1
+        elif b == 0x10 and i + 2 < n and data[i + 1] == 0x04:
+            i += 3
+        else:
+            j = i
+            while j < n and data[j] >= 0x20:
+                j += 1
+            j = max(j, i + 1)
+            line += data[i:j].decode("gb18030" if kanji else "latin-1", "replace")
+            i = j
+    if line:
+        out.append(line)
+    return "\n".join(out)
+
+
+class PrinterSim:
+    def __init__(self, link_path: str | Path, baudrate: int | None = None, out_dir: str | Path | None = None) -> None:
+        self.port = PtyPort(link_path, self._on_data, baudrate, name="printer")
+        self.received = bytearray()  # print data (DLE EOT queries removed)
+        self.paper = "ok"
+        self.online = True
+        self.mute = False  # never answers status
+        self.out_dir = Path(out_dir) if out_dir else None
+        self.tickets: list[bytes] = []
+        self._pending = bytearray()
+        self._cond = threading.Condition()
+
+    @property
+    def url(self) -> str:
+        return self.port.url
+
+    def start(self) -> "PrinterSim":
+        self.port.start()
+        return self
+
+    def stop(self) -> None:
+        self.port.stop()
+
+    def _on_data(self, data: bytes) -> bytes | None:
+        reply = bytearray()
+        buf = self._pending + data
+        self._pending = bytearray()
+        i = 0
+        while i < len(buf):
+            if buf[i] == 0x10:
+                if len(buf) - i < 3:
+                    self._pending = buf[i:]
+                    break
+                if buf[i + 1] == 0x04 and buf[i + 2] in (1, 4):
+                    if not self.mute:
+                        reply.append(st.printer_byte(self.online) if buf[i + 2] == 1 else st.paper_byte(self.paper))
+                    i += 3
+                    continue
+            with self._cond:
+                self.received.append(buf[i])
+                # a full cut ends a ticket
+                if self.received.endswith(b"\x1dVB\x00") or self.received.endswith(b"\x1dV\x00"):
+                    self._ticket_done()
+            i += 1
+        return bytes(reply) or None
+
+    def _ticket_done(self) -> None:
+        start = sum(len(t) for t in self.tickets)
+        t = bytes(self.received[start:])
+        self.tickets.append(t)
+        if self.out_dir:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            (self.out_dir / f"ticket-{len(self.tickets):04d}.txt").write_text(render_text(t), encoding="utf-8")
+            (self.out_dir / "last-ticket.txt").write_text(render_text(t), encoding="utf-8")
+        self._cond.notify_all()
+
+    def wait_tickets(self, n: int, timeout: float = 5.0) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: len(self.tickets) >= n, timeout)

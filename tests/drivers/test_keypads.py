@@ -1,0 +1,163 @@
+"""Keypads against pymodbus's own server over a pty pair (independent peer)."""
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as hs
+
+from drivers.devices.keypads import ModbusKeypadBus, QSystemKeypadBus
+from drivers.protocol import candle
+from drivers.protocol.keypad_map import Key
+from drivers.simulators.keypads import KeypadBusSim, QSystemPadSim
+from drivers.state import AgentState
+
+
+async def until(pred, timeout=3.0):
+    end = asyncio.get_running_loop().time() + timeout
+    while not pred():
+        if asyncio.get_running_loop().time() > end:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+class Harness:
+    def __init__(self, ptydir, tellers=(1, 2), evals=(1, 2), state_path=None):
+        self.sim = KeypadBusSim(os.path.join(ptydir, "bus"), list(tellers), list(evals), baudrate=19200).start()
+        self.actions: list[dict] = []
+        self.health: dict[str, str] = {}
+        self.state_path = state_path
+        self.stop = asyncio.Event()
+        self.bus = None
+
+    def start_bus(self):
+        self.stop = asyncio.Event()
+        self.bus = ModbusKeypadBus("bus1", self.sim.url, 19200, list(self.sim.tellers), list(self.sim.evals),
+                                   state=AgentState(self.state_path), action_sink=self.actions.append,
+                                   health_sink=lambda i, k, s, d: self.health.__setitem__(i, s))
+        self.task = asyncio.create_task(self.bus.run(self.stop))
+        return self.bus
+
+    async def stop_bus(self):
+        self.stop.set()
+        await asyncio.wait_for(self.task, 3)
+
+    async def polls(self, n=3):
+        start = self.bus.polls
+        assert await until(lambda: self.bus.polls >= start + n)
+
+
+@pytest.fixture
+async def h(ptydir):
+    hh = Harness(ptydir, state_path=os.path.join(ptydir, "state.json"))
+    hh.start_bus()
+    await hh.polls(2)
+    yield hh
+    await hh.stop_bus()
+    hh.sim.stop()
+
+
+async def test_press_seen_once(h):
+    h.sim.press(1, Key.CALL_NEXT)
+    assert await until(lambda: len(h.actions) == 1)
+    await h.polls(5)
+    assert h.actions == [{"kind": "key", "counter": 1, "key": 1, "arg": 0, "id": 1}] or \
+        [{k: v for k, v in a.items() if k != "id"} for a in h.actions] == [{"kind": "key", "counter": 1, "key": 1, "arg": 0}]
+
+
+async def test_transfer_arg_and_rating_and_outputs(h):
+    h.sim.press(2, Key.TRANSFER, 3)
+    h.sim.rate(1, 4)
+    assert await until(lambda: len(h.actions) == 2)
+    got = sorted((a["kind"], a["counter"], a.get("key"), a.get("arg"), a.get("score")) for a in h.actions)
+    assert got == [("key", 2, 8, 3, None), ("rating", 1, None, None, 4)]
+    h.bus.show(1, "A012", 7)
+    h.bus.lamp(2, True)
+    assert await until(lambda: h.sim.tellers[1].text == "A012" and h.sim.tellers[1].waiting == 7 and h.sim.evals[2].lamp)
+    h.sim.rate(2, 1)
+    assert await until(lambda: not h.sim.evals[2].lamp)  # rated: lamp cleared
+
+
+async def test_missed_poll_and_duplicate_reply(h):
+    h.sim.drop_next_reply()  # the poll right after the press gets no answer
+    h.sim.press(1, Key.RECALL)
+    assert await until(lambda: len(h.actions) == 1)
+    h.sim.duplicate_next_reply()
+    await h.polls(5)
+    h.sim.duplicate_next_reply()
+    h.sim.press(2, Key.START)
+    assert await until(lambda: len(h.actions) == 2)
+    await h.polls(5)
+    assert [(a["counter"], a["key"]) for a in h.actions] == [(1, 2), (2, 4)]
+
+
+async def test_restart_neither_loses_nor_replays(h):
+    h.sim.press(1, Key.CALL_NEXT)
+    assert await until(lambda: len(h.actions) == 1)
+    await h.stop_bus()
+    h.sim.press(1, Key.FINISH)  # pressed while the agent restarts
+    h.start_bus()
+    assert await until(lambda: len(h.actions) == 2)
+    await h.polls(5)
+    assert [a["key"] for a in h.actions] == [1, 5]  # the old press not replayed, the new one not lost
+
+
+async def test_silent_pad_faults_others_served(h):
+    h.sim.silence(2)
+    assert await until(lambda: h.health.get("bus1-teller-2") == "fault")
+    h.sim.press(1, Key.CALL_NEXT)
+    assert await until(lambda: len(h.actions) == 1, timeout=1.0)
+    h.sim.silence(2, False)
+    assert await until(lambda: h.health.get("bus1-teller-2") == "ok", timeout=4)
+
+
+# ---- QSystem pads
+@settings(max_examples=60, deadline=None)
+@given(hs.binary(max_size=40))
+def test_qsystem_garbage_never_acts(data):
+    """Random bytes with no valid 4-byte key frame → no action, no crash."""
+    frames = candle.FrameReader().feed(data)
+    bus = QSystemKeypadBus("q", _DummyLink(), [1, 2, 3])
+    got = asyncio.run(bus.feed(data))
+    expected = [(a, k) for a, k in candle.key_frames(frames) if a in (1, 2, 3) and k in bus.KEYS]
+    assert got == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(hs.lists(hs.sampled_from([b"\x01\x02\x31\x07", b"\x01\x02\x31", b"\x07", b"\x01", b"\xff\x00",
+                                 b"\x01\x02\x31\x32\x07", b"\x02\x31\x07"]), max_size=12))
+def test_qsystem_truncated_frames(chunks):
+    data = b"".join(chunks)
+    bus = QSystemKeypadBus("q", _DummyLink(), [2])
+    got = asyncio.run(bus.feed(data))
+    assert all(g == (2, 0x31) for g in got)
+    assert len(got) <= data.count(b"\x01\x02\x31\x07")
+
+
+class _DummyLink:
+    def on_health(self, cb):
+        pass
+
+
+async def test_qsystem_pad_over_pty(ptydir):
+    from drivers.link import SerialLink
+    sim = QSystemPadSim(os.path.join(ptydir, "qs")).start()
+    actions = []
+    bus = QSystemKeypadBus("qs", SerialLink(sim.url, 19200), [3], action_sink=actions.append)
+    stop = asyncio.Event()
+    task = asyncio.create_task(bus.run(stop))
+    try:
+        assert await until(lambda: bus.link.is_open)
+        sim.send_raw(b"\x01\x03\x31")  # truncated
+        sim.press(3, candle.KEY_CALL)
+        sim.press(9, candle.KEY_CALL)  # not our pad
+        assert await until(lambda: len(actions) == 1)
+        assert actions[0] == {"kind": "qsystem", "counter": 3, "key": 0x31}
+        bus.show(3, "A012", blink=True)
+        assert await until(lambda: sim.display.get(3) == "012")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 2)
+        sim.stop()
