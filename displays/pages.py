@@ -1,0 +1,94 @@
+"""The web pages people look at in the branch, served by the main FastAPI app.
+
+Every page is a small static HTML shell plus ES modules under
+/displays/static/; the branch code, counter and tracking token are read by the
+page from its own URL, so the server only checks that they are well-formed.
+Mounted by the core with ``app.include_router(displays.pages.router)``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse, HTMLResponse
+
+from displays import qr, voice
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
+
+BRANCH_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TRACK_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+STATIC_RE = re.compile(r"^[a-z0-9_-]+\.(js|css|svg|wav|html)$")
+MEDIA = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml",
+         "wav": "audio/wav", "html": "text/html"}
+# Pages are tiny and change with each release; let browsers revalidate.
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+router = APIRouter()
+router.include_router(voice.router)
+router.include_router(qr.router)
+
+
+def _page(name: str) -> HTMLResponse:
+    return HTMLResponse((TEMPLATES / f"{name}.html").read_text(encoding="utf-8"),
+                        headers=NO_CACHE)
+
+
+def _check_branch(b: str) -> None:
+    if not BRANCH_RE.match(b):
+        raise HTTPException(404, "no such branch page")
+
+
+@router.get("/displays/static/{name}", include_in_schema=False)
+async def static_file(name: str) -> FileResponse:
+    m = STATIC_RE.match(name)
+    if not m or not (STATIC / name).is_file():
+        raise HTTPException(404, "no such file")
+    return FileResponse(STATIC / name, media_type=MEDIA[m.group(1)], headers=NO_CACHE)
+
+
+@router.get("/screens/{b}/hall", include_in_schema=False)
+async def hall_screen(b: str) -> HTMLResponse:
+    _check_branch(b)
+    return _page("hall")
+
+
+@router.get("/screens/{b}/counter/{n}", include_in_schema=False)
+async def window_screen(b: str, n: int) -> HTMLResponse:
+    _check_branch(b)
+    return _page("counter")
+
+
+@router.get("/kiosk/{b}", include_in_schema=False)
+async def kiosk(b: str) -> HTMLResponse:
+    _check_branch(b)
+    return _page("kiosk")
+
+
+@router.get("/teller/{b}", include_in_schema=False)
+async def teller(b: str) -> HTMLResponse:
+    _check_branch(b)
+    return _page("teller")
+
+
+@router.get("/manager/{b}", include_in_schema=False)
+async def manager(b: str) -> HTMLResponse:
+    _check_branch(b)
+    return _page("manager")
+
+
+@router.get("/t/{track_token}", include_in_schema=False)
+async def track(track_token: str) -> HTMLResponse:
+    if not TRACK_RE.match(track_token):
+        raise HTTPException(404, "no such ticket")
+    return _page("track")
+
+
+@router.get("/displays/test/reducer", include_in_schema=False)
+async def reducer_tests() -> HTMLResponse:
+    """In-browser unit tests of the pure state reducer (used by tests/displays)."""
+    return _page("reducer-test")

@@ -1,0 +1,89 @@
+// Hall screen: latest calls, every counter, waiting per category, voice.
+
+import { followBranch, startClock, blink, translateStatic } from './screen.js';
+import { callsSince } from './state.js';
+import { Announcer } from './announcer.js';
+import { t, counterLabel, locale } from './i18n.js';
+import { pathParts } from './auth.js';
+
+const [, branch] = pathParts(); // /screens/{b}/hall
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+
+const soundButton = $('enable-sound');
+const announcer = new Announcer({
+  onBlocked: () => { soundButton.hidden = false; },
+  onSpeak: (item) => { (window.__announced ||= []).push(item.number + '@' + item.counter); },
+});
+soundButton.addEventListener('click', () => {
+  // A user gesture unlocks audio for the rest of the session.
+  new Audio('/voice/chime.wav').play().catch(() => {});
+  soundButton.hidden = true;
+});
+
+let box;
+const announce = (call) => {
+  announcer.locale = locale();
+  announcer.enqueue(call.number, call.counter);
+};
+
+function renderCalls(state, fresh) {
+  const [latest, ...rest] = state.recent_calls;
+  const el = $('latest');
+  if (!latest) {
+    el.className = 'num empty';
+    el.textContent = t('no_calls');
+  } else {
+    el.className = 'num';
+    el.innerHTML = `${esc(latest.number)}<span class="arrow">→</span>${esc(counterLabel(latest.counter))}`;
+    if (fresh) blink(el);
+  }
+  $('recent').innerHTML = rest.slice(0, 6).map(c =>
+    `<li class="num"><span>${esc(c.number)}</span><span>${esc(counterLabel(c.counter))}</span></li>`).join('');
+}
+
+function renderCounters(state, freshCounter) {
+  $('counter-grid').innerHTML = state.counters.map(c => {
+    const cls = c.state === 'paused' ? 'paused' : c.state === 'closed' ? 'closed' : 'open';
+    const value = c.state === 'paused' ? t('paused')
+      : c.state === 'closed' ? t('closed')
+        : c.current ? esc(c.current.number) : '—';
+    return `<div class="tile ${cls}" data-counter="${c.number}">
+      <div class="label">${esc(c.name || counterLabel(c.number))}</div>
+      <div class="value num">${value}</div></div>`;
+  }).join('');
+  if (freshCounter != null) blink(document.querySelector(`.tile[data-counter="${freshCounter}"]`));
+}
+
+function renderWaiting(state) {
+  $('waiting-strip').innerHTML = state.categories.map(c =>
+    `<span>${esc(c.name)} ${esc(t('waiting'))} <b class="num">${c.waiting}</b> ${esc(t('people'))}</span>`).join('');
+  $('notice').textContent = state.notice || t('notice');
+}
+
+function render(state, freshCall) {
+  $('branch-name').textContent = state.name || branch;
+  renderCalls(state, !!freshCall);
+  renderCounters(state, freshCall ? freshCall.counter : null);
+  renderWaiting(state);
+}
+
+box = followBranch('display', branch, {
+  snapshot(state, previous) {
+    // A snapshot after a long absence: announce the calls made meanwhile.
+    // (At most the last five: a screen back after an hour must not read a backlog.)
+    if (previous) {
+      callsSince(state, previous.recent_calls[0]?.at || '1970-01-01T00:00:00Z')
+        .slice(-5).forEach(announce);
+    }
+    render(state, null);
+  },
+  event(ev, state) {
+    const isCall = ev.type === 'ticket.called' || ev.type === 'ticket.recalled';
+    if (isCall) announce({ number: ev.data.number, counter: ev.data.counter });
+    render(state, isCall ? state.recent_calls[0] : null);
+  },
+});
+
+translateStatic();
+startClock(() => box.state?.timezone, locale);

@@ -1,0 +1,204 @@
+// Words on screen in the branch's locale (zh-CN default, en).
+
+const STRINGS = {
+  'zh-CN': {
+    now_calling: '正在叫号',
+    recent_calls: '最近叫号',
+    counters: '窗口',
+    waiting: '等候',
+    people: '人',
+    paused: '暂停服务',
+    closed: '未开放',
+    idle: '空闲',
+    open: '服务中',
+    no_calls: '暂无叫号',
+    notice: '请留意叫号及语音提示，过号请联系大堂经理。',
+    offline: '连接中断，正在重连…',
+    denied: '令牌无效，请联系管理员',
+    no_token: '缺少令牌：请用 ?token=… 打开本页',
+    enable_sound: '点击启用声音',
+    please_go: '请到本窗口办理',
+    take_ticket: '请选择业务类型取号',
+    vip_card: 'VIP 卡号（可选）',
+    vip_refused: 'VIP 卡无效，可改取普通号',
+    take_normal: '取普通号',
+    your_number: '您的号码',
+    ahead: '前面等候',
+    est_wait: '预计等待',
+    minutes: '分钟',
+    issued_at: '取号时间',
+    scan_to_track: '扫码随时查看排队进度',
+    done: '完成',
+    printer_fault: '打印机故障：请扫码或拍照记下您的号码',
+    issue_failed: '取号失败',
+    sign_in: '登录',
+    sign_out: '签退',
+    token: '令牌',
+    counter_no: '窗口号',
+    current: '当前号码',
+    none: '无',
+    waited: '已等候',
+    serving_for: '办理时长',
+    postponed: '暂缓',
+    call: '呼叫',
+    k1: '呼叫下一位', k2: '重呼', k3: '过号', k4: '开始办理', k5: '办理完成',
+    k6: '暂停', k7: '恢复', k8: '转柜', k9: '暂缓',
+    transfer_to_category: '转到业务类型',
+    transfer_to_counter: '转到窗口',
+    confirm: '确定',
+    cancel: '取消',
+    pause_reason: '暂停原因',
+    reasons: ['午餐', '临时离开', '业务培训', '系统维护'],
+    nobody_waiting: '当前无人等候',
+    queue: '排队',
+    alerts: '提醒',
+    devices: '设备',
+    ack: '确认',
+    note: '备注',
+    issue_green: '发绿色通道号',
+    issue_vip: '发 VIP 号',
+    category: '业务类型',
+    priority: '优先级',
+    reassign: '改业务类型',
+    requeue: '重新排队',
+    keep_place: '保留原位置',
+    call_at: '指定窗口呼叫',
+    cancel_ticket: '取消号码',
+    no_show: '过号',
+    unsatisfied: '客户不满意',
+    teller: '柜员',
+    status: '状态',
+    st_waiting: '排队中', st_called: '已叫号', st_serving: '办理中', st_done: '已完成',
+    st_no_show: '已过号', st_postponed: '暂缓中', st_cancelled: '已取消', st_expired: '已过期',
+    go_to_counter: '请到 {counter} 号窗口',
+    almost: '快轮到您了，请留意叫号',
+    leaving: '我不排了',
+    leaving_confirm: '确定取消排队吗？',
+    not_found: '找不到该号码',
+    green: '绿色通道', vip: 'VIP', normal: '普通',
+  },
+  en: {
+    now_calling: 'Now calling',
+    recent_calls: 'Recent calls',
+    counters: 'Counters',
+    waiting: 'Waiting',
+    people: '',
+    paused: 'Paused',
+    closed: 'Closed',
+    idle: 'Open',
+    open: 'Open',
+    no_calls: 'No calls yet',
+    notice: 'Please listen for your number. Missed your call? See the lobby manager.',
+    offline: 'Connection lost, reconnecting…',
+    denied: 'Invalid token, please call the administrator',
+    no_token: 'No token: open this page with ?token=…',
+    enable_sound: 'Click to enable sound',
+    please_go: 'Please come to this counter',
+    take_ticket: 'Choose your service',
+    vip_card: 'VIP card number (optional)',
+    vip_refused: 'VIP card not recognised. Take a normal ticket?',
+    take_normal: 'Normal ticket',
+    your_number: 'Your number',
+    ahead: 'Ahead of you',
+    est_wait: 'Estimated wait',
+    minutes: 'min',
+    issued_at: 'Issued at',
+    scan_to_track: 'Scan to follow the queue on your phone',
+    done: 'Done',
+    printer_fault: 'Printer fault: please scan or photograph your number',
+    issue_failed: 'Could not issue a ticket',
+    sign_in: 'Sign in',
+    sign_out: 'Sign out',
+    token: 'Token',
+    counter_no: 'Counter',
+    current: 'Current',
+    none: 'None',
+    waited: 'Waited',
+    serving_for: 'Serving for',
+    postponed: 'Postponed',
+    call: 'Call',
+    k1: 'Call next', k2: 'Recall', k3: 'No-show', k4: 'Start', k5: 'Finish',
+    k6: 'Pause', k7: 'Resume', k8: 'Transfer', k9: 'Postpone',
+    transfer_to_category: 'To category',
+    transfer_to_counter: 'To counter',
+    confirm: 'OK',
+    cancel: 'Cancel',
+    pause_reason: 'Reason for pause',
+    reasons: ['Lunch', 'Away briefly', 'Training', 'Maintenance'],
+    nobody_waiting: 'Nobody is waiting',
+    queue: 'Queue',
+    alerts: 'Alerts',
+    devices: 'Devices',
+    ack: 'Acknowledge',
+    note: 'Note',
+    issue_green: 'Issue green channel',
+    issue_vip: 'Issue VIP',
+    category: 'Category',
+    priority: 'Priority',
+    reassign: 'Reassign',
+    requeue: 'Requeue',
+    keep_place: 'Keep place',
+    call_at: 'Call at counter',
+    cancel_ticket: 'Cancel ticket',
+    no_show: 'No-show',
+    unsatisfied: 'Unsatisfied customer',
+    teller: 'Teller',
+    status: 'Status',
+    st_waiting: 'Waiting', st_called: 'Called', st_serving: 'Being served', st_done: 'Done',
+    st_no_show: 'Missed', st_postponed: 'Postponed', st_cancelled: 'Cancelled', st_expired: 'Expired',
+    go_to_counter: 'Please go to counter {counter}',
+    almost: 'Almost your turn, please listen for your number',
+    leaving: "I'm leaving",
+    leaving_confirm: 'Leave the queue?',
+    not_found: 'Ticket not found',
+    green: 'Green', vip: 'VIP', normal: 'Normal',
+  },
+};
+
+let current = 'zh-CN';
+
+export function setLocale(locale) {
+  current = STRINGS[locale] ? locale : 'zh-CN';
+  document.documentElement.lang = current;
+}
+
+export const locale = () => current;
+
+export function t(key, vars = {}) {
+  const s = STRINGS[current][key] ?? STRINGS['zh-CN'][key] ?? key;
+  return typeof s === 'string' ? s.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '') : s;
+}
+
+// "3号窗口" / "Counter 3"
+export function counterLabel(n) {
+  return current === 'en' ? `Counter ${n}` : `${n}号窗口`;
+}
+
+export function waitingLabel(n) {
+  return current === 'en' ? `${n} waiting` : `${t('waiting')} ${n} ${t('people')}`;
+}
+
+// Minutes and seconds since an ISO time, e.g. "12:05".
+export function sinceLabel(iso, now = Date.now()) {
+  if (!iso) return '–';
+  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  const m = Math.floor(s / 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}`
+    : `${m}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function minutesLabel(seconds) {
+  if (seconds == null) return '–';
+  return `${Math.max(1, Math.round(seconds / 60))} ${t('minutes')}`;
+}
+
+// The phrase the browser speaks when server audio fails (fallback only).
+export function spokenCall(number, counter, loc = current) {
+  return loc === 'en' ? `Number ${number.split('').join(' ')}, please go to counter ${counter}`
+    : `请 ${number.split('').join(' ')} 号 到 ${counter} 号窗口`;
+}
+
+// Translate static labels marked with data-t="key".
+export function translateStatic(root = document) {
+  for (const el of root.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+}

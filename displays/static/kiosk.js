@@ -1,0 +1,139 @@
+// Kiosk: one big button per category, optional VIP card, then the issued
+// ticket with its QR on screen - shown whether or not the paper prints.
+
+import { followBranch, startClock, translateStatic } from './screen.js';
+import { applyAlert } from './state.js';
+import { api, branchPath } from './api.js';
+import { deviceToken } from './auth.js';
+import { t, locale, waitingLabel, minutesLabel } from './i18n.js';
+import { pathParts } from './auth.js';
+
+const [, branch] = pathParts(); // /kiosk/{b}
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+const TICKET_SHOWN_MS = 30000;
+
+// The kiosk's own name (its token's name) tells which printer is ours. It can
+// be given once as ?kiosk=NAME, and is learned from the first issued ticket.
+const nameKey = `lobbyq:kiosk-name:${branch}`;
+const urlName = new URL(location.href).searchParams.get('kiosk');
+if (urlName) localStorage.setItem(nameKey, urlName);
+const token = deviceToken('kiosk', branch); // strips ?token= from the address bar
+if (urlName) {
+  const u = new URL(location.href); u.searchParams.delete('kiosk');
+  history.replaceState(null, '', u.pathname + u.search);
+}
+let alerts = new Map();
+let busy = false;
+let hideTimer = null;
+
+function kioskName() { return localStorage.getItem(nameKey); }
+
+// Is this device.fault about our printer?  Unknown name: any printer counts.
+function ours(alert) {
+  if (alert.type !== 'device.fault') return false;
+  const d = alert.data || {};
+  const name = kioskName();
+  if (!name) return true;
+  const dev = String(d.device ?? d.device_id ?? d.printer ?? '');
+  return d.kiosk === name || dev === name || dev.startsWith(`${name}-`);
+}
+
+function renderFault() {
+  const fault = [...alerts.values()].some(ours);
+  $('printer-fault').hidden = !fault;
+  $('printer-fault').textContent = t('printer_fault');
+  return fault;
+}
+
+function renderButtons(state) {
+  $('branch-name').textContent = state.name || branch;
+  $('category-buttons').innerHTML = state.categories.map(c =>
+    `<button class="cat-btn" data-category="${esc(c.code)}">${esc(c.name)}
+      <small>${esc(waitingLabel(c.waiting))}</small></button>`).join('');
+}
+
+async function issue(category, vipCard) {
+  if (busy) return; // a double tap must not print two tickets
+  busy = true;
+  $('kiosk-error').textContent = '';
+  $('vip-fallback').hidden = true;
+  const body = { category };
+  if (vipCard) { body.priority = 'vip'; body.vip_card = vipCard; }
+  try {
+    const res = await api('POST', branchPath(branch, '/tickets'), { token, body });
+    $('vip-card').value = '';
+    showTicket(res);
+  } catch (e) {
+    if (vipCard && e.status === 403) offerNormal(category);
+    else $('kiosk-error').textContent = `${t('issue_failed')}: ${e.message}`;
+  } finally {
+    busy = false;
+  }
+}
+
+function offerNormal(category) {
+  const box = $('vip-fallback');
+  box.hidden = false;
+  box.innerHTML = `<p style="font-size:1.5rem">${esc(t('vip_refused'))}</p>
+    <button class="cat-btn" style="min-height:90px;display:inline-flex;padding:.2em 1.5em"
+      data-category="${esc(category)}" data-normal="1">${esc(t('take_normal'))}</button>`;
+  $('vip-card').value = '';
+}
+
+function showTicket(res) {
+  const tk = res.ticket || res;
+  if (tk.kiosk && !kioskName()) localStorage.setItem(nameKey, tk.kiosk);
+  const cat = window.__lobbyq?.state?.categories.find(c => c.code === tk.category);
+  $('t-number').textContent = tk.number;
+  $('t-category').textContent = cat?.name || tk.category;
+  $('t-ahead').textContent = `${res.ahead ?? '–'}`;
+  $('t-wait').textContent = minutesLabel(res.estimated_wait_s);
+  const tz = window.__lobbyq?.state?.timezone;
+  try {
+    $('t-time').textContent = new Date(tk.issued_at).toLocaleTimeString(locale(),
+      { hour: '2-digit', minute: '2-digit', hour12: false, ...(tz ? { timeZone: tz } : {}) });
+  } catch { $('t-time').textContent = tk.issued_at; }
+  // The server knows its public address (track_url); else this page's origin.
+  let trackUrl = res.track_url || `/t/${encodeURIComponent(res.track_token || tk.track_token || '')}`;
+  if (trackUrl.startsWith('/')) trackUrl = location.origin + trackUrl;
+  $('t-qr').src = `/qr.svg?data=${encodeURIComponent(trackUrl)}`;
+  $('t-qr').dataset.url = trackUrl;
+  const fault = renderFault() || tk.print_failed;
+  $('t-fault').hidden = !fault;
+  $('t-fault').textContent = t('printer_fault');
+  $('ticket-view').hidden = false;
+  clearTimeout(hideTimer);
+  hideTimer = setTimeout(hideTicket, TICKET_SHOWN_MS);
+}
+
+function hideTicket() {
+  clearTimeout(hideTimer);
+  $('ticket-view').hidden = true;
+}
+
+document.addEventListener('click', (e) => {
+  const btn = e.target.closest('[data-category]');
+  if (!btn) return;
+  const card = btn.dataset.normal ? '' : $('vip-card').value.trim();
+  issue(btn.dataset.category, card);
+});
+$('t-done').addEventListener('click', hideTicket);
+
+const box = followBranch('kiosk', branch, {
+  snapshot(state) { renderButtons(state); renderFault(); },
+  event(ev, state) {
+    if (ev.type.startsWith('alert.')) { alerts = applyAlert(alerts, ev); renderFault(); }
+    if (ev.type === 'branch.updated' || ev.type.startsWith('ticket.')) renderButtons(state);
+  },
+});
+
+// Alerts open before this page loaded: readable only if the token may; the
+// live stream covers everything raised from now on.
+if (token) {
+  api('GET', branchPath(branch, '/alerts?status=open'), { token })
+    .then(r => { for (const a of r.alerts || []) alerts.set(a.id, a); renderFault(); })
+    .catch(() => {});
+}
+translateStatic();
+startClock(() => box.state?.timezone, locale);

@@ -1,0 +1,266 @@
+// Lobby manager dashboard: queues with waits, counters, no-shows, alerts
+// (acknowledge with a note), device health; and the manager's actions.
+
+import { BranchStream } from './stream.js';
+import { fromSnapshot, applyEvent, seedTickets, applyAlert, applyDevice } from './state.js';
+import { api, branchPath } from './api.js';
+import { staffSession, pathParts } from './auth.js';
+import { showStatus, translateStatic, startClock } from './screen.js';
+import { t, setLocale, locale, counterLabel, sinceLabel } from './i18n.js';
+
+const [, branch] = pathParts(); // /manager/{b}
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+
+let session = staffSession.load('manager', branch); // {token}
+let state = null;
+let alerts = new Map();
+let devices = new Map();
+let stream = null;
+let selected = null; // ticket open in the dialog
+let audio = null;
+
+const req = (method, rest, body) => api(method, branchPath(branch, rest), { token: session.token, body });
+
+async function run(fn, errorEl = 'manager-error') {
+  $(errorEl).textContent = '';
+  try { return await fn(); } catch (e) {
+    $(errorEl).textContent = e.message;
+    if (e.status === 401) signOut();
+    return null;
+  }
+}
+
+const badge = (p) => p !== 'normal' ? `<span class="badge ${esc(p)}">${esc(t(p))}</span>` : '';
+const catName = (code) => state.categories.find(c => c.code === code)?.name || code;
+
+function renderQueues() {
+  $('queues').innerHTML = state.categories.map(c => {
+    const rows = state.waiting.filter(x => x.category === c.code).map(x => `
+      <tr class="ticket-row" data-ticket="${esc(x.id)}">
+        <td class="num">${esc(x.number)} ${badge(x.priority)}${x.pinned_counter ? ` → ${esc(counterLabel(x.pinned_counter))}` : ''}</td>
+        <td class="num wait" data-since="${esc(x.issued_at)}">${sinceLabel(x.issued_at)}</td></tr>`).join('');
+    return `<div class="cat-queue" data-category="${esc(c.code)}">
+      <h3>${esc(c.name)} <span class="count num">${c.waiting}</span></h3>
+      <table>${rows || `<tr><td class="muted">${esc(t('none'))}</td></tr>`}</table></div>`;
+  }).join('');
+}
+
+function renderCounters() {
+  const kept = new Set([...document.querySelectorAll('#no-shows tr')]
+    .filter(tr => tr.querySelector('.keep')?.checked).map(tr => tr.dataset.ticketId));
+  $('counters').innerHTML = `<tr><th>${esc(t('counters'))}</th><th>${esc(t('status'))}</th><th>${esc(t('current'))}</th><th>${esc(t('waiting'))}</th></tr>`
+    + state.counters.map(c => `<tr data-counter="${c.number}">
+      <td>${esc(c.name || counterLabel(c.number))}<div class="muted">${esc(c.teller || '')}</div></td>
+      <td><span class="badge ${esc(c.state)}">${esc(t(c.state === 'open' ? 'open' : c.state))}</span>
+        <div class="muted">${esc(c.pause_reason || '')}</div></td>
+      <td class="num">${esc(c.current?.number || '—')}</td><td class="num">${c.waiting ?? 0}</td></tr>`).join('');
+  $('no-shows').innerHTML = state.no_show.map(x => `<tr data-ticket-id="${esc(x.id)}">
+      <td class="num">${esc(x.number)}</td>
+      <td><label><input type="checkbox" class="keep"${kept.has(x.id) ? ' checked' : ''}> ${esc(t('keep_place'))}</label></td>
+      <td><button class="btn secondary" data-requeue="${esc(x.id)}">${esc(t('requeue'))}</button></td></tr>`).join('')
+    || `<tr><td class="muted">${esc(t('none'))}</td></tr>`;
+}
+
+function alertTitle(a) {
+  return { 'evaluation.unsatisfied': t('unsatisfied') }[a.type] || a.type;
+}
+
+function renderAlerts() {
+  // Keep what the manager is typing: events re-render this list at any time.
+  const notes = {};
+  for (const el of document.querySelectorAll('[data-alert]')) notes[el.dataset.alert] = el.querySelector('.note').value;
+  const focused = document.activeElement?.closest?.('[data-alert]')?.dataset.alert;
+  const open = [...alerts.values()].sort((a, b) => Date.parse(b.raised_at) - Date.parse(a.raised_at));
+  $('alert-count').innerHTML = open.length ? `<span class="badge paused">${esc(t('alerts'))} ${open.length}</span>` : '';
+  $('alerts').innerHTML = open.map(a => {
+    const d = a.data || {};
+    const facts = [d.ticket_number, d.counter != null ? counterLabel(d.counter) : null,
+      d.teller ? `${t('teller')} ${d.teller}` : null, d.message].filter(Boolean).map(esc).join(' · ');
+    return `<div class="alert ${esc(a.type.replace('.', '-'))}" data-alert="${esc(a.id)}">
+      <div class="title">${esc(alertTitle(a))} <span class="muted num">${esc(sinceLabel(a.raised_at))}</span></div>
+      <div>${facts}</div>
+      <div class="row"><input placeholder="${esc(t('note'))}" class="note" maxlength="500">
+        <button class="btn" data-ack="${esc(a.id)}">${esc(t('ack'))}</button></div></div>`;
+  }).join('') || `<div class="muted">${esc(t('none'))}</div>`;
+  for (const el of document.querySelectorAll('[data-alert]')) {
+    const input = el.querySelector('.note');
+    input.value = notes[el.dataset.alert] || '';
+    if (el.dataset.alert === focused) input.focus();
+  }
+}
+
+function renderDevices() {
+  $('devices').innerHTML = [...devices.values()].map(d => `<tr>
+    <td>${esc(d.id)}<div class="muted">${esc(d.kind)}</div></td>
+    <td class="${d.status === 'ok' ? 'dev-ok' : 'dev-bad'}">${esc(d.status)}</td>
+    <td class="muted">${esc(d.detail || '')}</td></tr>`).join('')
+    || `<tr><td class="muted">${esc(t('none'))}</td></tr>`;
+}
+
+function render() {
+  if (!state) return;
+  $('title').textContent = state.name || branch;
+  const sel = $('issue-category');
+  if (sel.options.length !== state.categories.length) {
+    sel.innerHTML = state.categories.map(c => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('');
+  }
+  renderQueues(); renderCounters(); renderAlerts(); renderDevices();
+}
+
+// An unhappy customer must reach the manager at once: banner and a sound.
+function flashUnsatisfied(a) {
+  const d = a.data || {};
+  const el = $('alert-flash');
+  el.textContent = `${t('unsatisfied')}: ${[d.ticket_number, d.counter != null ? counterLabel(d.counter) : '', d.teller || ''].filter(Boolean).join(' · ')}`;
+  el.hidden = false;
+  clearTimeout(flashUnsatisfied.timer);
+  flashUnsatisfied.timer = setTimeout(() => { el.hidden = true; }, 10000);
+  beep();
+}
+
+function beep() {
+  window.__beeps = (window.__beeps || 0) + 1;
+  try {
+    audio ||= new AudioContext();
+    audio.resume?.();
+    for (const [i, f] of [880, 660, 880].entries()) {
+      const o = audio.createOscillator(); const g = audio.createGain();
+      o.frequency.value = f; o.connect(g); g.connect(audio.destination);
+      const t0 = audio.currentTime + i * 0.22;
+      g.gain.setValueAtTime(0.25, t0); g.gain.exponentialRampToValueAtTime(0.001, t0 + 0.2);
+      o.start(t0); o.stop(t0 + 0.21);
+    }
+  } catch { /* no audio device: the banner still shows */ }
+}
+
+// Side lists the snapshot does not carry: re-read after every snapshot.
+async function seedSideLists() {
+  const [noShows, open, devs] = await Promise.all([
+    req('GET', '/tickets?status=no_show').catch(() => ({ tickets: [] })),
+    req('GET', '/alerts?status=open').catch(() => ({ alerts: [] })),
+    req('GET', '/devices').catch(() => ({ devices: [] })),
+  ]);
+  state = seedTickets(state, noShows.tickets || []);
+  alerts = new Map((open.alerts || []).map(a => [a.id, a]));
+  devices = new Map((devs.devices || []).map(d => [d.id, d]));
+  render();
+}
+
+function onEvent(ev) {
+  state = applyEvent(state, ev);
+  if (ev.type.startsWith('alert.')) {
+    alerts = applyAlert(alerts, ev);
+    if (ev.type === 'alert.raised' && ev.data.type === 'evaluation.unsatisfied') flashUnsatisfied(ev.data);
+  }
+  if (ev.type === 'device.health') devices = applyDevice(devices, ev);
+  render();
+  document.body.dataset.seq = ev.seq;
+}
+
+function startStream() {
+  stream?.stop();
+  stream = new BranchStream({
+    branch, token: session.token,
+    onStatus: (s) => { showStatus(s); if (s === 'denied') signOut(); },
+    onSnapshot: (s) => {
+      state = fromSnapshot(s);
+      setLocale(state.locale); translateStatic();
+      render(); seedSideLists();
+      document.body.dataset.seq = state.seq;
+    },
+    onEvent,
+  }).start();
+  window.__lobbyq = { get state() { return state; }, get alerts() { return alerts; } };
+}
+
+function showDashboard() {
+  $('signin').hidden = true;
+  $('dashboard').hidden = false;
+  $('sign-out').hidden = false;
+  startStream();
+}
+
+function signOut() {
+  stream?.stop();
+  staffSession.clear('manager', branch);
+  session = null;
+  $('dashboard').hidden = true;
+  $('sign-out').hidden = true;
+  $('signin').hidden = false;
+}
+
+function openTicket(id) {
+  selected = state.waiting.find(x => x.id === id);
+  if (!selected) return;
+  $('td-title').textContent = `${selected.number} · ${catName(selected.category)}`;
+  $('td-category').innerHTML = state.categories.filter(c => c.code !== selected.category)
+    .map(c => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('');
+  $('td-counter').innerHTML = state.counters.filter(c => c.state === 'open')
+    .map(c => `<option value="${c.number}">${esc(c.name || counterLabel(c.number))}</option>`).join('');
+  $('td-error').textContent = '';
+  $('ticket-dialog').showModal();
+}
+
+async function ticketAction(kind, btn) {
+  const id = encodeURIComponent(selected.id);
+  const actions = {
+    reassign: () => req('POST', `/tickets/${id}/reassign`, { category: $('td-category').value }),
+    priority: () => req('POST', `/tickets/${id}/priority`, { priority: btn.dataset.priority }),
+    call: () => req('POST', `/counters/${Number($('td-counter').value)}/call/${id}`),
+    cancel: () => req('POST', `/tickets/${id}/cancel`),
+  };
+  const ok = await run(actions[kind], 'td-error');
+  if (ok) $('ticket-dialog').close();
+}
+
+$('signin').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const token = $('signin-token').value.trim();
+  $('signin-error').textContent = '';
+  audio ||= new AudioContext(); // created inside a click, so it may sound later
+  try {
+    await api('GET', branchPath(branch, '/alerts?status=open'), { token }); // manager-only: proves the role
+    session = { token };
+    staffSession.save('manager', branch, session);
+    $('signin-token').value = '';
+    showDashboard();
+  } catch (err) {
+    $('signin-error').textContent = err.message;
+  }
+});
+$('sign-out').addEventListener('click', signOut);
+
+document.addEventListener('click', async (e) => {
+  const row = e.target.closest('.ticket-row');
+  if (row) { openTicket(row.dataset.ticket); return; }
+  const td = e.target.closest('[data-td]');
+  if (td) { ticketAction(td.dataset.td, td); return; }
+  const ack = e.target.closest('[data-ack]');
+  if (ack) {
+    const note = ack.parentElement.querySelector('.note').value.trim();
+    await run(() => req('POST', `/alerts/${encodeURIComponent(ack.dataset.ack)}/ack`, { note }));
+    return;
+  }
+  const rq = e.target.closest('[data-requeue]');
+  if (rq) {
+    const keep = rq.closest('tr').querySelector('.keep').checked;
+    await run(() => req('POST', `/tickets/${encodeURIComponent(rq.dataset.requeue)}/requeue`, { keep_place: keep }));
+    return;
+  }
+  const issue = e.target.closest('#issue-green, #issue-vip');
+  if (issue) {
+    const priority = issue.id === 'issue-green' ? 'green' : 'vip';
+    const res = await run(() => req('POST', '/tickets', { category: $('issue-category').value, priority }));
+    if (res) $('issued').textContent = (res.ticket || res).number;
+  }
+});
+
+// Waits tick every second without re-rendering the tables.
+setInterval(() => {
+  for (const el of document.querySelectorAll('.wait[data-since]')) el.textContent = sinceLabel(el.dataset.since);
+}, 1000);
+
+translateStatic();
+startClock(() => state?.timezone, locale);
+if (session) showDashboard();

@@ -1,0 +1,147 @@
+// Pure functions that fold stream events into a branch state (DESIGN §4).
+//
+// A page keeps one state object: the `snapshot` state from the server, then
+// every event applied in seq order.  Nothing here touches the DOM or the
+// network, so a reconnect that replays the missed events ends in exactly the
+// state of a page that never left, and the reducer can be unit-tested in the
+// browser (templates/reducer-test.html).  Functions return new objects and
+// never mutate their inputs.
+
+export const ACTIVE = new Set(['called', 'serving']);
+export const RECENT_MAX = 10; // as many as the server's snapshot keeps
+
+// Normalise a snapshot state; the side lists (postponed, no_show) are not part
+// of the snapshot: pages that need them seed them over HTTP (seedTickets).
+export function fromSnapshot(state) {
+  return recount({
+    ...state,
+    categories: (state.categories || []).map(c => ({ ...c })),
+    counters: (state.counters || []).map(c => ({ ...c })),
+    waiting: [...(state.waiting || [])],
+    recent_calls: [...(state.recent_calls || [])],
+    postponed: [...(state.postponed || [])],
+    no_show: [...(state.no_show || [])],
+  });
+}
+
+// Merge tickets fetched over HTTP (e.g. ?status=postponed) into the side lists.
+export function seedTickets(state, tickets) {
+  let s = { ...state };
+  for (const t of tickets) s = placeTicket(s, t);
+  return recount(s);
+}
+
+export function applyEvent(state, ev) {
+  let s = { ...state, seq: ev.seq };
+  const kind = ev.type.split('.')[0];
+  if (kind === 'ticket') s = applyTicket(s, ev);
+  else if (kind === 'counter') s = applyCounter(s, ev.data);
+  else if (ev.type === 'branch.updated') s = applyLayout(s, ev.data);
+  return recount(s);
+}
+
+// Sort key of "issue order": issued_at, then the id as a tie-breaker.
+function issueOrder(a, b) {
+  const d = Date.parse(a.issued_at) - Date.parse(b.issued_at);
+  if (d) return d;
+  return String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0;
+}
+
+// Remove the ticket from `list`; put it back (in issue order) when `keep`.
+function upsert(list, t, keep) {
+  const out = list.filter(x => x.id !== t.id);
+  if (!keep) return out;
+  let i = out.length;
+  while (i > 0 && issueOrder(out[i - 1], t) > 0) i--;
+  out.splice(i, 0, t);
+  return out;
+}
+
+// Put a ticket in the one list (or counter) its status belongs to.
+function placeTicket(s, t) {
+  s.waiting = upsert(s.waiting, t, t.status === 'waiting');
+  s.postponed = upsert(s.postponed || [], t, t.status === 'postponed');
+  s.no_show = upsert(s.no_show || [], t, t.status === 'no_show');
+  s.counters = s.counters.map(c => {
+    if (ACTIVE.has(t.status) && t.counter === c.number) return { ...c, current: t };
+    if (c.current && c.current.id === t.id) return { ...c, current: null };
+    return c;
+  });
+  return s;
+}
+
+function applyTicket(s, ev) {
+  const t = ev.data;
+  s = placeTicket(s, t);
+  if (ev.type === 'ticket.called' || ev.type === 'ticket.recalled') {
+    const call = {
+      number: t.number, counter: t.counter, category: t.category, at: ev.at,
+      type: ev.type, seq: ev.seq,
+    };
+    s.recent_calls = [call, ...s.recent_calls].slice(0, RECENT_MAX);
+  }
+  return s;
+}
+
+function applyCounter(s, counter) {
+  const i = s.counters.findIndex(c => c.number === counter.number);
+  const merged = i >= 0 ? { ...s.counters[i], ...counter } : { current: null, ...counter };
+  const counters = [...s.counters];
+  if (i >= 0) counters[i] = merged; else counters.push(merged);
+  counters.sort((a, b) => a.number - b.number);
+  return { ...s, counters };
+}
+
+// branch.updated carries the layout: keep runtime fields, adopt the new shape.
+function applyLayout(s, layout) {
+  if (!layout) return s;
+  const out = { ...s };
+  for (const k of ['name', 'locale', 'timezone']) if (layout[k] !== undefined) out[k] = layout[k];
+  if (layout.categories) out.categories = layout.categories.map(c => ({ waiting: 0, ...c }));
+  if (layout.counters) {
+    out.counters = layout.counters.map(c => {
+      const old = s.counters.find(o => o.number === c.number);
+      return { state: 'closed', pause_reason: null, teller: null, current: null, ...old, ...c };
+    });
+  }
+  return out;
+}
+
+// Waiting counts are derived from the waiting list, so they can never drift.
+export function recount(s) {
+  const byCat = {};
+  for (const t of s.waiting) byCat[t.category] = (byCat[t.category] || 0) + 1;
+  const categories = s.categories.map(c => ({ ...c, waiting: byCat[c.code] || 0 }));
+  const counters = s.counters.map(c => ({ ...c, waiting: candidatesFor(s.waiting, c).length }));
+  return { ...s, categories, counters };
+}
+
+// DESIGN §2 "who is next": tickets pinned here, plus unpinned ones it serves.
+export function candidatesFor(waiting, counter) {
+  const serves = counter.serves || [];
+  return waiting.filter(t => t.pinned_counter === counter.number
+    || (t.pinned_counter == null && serves.includes(t.category)));
+}
+
+// Alerts and device health live beside the branch state (manager, kiosk).
+export function applyAlert(alerts, ev) {
+  const a = ev.data;
+  const out = new Map(alerts);
+  if (ev.type === 'alert.raised' && a.status !== 'acked') out.set(a.id, a);
+  else out.delete(a.id);
+  return out;
+}
+
+export function applyDevice(devices, ev) {
+  const out = new Map(devices);
+  out.set(ev.data.id, ev.data);
+  return out;
+}
+
+// Calls newer than `sinceAt` in a snapshot, oldest first: what a screen that
+// was away too long (snapshot instead of replay) still has to announce.
+export function callsSince(state, sinceAt) {
+  if (!sinceAt) return [];
+  const since = Date.parse(sinceAt);
+  return state.recent_calls.filter(c => Date.parse(c.at) > since).reverse();
+}

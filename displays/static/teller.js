@@ -1,0 +1,205 @@
+// Teller console: sign in to a counter, then the nine keypad keys (DESIGN §6)
+// as buttons and F1–F9, the current ticket, waiting counts, postponed list.
+
+import { BranchStream } from './stream.js';
+import { fromSnapshot, applyEvent, seedTickets } from './state.js';
+import { api, branchPath } from './api.js';
+import { staffSession, pathParts } from './auth.js';
+import { showStatus, translateStatic, startClock } from './screen.js';
+import { t, setLocale, locale, counterLabel, sinceLabel } from './i18n.js';
+
+const [, branch] = pathParts(); // /teller/{b}
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+
+let session = staffSession.load('teller', branch); // {token, counter}
+let state = null;
+let stream = null;
+
+// Keypad key → what it does (DESIGN §6 numbering).
+const KEYS = {
+  1: () => act('/call-next'),
+  2: () => act('/recall'),
+  3: () => act('/skip'),
+  4: () => act('/start'),
+  5: () => act('/finish'),
+  6: () => openPause(),
+  7: () => act('/resume'),
+  8: () => openTransfer(),
+  9: () => act('/postpone'),
+};
+
+const counterPath = (rest) => branchPath(branch, `/counters/${session.counter}${rest}`);
+
+async function act(rest, body) {
+  $('teller-error').textContent = '';
+  try {
+    const res = await api('POST', counterPath(rest), { token: session.token, body });
+    if (rest === '/call-next' && res === null) $('teller-error').textContent = t('nobody_waiting');
+    return res;
+  } catch (e) {
+    $('teller-error').textContent = e.message;
+    if (e.status === 401) signOut(false);
+    return null;
+  }
+}
+
+function myCounter() {
+  return state?.counters.find(c => c.number === session.counter);
+}
+
+function render() {
+  if (!state) return;
+  const c = myCounter();
+  $('title').textContent = `${state.name || branch} · ${c?.name || counterLabel(session.counter)}`;
+  const st = c?.state || 'closed';
+  $('counter-state').innerHTML = `<span class="badge ${st}">${esc(t(st === 'open' ? 'open' : st))}</span>`
+    + (c?.pause_reason ? ` ${esc(c.pause_reason)}` : '') + (c?.teller ? ` · ${esc(c.teller)}` : '');
+  const cur = c?.current;
+  $('current-ticket').textContent = cur ? cur.number : '—';
+  $('current-ticket').dataset.status = cur ? cur.status : '';
+  renderMeta();
+  const serves = c?.serves || [];
+  const cats = state.categories.filter(x => serves.includes(x.code));
+  $('counts').innerHTML = cats.map(x => `<span>${esc(x.name)}</span><b class="num">${x.waiting}</b>`).join('')
+    + `<span>${esc(t('counters'))} ${esc(counterLabel(session.counter))}</span><b class="num" id="counter-waiting">${c?.waiting ?? 0}</b>`;
+  const mine = state.postponed.filter(p => p.counter === session.counter);
+  $('postponed').innerHTML = mine.map(p => `<tr><td class="num">${esc(p.number)}</td>
+    <td><button class="btn secondary" data-call="${esc(p.id)}">${esc(t('call'))}</button></td></tr>`).join('')
+    || `<tr><td class="muted">${esc(t('none'))}</td></tr>`;
+  for (const b of document.querySelectorAll('#keys button')) {
+    const k = Number(b.dataset.key);
+    b.disabled = (k === 7 && st !== 'paused') || (k === 6 && st === 'paused')
+      || ([2, 3, 4, 5, 8, 9].includes(k) && !cur);
+  }
+}
+
+// Waiting time of the current customer (issue → call) and time at the counter.
+function renderMeta() {
+  const cur = myCounter()?.current;
+  if (!cur) { $('current-meta').textContent = ''; return; }
+  const waited = cur.called_at ? sinceLabel(cur.issued_at, Date.parse(cur.called_at)) : sinceLabel(cur.issued_at);
+  $('current-meta').innerHTML = `<span>${esc(t('st_' + cur.status))}</span>
+    <span>${esc(t('waited'))} <b class="num">${waited}</b></span>
+    <span>${esc(t('serving_for'))} <b class="num">${sinceLabel(cur.called_at)}</b></span>
+    ${cur.priority !== 'normal' ? `<span class="badge ${esc(cur.priority)}">${esc(t(cur.priority))}</span>` : ''}`;
+}
+
+function buildKeys() {
+  $('keys').innerHTML = Object.keys(KEYS).map(k =>
+    `<button data-key="${k}">${esc(t('k' + k))}<kbd>F${k} · ${k}</kbd></button>`).join('');
+}
+
+function openPause() {
+  $('pause-presets').innerHTML = t('reasons').map(r =>
+    `<button type="button" class="btn secondary" data-reason="${esc(r)}">${esc(r)}</button>`).join('');
+  $('pause-reason').value = '';
+  $('pause-dialog').showModal();
+}
+
+function openTransfer() {
+  const c = myCounter();
+  $('transfer-category').innerHTML = state.categories.map(x =>
+    `<option value="${esc(x.code)}">${esc(x.name)}</option>`).join('');
+  $('transfer-counter').innerHTML = state.counters.filter(x => x.number !== c?.number).map(x =>
+    `<option value="${x.number}">${esc(x.name || counterLabel(x.number))}</option>`).join('');
+  $('transfer-dialog').showModal();
+}
+
+// Postponed tickets are not in the snapshot: fetch them after each snapshot.
+async function seedPostponed() {
+  try {
+    const r = await api('GET', branchPath(branch, '/tickets?status=postponed'), { token: session.token });
+    state = seedTickets(state, r.tickets || []);
+    render();
+  } catch { /* the list fills from live events anyway */ }
+}
+
+function startStream() {
+  stream?.stop();
+  stream = new BranchStream({
+    branch, token: session.token,
+    onStatus: (s) => { showStatus(s); if (s === 'denied') signOut(false); },
+    onSnapshot: (s) => {
+      state = fromSnapshot(s);
+      setLocale(state.locale); translateStatic(); buildKeys();
+      render(); seedPostponed();
+      document.body.dataset.seq = state.seq;
+    },
+    onEvent: (ev) => { state = applyEvent(state, ev); render(); document.body.dataset.seq = ev.seq; },
+  }).start();
+  window.__lobbyq = { get state() { return state; } };
+}
+
+function showConsole() {
+  $('signin').hidden = true;
+  $('console').hidden = false;
+  $('sign-out').hidden = false;
+  buildKeys();
+  startStream();
+}
+
+async function signOut(close = true) {
+  if (close && session) {
+    try { await api('POST', counterPath('/close'), { token: session.token }); }
+    catch (e) { if (e.status === 409) { $('teller-error').textContent = e.message; return; } }
+  }
+  stream?.stop();
+  staffSession.clear('teller', branch);
+  session = null;
+  $('console').hidden = true;
+  $('sign-out').hidden = true;
+  $('signin').hidden = false;
+}
+
+$('signin').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const token = $('signin-token').value.trim();
+  const counter = Number($('signin-counter').value);
+  $('signin-error').textContent = '';
+  try {
+    await api('POST', branchPath(branch, `/counters/${counter}/open`), { token });
+    session = { token, counter };
+    staffSession.save('teller', branch, session);
+    $('signin-token').value = '';
+    showConsole();
+  } catch (err) {
+    $('signin-error').textContent = err.message;
+  }
+});
+
+$('sign-out').addEventListener('click', () => signOut(true));
+
+document.addEventListener('click', (e) => {
+  const key = e.target.closest('#keys button');
+  if (key) { KEYS[key.dataset.key](); return; }
+  const call = e.target.closest('[data-call]');
+  if (call) { act(`/call/${encodeURIComponent(call.dataset.call)}`); return; }
+  const preset = e.target.closest('[data-reason]');
+  if (preset) $('pause-reason').value = preset.dataset.reason;
+});
+
+// F1–F9 mirror the keypad; the browser's own F-key meaning (F5 reload!) is suppressed.
+document.addEventListener('keydown', (e) => {
+  const m = /^F([1-9])$/.exec(e.key);
+  if (!m || !session || $('console').hidden) return;
+  if (document.querySelector('dialog[open]')) return;
+  e.preventDefault();
+  KEYS[m[1]]();
+});
+
+$('pause-dialog').addEventListener('close', () => {
+  if ($('pause-dialog').returnValue === 'ok') act('/pause', { reason: $('pause-reason').value.trim() || null });
+});
+$('transfer-dialog').addEventListener('close', () => {
+  if ($('transfer-dialog').returnValue !== 'ok') return;
+  const kind = document.querySelector('#transfer-dialog input[name=kind]:checked').value;
+  const body = kind === 'counter' ? { counter: Number($('transfer-counter').value) }
+    : { category: $('transfer-category').value };
+  act('/transfer', body);
+});
+
+translateStatic();
+startClock(() => state?.timezone, locale);
+setInterval(renderMeta, 1000);
+if (session) showConsole();

@@ -1,0 +1,81 @@
+// Customer page /t/{track_token}: their own ticket, live, on a phone.
+// Polls the public tracking API (no token needed, no personal data).
+
+import { api } from './api.js';
+import { pathParts } from './auth.js';
+import { t, setLocale, minutesLabel, translateStatic } from './i18n.js';
+
+const [, trackToken] = pathParts(); // /t/{token}
+const $ = (id) => document.getElementById(id);
+const POLL_MS = 2000;
+const path = `/api/v1/track/${encodeURIComponent(trackToken)}`;
+let alerted = { almost: false, called: null };
+let last = null;
+let timer = null;
+
+// Vibrate and beep once when it matters: 3 or fewer ahead, and when called.
+function nudge() {
+  window.__nudges = (window.__nudges || 0) + 1;
+  try { navigator.vibrate?.([300, 150, 300]); } catch { /* not a phone */ }
+  try {
+    const ctx = new AudioContext();
+    const o = ctx.createOscillator(); const g = ctx.createGain();
+    o.frequency.value = 880; o.connect(g); g.connect(ctx.destination);
+    g.gain.setValueAtTime(0.3, ctx.currentTime);
+    g.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.6);
+    o.start(); o.stop(ctx.currentTime + 0.6);
+  } catch { /* no audio */ }
+}
+
+function render(tk) {
+  setLocale(tk.locale); translateStatic();
+  document.title = `${tk.number} · ${tk.branch_name || 'lobbyq'}`;
+  $('tr-branch').textContent = tk.branch_name || '';
+  $('tr-number').textContent = tk.number;
+  $('tr-category').textContent = tk.category_name || tk.category || '';
+  $('tr-status').textContent = t('st_' + tk.status);
+  document.body.dataset.status = tk.status;
+  const waiting = tk.status === 'waiting';
+  $('tr-figures').hidden = !waiting;
+  $('tr-ahead').textContent = tk.ahead ?? '–';
+  $('tr-wait').textContent = minutesLabel(tk.estimated_wait_s);
+  $('tr-leave').hidden = !waiting;
+  const called = tk.status === 'called' || tk.status === 'serving';
+  $('tr-call').hidden = !called;
+  $('tr-call').textContent = called ? (tk.counter_name
+    ? `${t('go_to_counter', { counter: tk.counter })} · ${tk.counter_name}` : t('go_to_counter', { counter: tk.counter })) : '';
+  const almost = waiting && tk.ahead != null && tk.ahead <= 3;
+  $('tr-almost').hidden = !almost;
+  $('tr-almost').textContent = t('almost');
+  if (almost && !alerted.almost) { alerted.almost = true; nudge(); }
+  if (tk.status === 'called' && alerted.called !== tk.called_at) { alerted.called = tk.called_at; nudge(); }
+}
+
+async function poll() {
+  clearTimeout(timer); // one polling loop, whatever woke us
+  try {
+    last = await api('GET', path);
+    $('tr-error').textContent = '';
+    render(last);
+  } catch (e) {
+    // 404: the code is wrong or the ticket is gone; network errors just retry.
+    if (e.status === 404) $('tr-error').textContent = t('not_found');
+  } finally {
+    const done = last && ['done', 'cancelled', 'expired'].includes(last.status);
+    if (!done) timer = setTimeout(poll, document.hidden ? POLL_MS * 3 : POLL_MS);
+  }
+}
+
+$('tr-leave').addEventListener('click', async () => {
+  if (!confirm(t('leaving_confirm'))) return;
+  try {
+    last = await api('POST', `${path}/cancel`);
+    render(last);
+  } catch (e) {
+    $('tr-error').textContent = e.message;
+  }
+});
+document.addEventListener('visibilitychange', () => { if (!document.hidden) poll(); });
+
+translateStatic();
+poll();
