@@ -1,0 +1,20 @@
+"""Who is asking: the context and the bearer token's principal."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from ..services.auth import Principal, authenticate
+from ..services.context import Context
+
+
+def context(request: Request) -> Context:
+    return request.app.state.ctx
+
+
+async def principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        token = ""
+    return await authenticate(request.app.state.ctx, token.strip() or None)

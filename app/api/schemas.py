@@ -1,0 +1,121 @@
+"""Request bodies. Every field is bounded: bad input is a 422 that says what is wrong."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenIn(Strict):
+    role: Literal["admin", "manager", "teller", "kiosk", "display", "agent"]
+    branch: str | None = Field(None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field("", max_length=100)
+
+
+class TokenOut(BaseModel):
+    token: str
+    role: str
+    branch: str | None
+    name: str
+
+
+class CategoryIn(Strict):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=100)
+    prefix: str = Field(min_length=0, max_length=3)
+
+
+class CounterIn(Strict):
+    number: int = Field(ge=1, le=999)
+    name: str = Field("", max_length=100)
+    serves: list[str] = Field(max_length=50)
+
+
+class PolicyIn(Strict):
+    evaluation_window_s: int = Field(30, ge=1, le=3600)
+    max_wait_minutes: int | None = Field(None, ge=1, le=1440)
+    alert_wait_minutes: int | None = Field(30, ge=1, le=1440)
+    alert_queue_length: int | None = Field(20, ge=1, le=100000)
+    default_service_s: int = Field(300, ge=1, le=86400)
+
+
+class LayoutIn(Strict):
+    """A branch layout (DESIGN §2). ``code`` in the body, if present, must match the path."""
+
+    code: str | None = Field(None, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field("Asia/Shanghai", max_length=64)
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    categories: list[CategoryIn] = Field(min_length=1, max_length=50)
+    counters: list[CounterIn] = Field(default_factory=list, max_length=200)
+    policy: PolicyIn = Field(default_factory=PolicyIn)
+
+
+class VipCardsIn(Strict):
+    cards: list[str] = Field(max_length=100000)
+
+    @model_validator(mode="after")
+    def _bounded(self):
+        if any(len(c) > 64 for c in self.cards):
+            raise ValueError("a VIP card number is at most 64 characters")
+        return self
+
+
+class IssueIn(Strict):
+    category: str = Field(min_length=1, max_length=32)
+    priority: Literal["green", "vip", "normal"] | None = None
+    vip_card: str | None = Field(None, min_length=1, max_length=64)
+
+
+class ReassignIn(Strict):
+    category: str = Field(min_length=1, max_length=32)
+
+
+class PriorityIn(Strict):
+    priority: Literal["green", "vip", "normal"]
+
+
+class RequeueIn(Strict):
+    keep_place: bool = False
+
+
+class PauseIn(Strict):
+    reason: str | None = Field(None, max_length=200)
+
+
+class TransferIn(Strict):
+    category: str | None = Field(None, min_length=1, max_length=32)
+    counter: int | None = Field(None, ge=1, le=999)
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.category is None) == (self.counter is None):
+            raise ValueError("give exactly one of category or counter")
+        return self
+
+
+class EvaluationIn(Strict):
+    score: int = Field(ge=1, le=4, description="1 very satisfied, 2 satisfied, 3 neutral, 4 unsatisfied")
+
+
+class AckIn(Strict):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class HealthIn(Strict):
+    kind: Literal["printer", "screen", "keypad"]
+    status: Literal["ok", "warning", "fault", "offline"]
+    detail: str | None = Field(None, max_length=500)
+
+
+class PrintIn(Strict):
+    status: Literal["printed", "failed"]
+    device: str | None = Field(None, max_length=64)
+    detail: str | None = Field(None, max_length=500)

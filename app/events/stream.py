@@ -1,0 +1,175 @@
+"""The stream that feeds screens, pages and device agents.
+
+One ``Feed`` per branch and process reads each new event from the events table once and
+keeps the latest ones in a ring. Every client pulls from that ring at its own pace, so a
+client that stalls delays nobody but itself; one that falls more than
+``LOBBYQ_STREAM_QUEUE`` events behind is closed (4408) and resyncs by ``seq``. Wake-ups
+come from the bus; a slow poll of the table backs it up, so a lost wake-up (or a Redis
+restart) costs latency, never an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+
+from sqlalchemy import select
+
+from ..errors import NotFound
+from ..services import views
+from ..services.context import Context
+from ..store.tables import branches
+
+log = logging.getLogger("lobbyq.stream")
+
+RING = 4096
+POLL_S = 1.0
+
+
+class Feed:
+    def __init__(self, ctx: Context, branch: str, last_seq: int):
+        self.ctx = ctx
+        self.branch = branch
+        self.last_seq = last_seq
+        self.ring: deque[tuple[int, str]] = deque(maxlen=RING)
+        self.clients = 0
+        self._wake = asyncio.Event()
+        self._updated = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name=f"feed-{branch}")
+
+    def wake(self, _branch: str, seq: int) -> None:
+        if seq > self.last_seq:
+            self._wake.set()
+
+    def since(self, seq: int) -> list[tuple[int, str]] | None:
+        """What follows ``seq`` in the ring, or None when the ring no longer reaches back."""
+        if seq >= self.last_seq:
+            return []
+        if not self.ring or self.ring[0][0] > seq + 1:
+            return None
+        return [item for item in self.ring if item[0] > seq]
+
+    async def updated(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._updated.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_S)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self._read()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("feed %s could not read events", self.branch)
+                await asyncio.sleep(POLL_S)
+
+    async def _read(self) -> None:
+        while True:
+            batch, gone = await views.events_after(self.ctx, self.branch, self.last_seq, limit=500)
+            if gone:  # pruned under us: start again from the present
+                async with self.ctx.db.reader.connect() as conn:
+                    self.last_seq = (await conn.execute(
+                        select(branches.c.last_seq).where(branches.c.code == self.branch)
+                    )).scalar_one()
+                self.ring.clear()
+            if not batch:
+                break
+            self.ring.extend(batch)
+            self.last_seq = batch[-1][0]
+            self._updated.set()
+            self._updated = asyncio.Event()
+            if len(batch) < 500:
+                break
+
+    def close(self) -> None:
+        self._task.cancel()
+
+
+class Hub:
+    """The feeds of one process, created when a branch gets its first client."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.feeds: dict[str, Feed] = {}
+        self._unsubscribe: dict[str, object] = {}
+
+    async def feed(self, branch: str) -> Feed:
+        feed = self.feeds.get(branch)
+        if feed is None:
+            async with self.ctx.db.reader.connect() as conn:
+                last = (await conn.execute(select(branches.c.last_seq).where(branches.c.code == branch))).scalar()
+            if last is None:
+                raise NotFound(f"branch {branch!r} not found")
+            feed = self.feeds.get(branch)  # another client may have made it meanwhile
+            if feed is None:
+                feed = Feed(self.ctx, branch, last)
+                self.feeds[branch] = feed
+                self._unsubscribe[branch] = self.ctx.bus.subscribe(branch, feed.wake)
+        return feed
+
+    def close(self) -> None:
+        for branch, feed in self.feeds.items():
+            feed.close()
+            self._unsubscribe[branch]()
+        self.feeds.clear()
+
+
+class TooSlow(Exception):
+    """The client fell too far behind; it is closed and resyncs by seq."""
+
+
+async def pump(ctx: Context, feed: Feed, send, after: int | None) -> None:
+    """Send a client what it missed (or a snapshot), then everything live, pings between.
+
+    Catching up may read from the table; once live, a client is served from the ring
+    only, and one that falls off it or more than ``stream_queue`` behind is too slow.
+    """
+    if after is None or after > feed.last_seq:
+        last = await _send_snapshot(ctx, feed, send)
+    else:
+        last = after
+    limit = ctx.settings.stream_queue
+    live = False
+    while True:
+        batch = feed.since(last)
+        if batch is None:
+            if live:
+                raise TooSlow("fell behind the live events")
+            batch, gone = await views.events_after(ctx, feed.branch, last, limit=limit)
+            if gone:
+                last = await _send_snapshot(ctx, feed, send)
+                continue
+        elif live and len(batch) > limit:
+            raise TooSlow(f"{len(batch)} events behind")
+        else:
+            live = True
+        if not batch:
+            await feed.updated(ctx.settings.ping_interval_s)
+            if feed.since(last) == []:
+                await _send(send, '{"type":"ping"}')
+            continue
+        for seq, text in batch:
+            await _send(send, text)
+            last = seq
+
+
+async def _send(send, text: str) -> None:
+    try:
+        await asyncio.wait_for(send(text), timeout=10)
+    except asyncio.TimeoutError:
+        raise TooSlow("not reading") from None
+
+
+async def _send_snapshot(ctx: Context, feed: Feed, send) -> int:
+    state = await views.state(ctx, feed.branch)
+    await _send(send, json.dumps({"type": "snapshot", "seq": state["seq"], "state": state}, ensure_ascii=False))
+    return state["seq"]

@@ -1,0 +1,194 @@
+"""The FastAPI application: routes, error shapes, limits, and the background parts
+(bus, stream hub, housekeeping, and in the embedded default the device agent)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .api import branches, counters, manager, public, stream, tickets
+from .api.limits import RateLimit
+from .errors import LobbyqError
+from .events.buses import make_bus
+from .events.stream import Hub
+from .metrics import Metrics
+from .rules.tickets import IllegalMove
+from .services import housekeeping
+from .services.context import Context
+from .settings import Settings, get_settings
+from .store import migrate
+from .store.db import connect
+
+log = logging.getLogger("lobbyq")
+
+
+def create_app(settings: Settings | None = None, clock=None, migrate_on_start: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if migrate_on_start is None:
+        migrate_on_start = os.environ.get("LOBBYQ_MIGRATE_ON_START", "1") != "0"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if migrate_on_start:
+            await asyncio.to_thread(migrate.upgrade, settings.database_url)
+        db = connect(settings.database_url, settings.pg_pool_size)
+        bus = make_bus(settings, db)
+        ctx = Context(db=db, bus=bus, settings=settings, **({"clock": clock} if clock else {}))
+        await bus.start()
+        app.state.ctx = ctx
+        app.state.hub = Hub(ctx)
+        stop = asyncio.Event()
+        background = [asyncio.create_task(housekeeping.run(ctx, stop), name="housekeeping")]
+        if settings.devices:
+            background.append(asyncio.create_task(_embedded_agent(ctx, stop), name="device-agent"))
+        app.state.background = background
+        try:
+            yield
+        finally:
+            stop.set()
+            app.state.hub.close()
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await bus.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title="lobbyq",
+        version="0.1.0",
+        summary="Queue ticketing for bank branches",
+        description="Tickets, counters, screens, keypads and the lobby manager's view. See DESIGN.md for the contract.",
+        lifespan=lifespan,
+    )
+    app.state.metrics = Metrics()
+    app.state.kiosk_limit = RateLimit(settings.kiosk_rate_per_minute, "tickets from this kiosk")
+    app.state.track_limit = RateLimit(settings.track_rate_per_minute, "tracking requests from this address")
+
+    for module in (public, branches, tickets, counters, manager, stream):
+        app.include_router(module.router)
+    try:
+        from displays.pages import router as pages
+    except ImportError:  # the pages are optional for an API-only deployment
+        log.info("displays not installed: API only")
+    else:
+        app.include_router(pages)
+
+    _errors(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Timing, metrics=app.state.metrics)
+    return app
+
+
+async def _embedded_agent(ctx: Context, stop: asyncio.Event) -> None:
+    """The embedded default: the same device agent, in this process, talking to this server."""
+    from drivers.agent import run_agent
+    from drivers.config import load_devices
+
+    from .services import auth
+
+    config = load_devices(ctx.settings.devices)
+    token = os.environ.get("LOBBYQ_AGENT_TOKEN") or await auth.create_token(ctx, "agent", config.branch, "embedded-agent")
+    server = os.environ.get("LOBBYQ_INTERNAL_URL", "http://127.0.0.1:8000")
+    await run_agent(server, token, config, stop)
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(LobbyqError)
+    async def lobbyq_error(_: Request, error: LobbyqError):
+        return JSONResponse({"message": error.message}, status_code=error.status)
+
+    @app.exception_handler(IllegalMove)
+    async def illegal_move(_: Request, error: IllegalMove):
+        return JSONResponse({"message": str(error), "status": error.status}, status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError):
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in error.errors()
+        ]
+        return JSONResponse(
+            {"message": "invalid request: " + "; ".join(problems), "detail": _plain(error.errors())}, status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException):
+        message = error.detail if isinstance(error.detail, str) else "request refused"
+        if error.status_code == 404 and message == "Not Found":
+            message = "no such resource"
+        return JSONResponse({"message": message}, status_code=error.status_code, headers=error.headers)
+
+
+def _plain(errors: list[dict]) -> list[dict]:
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit (413) before they are read into memory."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await self._refuse(send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send):
+        body = f'{{"message":"request body over {self.max_bytes} bytes"}}'.encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Timing:
+    """Request latency per route template, for /metrics."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")
+            self.metrics.observe(scope["method"], getattr(route, "path", "unmatched"), status, time.perf_counter() - started)

@@ -1,0 +1,40 @@
+"""Estimated waiting time, from recent service times and the counters open for a category.
+
+The estimate is deliberately simple and its error is measured in the day's stats
+(``estimate_error_s``) rather than assumed: a bank should see how honest it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from .layout import Counter
+
+
+def service_capacity(category: str, counters: Iterable[Counter], open_numbers: set[int]) -> float:
+    """How many counters' worth of service a category gets.
+
+    A counter whose first category is this one gives it its full time; a counter that
+    serves it further down its list shares its time with the categories ahead of it.
+    If nobody is open yet, the estimate assumes the counters of the layout will open.
+    """
+    def capacity(numbers: set[int] | None) -> float:
+        total = 0.0
+        for c in counters:
+            if category in c.serves and (numbers is None or c.number in numbers):
+                total += 1.0 / (1 + c.serves.index(category))
+        return total
+
+    return capacity(open_numbers) or capacity(None) or 1.0
+
+
+def estimated_wait_s(
+    ahead: int,
+    category: str,
+    counters: Iterable[Counter],
+    open_numbers: set[int],
+    mean_service_s: Mapping[str, float],
+    default_service_s: float,
+) -> int:
+    mean = mean_service_s.get(category, default_service_s)
+    return int(round(ahead * mean / service_capacity(category, list(counters), open_numbers)))

@@ -1,0 +1,154 @@
+"""A branch layout: categories, counters and policy, and what makes one valid."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LOCALES = ("zh-CN", "en")
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_PREFIX = re.compile(r"^[A-Z]{1,3}$")
+
+
+class LayoutError(ValueError):
+    """A layout that would leave the branch unusable; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class Counter:
+    number: int
+    name: str
+    serves: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    evaluation_window_s: int = 30
+    max_wait_minutes: int | None = None
+    alert_wait_minutes: int | None = 30
+    alert_queue_length: int | None = 20
+    default_service_s: int = 300
+
+
+@dataclass(frozen=True)
+class Layout:
+    code: str
+    name: str
+    timezone: str = "Asia/Shanghai"
+    locale: str = "zh-CN"
+    categories: tuple[Category, ...] = ()
+    counters: tuple[Counter, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def counter(self, number: int) -> Counter | None:
+        return next((c for c in self.counters if c.number == number), None)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def validate(layout: Layout) -> Layout:
+    """Refuse a layout that names unknown things or repeats itself."""
+    if not _CODE.match(layout.code):
+        raise LayoutError(f"branch code {layout.code!r} must be 1-32 letters, digits, '-' or '_'")
+    try:
+        ZoneInfo(layout.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise LayoutError(f"unknown timezone {layout.timezone!r}") from None
+    if layout.locale not in LOCALES:
+        raise LayoutError(f"locale must be one of {', '.join(LOCALES)}, not {layout.locale!r}")
+    if not layout.categories:
+        raise LayoutError("a branch needs at least one category")
+    codes: set[str] = set()
+    prefixes: set[str] = set()
+    for cat in layout.categories:
+        if not _CODE.match(cat.code):
+            raise LayoutError(f"category code {cat.code!r} must be 1-32 letters, digits, '-' or '_'")
+        if cat.code in codes:
+            raise LayoutError(f"duplicate category code {cat.code!r}")
+        if not cat.prefix:
+            raise LayoutError(f"category {cat.code!r} has an empty prefix")
+        if not _PREFIX.match(cat.prefix):
+            raise LayoutError(f"category {cat.code!r}: prefix {cat.prefix!r} must be 1-3 capital letters")
+        if cat.prefix in prefixes:
+            raise LayoutError(f"prefix {cat.prefix!r} is used by two categories")
+        codes.add(cat.code)
+        prefixes.add(cat.prefix)
+    numbers: set[int] = set()
+    for counter in layout.counters:
+        if counter.number < 1 or counter.number > 999:
+            raise LayoutError(f"counter number {counter.number} must be between 1 and 999")
+        if counter.number in numbers:
+            raise LayoutError(f"duplicate counter number {counter.number}")
+        numbers.add(counter.number)
+        if not counter.serves:
+            raise LayoutError(f"counter {counter.number} serves no category")
+        if len(set(counter.serves)) != len(counter.serves):
+            raise LayoutError(f"counter {counter.number} lists a category twice in serves")
+        for code in counter.serves:
+            if code not in codes:
+                raise LayoutError(f"counter {counter.number} serves unknown category {code!r}")
+    p = layout.policy
+    if not 1 <= p.evaluation_window_s <= 3600:
+        raise LayoutError("policy.evaluation_window_s must be between 1 and 3600")
+    for name in ("max_wait_minutes", "alert_wait_minutes", "alert_queue_length"):
+        value = getattr(p, name)
+        if value is not None and value < 1:
+            raise LayoutError(f"policy.{name} must be at least 1 or null")
+    if not 1 <= p.default_service_s <= 86400:
+        raise LayoutError("policy.default_service_s must be between 1 and 86400")
+    return layout
+
+
+def from_dict(code: str, data: dict) -> Layout:
+    """Build a layout from plain data (JSON, YAML or TOML), then validate it."""
+    try:
+        policy = Policy(**(data.get("policy") or {}))
+        layout = Layout(
+            code=code,
+            name=data["name"],
+            timezone=data.get("timezone", "Asia/Shanghai"),
+            locale=data.get("locale", "zh-CN"),
+            categories=tuple(Category(c["code"], c.get("name", c["code"]), c["prefix"]) for c in data.get("categories", [])),
+            counters=tuple(
+                Counter(int(c["number"]), c.get("name", f"{c['number']}"), tuple(c.get("serves", [])))
+                for c in data.get("counters", [])
+            ),
+            policy=policy,
+        )
+    except KeyError as missing:
+        raise LayoutError(f"missing field {missing.args[0]!r}") from None
+    except TypeError as bad:
+        raise LayoutError(f"bad layout: {bad}") from None
+    return validate(layout)
+
+
+def to_dict(layout: Layout) -> dict:
+    p = layout.policy
+    return {
+        "code": layout.code,
+        "name": layout.name,
+        "timezone": layout.timezone,
+        "locale": layout.locale,
+        "categories": [{"code": c.code, "name": c.name, "prefix": c.prefix} for c in layout.categories],
+        "counters": [{"number": c.number, "name": c.name, "serves": list(c.serves)} for c in layout.counters],
+        "policy": {
+            "evaluation_window_s": p.evaluation_window_s,
+            "max_wait_minutes": p.max_wait_minutes,
+            "alert_wait_minutes": p.alert_wait_minutes,
+            "alert_queue_length": p.alert_queue_length,
+            "default_service_s": p.default_service_s,
+        },
+    }

@@ -1,0 +1,60 @@
+"""Who is next at a counter, and how many are ahead of a ticket (DESIGN §2, normative).
+
+The store's claim query implements the same order in SQL; a test checks the two
+agree on random queues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .layout import Counter, Policy
+from .tickets import Ticket
+
+PRIORITY_RANK = {"green": 0, "vip": 1, "normal": 2}
+
+
+def effective_rank(ticket: Ticket, policy: Policy, now: float) -> int:
+    """Fairness: a normal ticket queued longer than ``max_wait_minutes`` ranks as VIP."""
+    rank = PRIORITY_RANK[ticket.priority]
+    if rank == 2 and policy.max_wait_minutes is not None and ticket.queued_at < now - policy.max_wait_minutes * 60:
+        return 1
+    return rank
+
+
+def is_candidate(ticket: Ticket, counter: Counter) -> bool:
+    if ticket.status != "waiting":
+        return False
+    if ticket.pinned_counter is not None:
+        return ticket.pinned_counter == counter.number
+    return ticket.category in counter.serves
+
+
+def call_key(ticket: Ticket, counter: Counter, policy: Policy, now: float) -> tuple:
+    pinned = ticket.pinned_counter == counter.number
+    position = counter.serves.index(ticket.category) if ticket.category in counter.serves else -1
+    if pinned and position == -1:
+        position = -1  # a pinned ticket of a foreign category counts as first
+    return (0 if pinned else 1, effective_rank(ticket, policy, now), position, ticket.queued_at, ticket.issue_seq)
+
+
+def next_for(counter: Counter, tickets: Iterable[Ticket], policy: Policy, now: float) -> Ticket | None:
+    candidates = [t for t in tickets if is_candidate(t, counter)]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda t: call_key(t, counter, policy, now))
+
+
+def queue_key(ticket: Ticket, policy: Policy, now: float) -> tuple:
+    return (effective_rank(ticket, policy, now), ticket.queued_at, ticket.issue_seq)
+
+
+def ahead_of(ticket: Ticket, tickets: Iterable[Ticket], policy: Policy, now: float) -> int:
+    """Unpinned waiting tickets of the same category that rank before this one."""
+    mine = queue_key(ticket, policy, now)
+    return sum(
+        1
+        for t in tickets
+        if t.id != ticket.id and t.status == "waiting" and t.pinned_counter is None
+        and t.category == ticket.category and queue_key(t, policy, now) < mine
+    )

@@ -1,0 +1,98 @@
+"""The honest figures of a business day, from the day's tickets alone.
+
+Definitions (also in the README):
+- wait: from issue to the first call (``called_at - issued_at``) of tickets that were called;
+- service: from start to finish of done tickets;
+- abandonment: tickets that left without service (cancelled, final no-show, expired) over
+  tickets issued;
+- satisfaction: ratings 1 or 2 over all ratings;
+- utilisation of a counter: its service seconds over the span from its first call to its
+  last finish;
+- estimate error: mean absolute difference between the wait promised at issue and the
+  real wait.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .tickets import Ticket
+
+
+def _summary(values: list[float]) -> dict:
+    if not values:
+        return {"avg": None, "p50": None, "p90": None, "max": None}
+    ordered = sorted(values)
+
+    def pct(p: float) -> float:
+        # nearest-rank percentile: an actual observed wait, never an interpolation
+        return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+    return {
+        "avg": round(sum(ordered) / len(ordered), 1),
+        "p50": round(pct(0.5), 1),
+        "p90": round(pct(0.9), 1),
+        "max": round(ordered[-1], 1),
+    }
+
+
+def _figures(tickets: list[Ticket]) -> dict:
+    issued = len(tickets)
+    done = [t for t in tickets if t.status == "done"]
+    left = [t for t in tickets if t.status in ("cancelled", "no_show", "expired")]
+    waits = [t.called_at - t.issued_at for t in tickets if t.called_at is not None]
+    services = [t.finished_at - t.started_at for t in done if t.started_at and t.finished_at]
+    rated = [t.score for t in tickets if t.score is not None]
+    errors = [
+        abs((t.called_at - t.issued_at) - t.estimated_wait_s)
+        for t in tickets if t.called_at is not None and t.estimated_wait_s is not None
+    ]
+    return {
+        "issued": issued,
+        "served": len(done),
+        "no_show": sum(t.status == "no_show" for t in tickets),
+        "cancelled": sum(t.status == "cancelled" for t in tickets),
+        "expired": sum(t.status == "expired" for t in tickets),
+        "waiting": sum(t.status == "waiting" for t in tickets),
+        "abandonment_rate": round(len(left) / issued, 4) if issued else None,
+        "wait_s": _summary(waits),
+        "service_s": _summary(services),
+        "ratings": len(rated),
+        "scores": {str(s): rated.count(s) for s in (1, 2, 3, 4)},
+        "satisfaction_rate": round(sum(s <= 2 for s in rated) / len(rated), 4) if rated else None,
+        "estimate_error_s": round(sum(errors) / len(errors), 1) if errors else None,
+    }
+
+
+def day_stats(day: str, tickets: Iterable[Ticket], zone: ZoneInfo) -> dict:
+    tickets = list(tickets)
+    by_category: dict[str, list[Ticket]] = defaultdict(list)
+    by_counter: dict[int, list[Ticket]] = defaultdict(list)
+    by_hour: dict[int, list[Ticket]] = defaultdict(list)
+    for t in tickets:
+        by_category[t.category].append(t)
+        if t.counter is not None:
+            by_counter[t.counter].append(t)
+        by_hour[datetime.fromtimestamp(t.issued_at, zone).hour].append(t)
+
+    counters = []
+    for number, mine in sorted(by_counter.items()):
+        figures = _figures(mine)
+        busy = sum(t.finished_at - t.started_at for t in mine if t.status == "done" and t.started_at and t.finished_at)
+        calls = [t.called_at for t in mine if t.called_at]
+        ends = [t.finished_at for t in mine if t.finished_at]
+        span = (max(ends) - min(calls)) if calls and ends else 0
+        figures["utilisation"] = round(min(1.0, busy / span), 4) if span > 0 else None
+        counters.append({"counter": number, **figures})
+
+    return {
+        "date": day,
+        **_figures(tickets),
+        "by_category": [{"category": c, **_figures(ts)} for c, ts in sorted(by_category.items())],
+        "by_counter": counters,
+        "by_hour": [{"hour": h, **_figures(ts)} for h, ts in sorted(by_hour.items())],
+    }

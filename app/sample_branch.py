@@ -1,0 +1,27 @@
+"""The demo's sample branch: a small Chinese bank branch with four windows."""
+
+SAMPLE_BRANCH = {
+    "code": "sjm01",
+    "name": "石景山支行",
+    "timezone": "Asia/Shanghai",
+    "locale": "zh-CN",
+    "categories": [
+        {"code": "personal", "name": "个人业务", "prefix": "A"},
+        {"code": "corporate", "name": "对公业务", "prefix": "B"},
+        {"code": "fx", "name": "外汇业务", "prefix": "C"},
+        {"code": "wealth", "name": "理财业务", "prefix": "D"},
+    ],
+    "counters": [
+        {"number": 1, "name": "1号窗口", "serves": ["personal", "wealth"]},
+        {"number": 2, "name": "2号窗口", "serves": ["personal", "fx"]},
+        {"number": 3, "name": "3号窗口", "serves": ["corporate", "personal"]},
+        {"number": 4, "name": "4号窗口", "serves": ["fx", "corporate", "personal"]},
+    ],
+    "policy": {
+        "evaluation_window_s": 30,
+        "max_wait_minutes": 45,
+        "alert_wait_minutes": 30,
+        "alert_queue_length": 15,
+        "default_service_s": 300,
+    },
+}

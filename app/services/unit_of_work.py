@@ -1,0 +1,106 @@
+"""A unit of work: one transaction on one branch, the events it makes, and the wake-up
+after the commit (cosmicpython's pattern, with the outbox being the events table itself).
+
+Event seqs come from ``branches.last_seq`` inside the same transaction: the row lock
+PostgreSQL takes there (and SQLite's single writer) makes seqs gapless and committed in
+order, so a reader that sees seq S has already seen every seq before it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..errors import NotFound
+from ..rules.business_day import day_of
+from ..rules.layout import Layout
+from ..representations import ticket_json
+from ..store import ticket_rows
+from ..store.tables import branches, events, tickets
+from .context import Context
+
+
+@dataclass
+class Recorded:
+    seq: int
+    type: str
+    data: dict
+
+
+class UnitOfWork:
+    conn: AsyncConnection
+    layout: Layout
+
+    def __init__(self, ctx: Context, branch: str):
+        self.ctx = ctx
+        self.branch = branch
+        self.recorded: list[Recorded] = []
+        self.now = ctx.clock()
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self._cm = self.ctx.db.writer.connect()
+        self.conn = await self._cm.__aenter__()
+        await self.conn.begin()
+        row = (await self.conn.execute(
+            select(branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt)
+            .where(branches.c.code == self.branch)
+        )).first()
+        if row is None:
+            await self._cm.__aexit__(None, None, None)
+            raise NotFound(f"branch {self.branch!r} not found")
+        self.layout = self.ctx.layout(self.branch, row.layout_version, row.layout)
+        self.vip_salt = row.vip_salt
+        self.zone = self.layout.zone
+        self.today = day_of(self.now, self.zone)
+        if row.current_day != self.today:
+            await self._roll_over()
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        if self.conn.in_transaction():
+            await self.conn.rollback()
+        await self._cm.__aexit__(exc_type, exc, tb)
+
+    async def reserve(self) -> int:
+        """Take the next event seq of the branch, in this transaction."""
+        return (await self.conn.execute(
+            update(branches).where(branches.c.code == self.branch)
+            .values(last_seq=branches.c.last_seq + 1).returning(branches.c.last_seq)
+        )).scalar_one()
+
+    def record(self, seq: int, type_: str, data: dict) -> None:
+        self.recorded.append(Recorded(seq, type_, data))
+
+    async def emit(self, type_: str, data: dict) -> int:
+        seq = await self.reserve()
+        self.record(seq, type_, data)
+        return seq
+
+    async def commit(self) -> None:
+        if self.recorded:
+            await self.conn.execute(events.insert(), [
+                {"branch": self.branch, "seq": r.seq, "type": r.type, "at": self.now,
+                 "data": json.dumps(r.data, ensure_ascii=False, separators=(",", ":"))}
+                for r in self.recorded
+            ])
+        await self.conn.commit()
+        if self.recorded:
+            await self.ctx.bus.publish(self.branch, self.recorded[-1].seq)
+
+    async def _roll_over(self) -> None:
+        """A new business day: tickets still waiting from earlier days expire."""
+        # UPDATE … RETURNING, so two workers rolling over at once expire each ticket once.
+        rows = (await self.conn.execute(
+            update(tickets)
+            .where(tickets.c.branch == self.branch, tickets.c.status == "waiting", tickets.c.day < self.today)
+            .values(status="expired")
+            .returning(*ticket_rows.select_tickets().selected_columns)
+        )).all()
+        for row in sorted(rows, key=lambda r: r.issue_seq):
+            await self.emit("ticket.expired", ticket_json(ticket_rows.from_row(row), self.zone))
+        await self.conn.execute(
+            update(branches).where(branches.c.code == self.branch).values(current_day=self.today)
+        )

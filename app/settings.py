@@ -1,0 +1,30 @@
+"""Settings from ``LOBBYQ_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOBBYQ_", extra="ignore")
+
+    database_url: str = Field("sqlite+aiosqlite:///./lobbyq.db", description="SQLAlchemy async URL")
+    redis_url: str | None = Field(None, description="redis://host:port/db for cross-worker fan-out")
+    devices: str | None = Field(None, description="devices TOML file: run the device agent in-process")
+    public_url: str | None = Field(None, description="base URL printed in QR codes, e.g. https://q.bank.example")
+    pg_pool_size: int = Field(10, ge=1, le=200)
+    kiosk_rate_per_minute: int = Field(120, ge=1, description="ticket issues per kiosk token per minute")
+    track_rate_per_minute: int = Field(60, ge=1, description="public tracking requests per address per minute")
+    stream_queue: int = Field(64, ge=4, le=100_000, description="messages buffered per stream client")
+    ping_interval_s: float = Field(15.0, gt=0)
+    events_kept_days: int = Field(7, ge=1, description="older events are pruned; a stream after them gets a snapshot")
+    sweep_interval_s: float = Field(15.0, gt=0, description="how often alerts and day rollover are checked")
+    max_body_bytes: int = Field(65536, ge=1024)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

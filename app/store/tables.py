@@ -1,0 +1,134 @@
+"""The schema. Timestamps are epoch seconds (float): portable, sortable, and the API
+renders them in the branch's own offset. JSON payloads are stored as text."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Float, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text,
+    UniqueConstraint, text,
+)
+
+metadata = MetaData()
+
+branches = Table(
+    "branches", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("layout", Text, nullable=False),
+    Column("layout_version", Integer, nullable=False, server_default="1"),
+    Column("last_seq", BigInteger, nullable=False, server_default="0"),
+    Column("current_day", String(10), nullable=True),
+    Column("vip_salt", String(64), nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+tokens = Table(
+    "tokens", metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("branch", String(32), nullable=True),
+    Column("name", String(100), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+vip_cards = Table(
+    "vip_cards", metadata,
+    Column("branch", String(32), nullable=False),
+    Column("hash", String(64), nullable=False),
+    PrimaryKeyConstraint("branch", "hash"),
+)
+
+# One row per (branch, business day, prefix): the number comes from this row, updated in
+# the ticket's own transaction, so numbers never repeat and never skip.
+number_seqs = Table(
+    "number_seqs", metadata,
+    Column("branch", String(32), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("prefix", String(3), nullable=False),
+    Column("last", Integer, nullable=False),
+    PrimaryKeyConstraint("branch", "day", "prefix"),
+)
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("branch", String(32), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("number", String(8), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("priority", String(8), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("issued_at", Float, nullable=False),
+    Column("queued_at", Float, nullable=False),
+    Column("issue_seq", BigInteger, nullable=False),
+    Column("called_at", Float),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("counter", Integer),
+    Column("pinned_counter", Integer),
+    Column("recall_count", Integer, nullable=False, server_default="0"),
+    Column("score", Integer),
+    Column("kiosk", String(100)),
+    Column("teller", String(100)),
+    Column("evaluation_until", Float),
+    Column("estimated_wait_s", Integer),
+    Column("print_failed", Boolean, nullable=False, server_default=text("false")),
+    Column("track_token", String(64), nullable=False, unique=True),
+    UniqueConstraint("branch", "day", "number", name="uq_ticket_number"),
+    Index("ix_tickets_day", "branch", "day"),
+    Index("ix_tickets_counter", "branch", "counter", "status"),
+    Index(
+        "ix_tickets_waiting", "branch", "category", "priority", "queued_at",
+        postgresql_where=text("status = 'waiting'"), sqlite_where=text("status = 'waiting'"),
+    ),
+)
+
+counters = Table(
+    "counters", metadata,
+    Column("branch", String(32), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("state", String(8), nullable=False, server_default="closed"),
+    Column("teller", String(100)),
+    Column("teller_token", String(64)),
+    Column("current_ticket", String(32)),
+    Column("pause_reason", String(200)),
+    Column("stray_presses", Integer, nullable=False, server_default="0"),
+    Column("updated_at", Float, nullable=False),
+    PrimaryKeyConstraint("branch", "number"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("branch", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("data", Text, nullable=False),
+    PrimaryKeyConstraint("branch", "seq"),
+)
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("branch", String(32), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("raised_at", Float, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("note", Text),
+    Column("acked_at", Float),
+    Column("acked_by", String(100)),
+    Index("ix_alerts_open", "branch", "status", "type", "key"),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("branch", String(32), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("detail", String(500)),
+    Column("updated_at", Float, nullable=False),
+    PrimaryKeyConstraint("branch", "id"),
+)
