@@ -163,6 +163,9 @@ def parse(text: str, path: str = "<memory>") -> DevicesConfig:
             if table == "screen":
                 if entry["protocol"] not in PROTOCOLS_SCREEN:
                     fail(table, i, "protocol", f"screen protocol {entry['protocol']!r} is not one of {PROTOCOLS_SCREEN}")
+                if entry["protocol"] == "candle" and not 0x20 <= entry.get("address", 1) <= 0x7F:
+                    fail(table, i, "address" if "address" in entry else None,
+                         "a candle board address must be 32..127 (0x20..0x7F); lower bytes are framing")
                 shows = entry["shows"]
                 if isinstance(shows, str) and shows != "hall":
                     if shows.isdigit():

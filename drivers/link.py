@@ -21,6 +21,12 @@ from collections.abc import Awaitable, Callable
 
 import serial
 
+try:
+    from termios import error as _TermiosError
+except ImportError:  # pragma: no cover - Windows
+    class _TermiosError(Exception):
+        pass
+
 log = logging.getLogger(__name__)
 
 HealthCallback = Callable[[bool, str], Awaitable[None] | None]
@@ -75,7 +81,7 @@ class SerialLink:
     async def open_once(self) -> bool:
         try:
             port = await asyncio.to_thread(self._open_sync)
-        except (serial.SerialException, OSError, ValueError) as e:
+        except (serial.SerialException, OSError, ValueError, _TermiosError) as e:
             self.last_error = str(e)
             return False
         self._port = port
@@ -149,7 +155,7 @@ class SerialLink:
         port = self._require()
         try:
             return await asyncio.to_thread(fn, port, *args)
-        except (serial.SerialException, OSError) as e:
+        except (serial.SerialException, OSError, _TermiosError) as e:
             await self._fail(e)
             raise LinkDown(f"{self.name}: {e}") from e
 

@@ -94,6 +94,9 @@ class PrinterDevice:
         await self._report(job, "printed", "")
         return "printed", ""
 
+    async def print_job_bytes(self, job_id: str, data: bytes) -> tuple[str, str]:
+        return await self.print_job(PrintJob(job_id, data))
+
     async def run(self, stop: asyncio.Event) -> None:
         await self.link.open_once()
         while not stop.is_set():

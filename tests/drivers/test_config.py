@@ -23,6 +23,7 @@ shows = "hall"                # "hall" or a counter number
 [[screen]]
 id = "w1"
 protocol = "candle"
+address = 33
 url = "socket://127.0.0.1:7000"
 shows = 1
 
@@ -67,12 +68,16 @@ def test_missing_field(tmp_path):
 
 def test_wrong_type(tmp_path):
     e = _err(GOOD.replace("baudrate = 19200\nteller", 'baudrate = "fast"\nteller'), tmp_path)
-    assert e.line == 26 and "'baudrate'" in e.problem and "integer" in e.problem
+    assert e.line == 27 and "'baudrate'" in e.problem and "integer" in e.problem
 
 
 def test_duplicate_id(tmp_path):
     e = _err(GOOD.replace('id = "w1"', 'id = "hall"'), tmp_path)
     assert e.line == 17 and "duplicate id 'hall'" in e.problem
+
+
+def test_candle_address_range(tmp_path):
+    assert "32..127" in _err(GOOD.replace("address = 33", "address = 3"), tmp_path).problem
 
 
 def test_bad_protocol_and_shows(tmp_path):
