@@ -1,0 +1,11 @@
+"""The displays router alone, for tests that need no core server (reducer, announcer)."""
+
+from fastapi import FastAPI
+
+from displays import pages
+
+
+def make() -> FastAPI:
+    app = FastAPI()
+    app.include_router(pages.router)
+    return app

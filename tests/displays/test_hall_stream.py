@@ -1,0 +1,101 @@
+"""The hall screen against a scripted stream: the announcement queue under a
+burst, dedupe and resume after 4408 / drops, snapshot after a long gap."""
+
+import json
+
+import pytest
+from conftest import BRANCH, LAYOUT
+from fake_stream import FakeStream, audio_spy, base_state
+
+pytestmark = pytest.mark.browser
+
+
+def open_hall(pages_server, new_page, clip_ms=150):
+    page = new_page(1920, 1080, init_script=audio_spy(clip_ms))
+    stream = FakeStream(base_state(LAYOUT, BRANCH))
+    stream.attach(page, BRANCH)
+    page.goto(f"{pages_server.base}/screens/{BRANCH}/hall?token=disp-token")
+    page.wait_for_function("document.body.dataset.seq === '0'")
+    return page, stream
+
+
+def phrases(page):
+    """The voice clips played, in order, and whether any two overlapped."""
+    log = page.evaluate("window.__audio")
+    plays = [e for e in log if e["ev"] == "play"]
+    overlap = any(log[i]["ev"] == "play" and log[i + 1]["ev"] == "play" for i in range(len(log) - 1))
+    return [p["src"] for p in plays], overlap
+
+
+def test_token_is_kept_and_removed_from_the_address_bar(pages_server, new_page):
+    page, stream = open_hall(pages_server, new_page)
+    assert "token" not in page.url
+    assert page.evaluate(f"localStorage.getItem('lobbyq:display:{BRANCH}')") == "disp-token"
+    assert stream.connections[0]["token"] == "disp-token" and "after" not in stream.connections[0]
+
+
+def test_burst_of_five_calls_is_announced_in_order_without_cutting_off(pages_server, new_page):
+    page, stream = open_hall(pages_server, new_page, clip_ms=300)
+    calls = [("A001", 1), ("A002", 2), ("B001", 3), ("A003", 4), ("C001", 5)]
+    for number, counter in calls:  # five calls within one second
+        stream.call(number, "personal", counter)
+        page.wait_for_timeout(180)
+    page.wait_for_function("window.__audio.filter(e => e.ev === 'end').length === 10", timeout=15000)
+    srcs, overlap = phrases(page)
+    expected = []
+    for number, counter in calls:
+        expected += ["/voice/chime.wav", f"/voice/zh-CN/{number}/{counter}.wav"]
+    assert srcs == expected
+    assert not overlap, "a clip started before the previous one ended"
+    assert page.inner_text("#latest").replace("\n", "").startswith("C001")
+
+
+def test_reconnect_after_4408_resumes_without_repeat_or_loss(pages_server, new_page):
+    page, stream = open_hall(pages_server, new_page)
+    stream.call("A001", "personal", 1)
+    page.wait_for_function("document.body.dataset.seq === '1'")
+    stream.close(4408)  # too slow: the server dropped us
+    stream.call("A002", "personal", 2, send=False)  # made while we were away
+    page.wait_for_function("document.body.dataset.seq === '2'", timeout=10000)
+    assert stream.connections[-1]["after"] == "1"
+    stream.call("A003", "personal", 3)
+    # A duplicate of an event already applied is ignored.
+    stream.ws.send(json.dumps(stream.events[1]))
+    page.wait_for_function("window.__audio.filter(e => e.ev === 'end').length === 6", timeout=10000)
+    page.wait_for_timeout(500)
+    srcs, _ = phrases(page)
+    assert [s for s in srcs if "chime" not in s] == [
+        "/voice/zh-CN/A001/1.wav", "/voice/zh-CN/A002/2.wav", "/voice/zh-CN/A003/3.wav"]
+
+
+def test_a_gap_in_seq_makes_the_page_ask_for_the_missed_events(pages_server, new_page):
+    page, stream = open_hall(pages_server, new_page)
+    stream.call("A001", "personal", 1, send=False)
+    stream.call("A002", "personal", 2)  # seq 2 arrives, seq 1 never did
+    page.wait_for_function("document.body.dataset.seq === '2'", timeout=10000)
+    assert stream.connections[-1].get("after") == "0"
+    page.wait_for_function("window.__audio.filter(e => e.ev === 'end').length === 4", timeout=10000)
+    srcs, _ = phrases(page)
+    assert [s for s in srcs if "chime" not in s] == ["/voice/zh-CN/A001/1.wav", "/voice/zh-CN/A002/2.wav"]
+
+
+def test_snapshot_after_a_long_gap_replaces_state_and_announces_missed_calls(pages_server, new_page):
+    page, stream = open_hall(pages_server, new_page)
+    stream.call("A001", "personal", 1)
+    page.wait_for_function("document.body.dataset.seq === '1'")
+    # The server forgot the old events: the page gets a snapshot holding the calls it missed.
+    state = base_state(LAYOUT, BRANCH)
+    state["seq"] = 40
+    state["recent_calls"] = [
+        {"seq": 40, "type": "ticket.called", "number": "A010", "counter": 2, "category": "personal", "at": "2099-01-01T10:00:02+08:00"},
+        {"seq": 39, "type": "ticket.called", "number": "A009", "counter": 1, "category": "personal", "at": "2099-01-01T10:00:01+08:00"},
+    ]
+    state["counters"][1]["state"] = "paused"
+    stream.state, stream.events, stream.replay_from = state, [], 38
+    stream.close(1012)
+    page.wait_for_function("document.body.dataset.seq === '40'", timeout=10000)
+    page.wait_for_function("window.__audio.filter(e => e.ev === 'end').length === 6", timeout=10000)
+    srcs, _ = phrases(page)
+    assert [s for s in srcs if "chime" not in s] == [
+        "/voice/zh-CN/A001/1.wav", "/voice/zh-CN/A009/1.wav", "/voice/zh-CN/A010/2.wav"]
+    assert "暂停服务" in page.inner_text('.tile[data-counter="2"]')
