@@ -2,8 +2,7 @@
 
 The bus carries only that wake-up. What a client receives, and in what order, always
 comes from the events table, so a lost wake-up costs latency, never an event.
-In one process the bus is a set of asyncio queues; across workers the same wake-ups go
-through Redis pub/sub (``LOBBYQ_REDIS_URL``) or PostgreSQL LISTEN/NOTIFY.
+``LocalBus`` is the in-process bus; ``buses`` has the cross-worker ones.
 """
 
 from __future__ import annotations
@@ -28,7 +27,11 @@ class LocalBus:
         for listener in list(self._listeners.get(branch, ())):
             listener(branch, seq)
 
+    async def in_transaction(self, conn, branch: str, seq: int) -> None:
+        """Called just before the commit of a unit of work that made events."""
+
     async def publish(self, branch: str, seq: int) -> None:
+        """Called just after that commit."""
         self.deliver(branch, seq)
 
     async def start(self) -> None:
@@ -36,4 +39,3 @@ class LocalBus:
 
     async def stop(self) -> None:
         pass
-

@@ -86,6 +86,7 @@ class UnitOfWork:
                  "data": json.dumps(r.data, ensure_ascii=False, separators=(",", ":"))}
                 for r in self.recorded
             ])
+            await self.ctx.bus.in_transaction(self.conn, self.branch, self.recorded[-1].seq)
         await self.conn.commit()
         if self.recorded:
             await self.ctx.bus.publish(self.branch, self.recorded[-1].seq)
