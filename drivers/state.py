@@ -65,6 +65,12 @@ class AgentState:
             self.outbox.append(action)
         self.save()
 
+    def enqueue(self, action: dict) -> None:
+        """Queue an action that has no counter of its own (QSystem pads are edge frames)."""
+        self.outbox.append({**action, "id": self._next_id})
+        self._next_id += 1
+        self.save()
+
     def done(self, action_id: int) -> None:
         self.outbox = [a for a in self.outbox if a.get("id") != action_id]
         self.save()

@@ -34,6 +34,7 @@ class ScreenContent:
     number: str = ""  # counter: current number ("" = none)
     state: str = "open"  # counter: open | paused | closed
     blink: bool = False  # counter: a new call
+    call_seq: int = 0  # counter: changes on every call/recall, so a recall of the same number is re-shown
 
 
 class Adapter:

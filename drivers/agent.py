@@ -1,0 +1,347 @@
+"""The device agent: follows a branch's event stream, drives its devices, posts presses.
+
+Why a separate process (or task): the drivers must work the same next to the server
+(embedded default) and on a PC in a branch far from it. Everything the agent knows comes
+from the public API: the stream (``WS …/stream``, resumed from the last ``seq`` after a
+drop), ``GET …/state`` for waiting counts, ``GET …/tickets/{id}`` for the QR link, and
+keypad actions are POSTed as the teller signed in at that counter.
+
+Robustness rules: a device failure never stops the agent (each device runs in its own
+task); keypad actions go through a persisted outbox (``AgentState``) and are retried on
+connection errors, never on a 4xx; health is reported on change only.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import random
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from .api import Api, ApiRefused
+from .config import DevicesConfig, load
+from .devices.keypads import ModbusKeypadBus, QSystemKeypadBus
+from .devices.printer import PrinterDevice
+from .devices.screens import ADAPTERS, ScreenDevice
+from .link import SerialLink
+from .protocol import candle
+from .protocol.escpos_ticket import TicketInfo, build_ticket
+from .protocol.keypad_map import KEY_ACTION, Key
+from .state import AgentState
+from .view import BranchView
+
+log = logging.getLogger("lobbyq.agent")
+
+STATE_REFRESH_MIN_S = 0.5  # ≤ 2 GET /state per second
+
+
+class Agent:
+    def __init__(self, server_url: str, token: str, config: DevicesConfig, *,
+                 state_path: str | Path | None = None, client: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self.branch = config.branch
+        self.api = Api(server_url, token, config.branch, client=client)
+        if state_path is None and config.path not in ("", "<memory>"):
+            state_path = str(config.path) + ".state.json"
+        self.state = AgentState(state_path)
+        self.view = BranchView()
+        self.layout: dict = {}
+        self.stop = asyncio.Event()
+        self._outbox_wake = asyncio.Event()
+        self._health_pending: dict[str, dict] = {}
+        self._health_wake = asyncio.Event()
+        self._refresh_wake = asyncio.Event()
+        self._lamp_timers: dict[int, asyncio.TimerHandle] = {}
+        self.connected = asyncio.Event()
+        self.events_seen = 0
+
+        self.printers: list[tuple[str, PrinterDevice]] = []
+        for p in config.printers:
+            dev = PrinterDevice(p.id, SerialLink(p.url, p.baudrate, name=p.id), health_sink=self._health,
+                                result_sink=functools.partial(self._print_result, p.id))
+            self.printers.append((p.kiosk, dev))
+        self.screens: list[tuple[str | int, ScreenDevice]] = []
+        for s in config.screens:
+            dev = ScreenDevice(s.id, ADAPTERS[s.protocol](s.address), SerialLink(s.url, s.baudrate, name=s.id),
+                               health_sink=self._health)
+            self.screens.append((s.shows, dev))
+        self.modbus: list[ModbusKeypadBus] = []
+        self.qsystem: list[QSystemKeypadBus] = []
+        for k in config.keypad_buses:
+            if k.protocol == "modbus":
+                self.modbus.append(ModbusKeypadBus(k.id, k.url, k.baudrate, k.teller_pads, k.evaluation_pads,
+                                                   state=self.state, action_sink=self._action_queued,
+                                                   health_sink=self._health))
+            else:
+                self.qsystem.append(QSystemKeypadBus(k.id, SerialLink(k.url, k.baudrate, name=k.id),
+                                                     k.teller_pads, action_sink=self._qsystem_key,
+                                                     health_sink=self._health))
+
+    # ---------------------------------------------------------------- health
+    def _health(self, device_id: str, kind: str, status: str, detail: str) -> None:
+        self._health_pending[device_id] = {"kind": kind, "status": status, "detail": detail}
+        self._health_wake.set()
+
+    async def _health_worker(self) -> None:
+        while not self.stop.is_set():
+            await self._health_wake.wait()
+            self._health_wake.clear()
+            while self._health_pending:
+                device_id, body = next(iter(self._health_pending.items()))
+                await self.api.request_retrying("POST", f"{self.api.b}/devices/{device_id}/health", body, self.stop)
+                if self._health_pending.get(device_id) is body:
+                    del self._health_pending[device_id]
+
+    # ---------------------------------------------------------------- keypads → API
+    def _action_queued(self, action: dict) -> None:
+        """The keypad bus already persisted the action in the outbox; wake the poster."""
+        self._outbox_wake.set()
+
+    def _qsystem_key(self, action: dict) -> None:
+        n, k = action["counter"], action["key"]
+        cur = self.view.counters.get(n)
+        status = (cur.current or {}).get("status") if cur and cur.current else None
+        key = {candle.KEY_CALL: Key.RECALL if status == "called" else Key.CALL_NEXT,
+               candle.KEY_START: Key.START,
+               candle.KEY_NOSHOW_OR_FINISH: Key.NO_SHOW if status == "called" else Key.FINISH}.get(k)
+        if key is None:
+            log.info("qsystem key %02X at counter %d has no lobbyq action (redirect needs a target)", k, n)
+            return
+        self.state.enqueue({"kind": "key", "counter": n, "key": int(key), "arg": 0})
+        self._outbox_wake.set()
+
+    def action_request(self, action: dict) -> tuple[str, dict | None] | None:
+        n = action["counter"]
+        base = f"{self.api.b}/counters/{n}"
+        if action["kind"] == "rating":
+            return f"{base}/evaluation", {"score": action["score"]}
+        try:
+            key = Key(action["key"])
+        except ValueError:
+            log.warning("unknown key code %s on counter %s", action.get("key"), n)
+            return None
+        body = {"reason": "keypad"} if key == Key.PAUSE else {"counter": action["arg"]} if key == Key.TRANSFER else None
+        return f"{base}/{KEY_ACTION[key]}", body
+
+    async def _outbox_worker(self) -> None:
+        while not self.stop.is_set():
+            if not self.state.outbox:
+                await self._outbox_wake.wait()
+                self._outbox_wake.clear()
+                continue
+            action = self.state.outbox[0]
+            req = self.action_request(action)
+            if req is not None:
+                path, body = req
+                r = await self.api.request_retrying("POST", path, body, self.stop)
+                if r is None and self.stop.is_set():
+                    return
+                log.info("keypad %s → %s %s", action, path, r.status_code if r is not None else "refused")
+                if action["kind"] == "key" and r is not None:
+                    self._request_refresh()
+            self.state.done(action["id"])
+
+    # ---------------------------------------------------------------- printing
+    def _printer_for(self, kiosk: str | None) -> PrinterDevice | None:
+        for k, dev in self.printers:
+            if k == kiosk:
+                return dev
+        return None
+
+    async def _print_result(self, device_id: str, ticket_id: str, status: str, detail: str) -> None:
+        body = {"status": status, "device": device_id, "detail": detail}
+        await self.api.request_retrying("POST", f"{self.api.b}/tickets/{ticket_id}/print", body, self.stop)
+
+    async def print_ticket(self, data: dict, dev: PrinterDevice) -> None:
+        tid = str(data["id"])
+        ticket = data
+        for attempt in range(3):
+            try:
+                ticket = {**data, **await self.api.ticket(tid)}
+                break
+            except (httpx.TransportError, ApiRefused) as e:
+                log.warning("ticket %s fetch failed (%s), attempt %d", tid, e, attempt + 1)
+                await asyncio.sleep(0.3 * (attempt + 1))
+        if not self.layout:
+            await self._load_layout()
+        cats = {c.get("code"): c.get("name") for c in self.layout.get("categories", [])}
+        track_url = ticket.get("track_url")
+        if not track_url and ticket.get("track_token"):
+            track_url = f"{self.api.server_url}/t/{ticket['track_token']}"
+        info = TicketInfo(
+            branch_name=self.layout.get("name", self.branch),
+            category_name=cats.get(ticket.get("category"), ticket.get("category") or ""),
+            number=str(ticket.get("number", "")),
+            ahead=int(ticket.get("ahead") or 0),
+            estimated_wait_s=ticket.get("estimated_wait_s"),
+            issued_at=ticket.get("issued_at") or "",
+            track_url=track_url,
+            locale=self.layout.get("locale", "zh-CN"),
+        )
+        dev.submit(tid, build_ticket(info))
+
+    async def _load_layout(self) -> None:
+        try:
+            self.layout = await self.api.layout()
+        except (httpx.TransportError, ApiRefused, ValueError) as e:
+            log.warning("layout fetch failed: %s", e)
+
+    # ---------------------------------------------------------------- events
+    def handle_event(self, ev: dict) -> None:
+        t, d = ev.get("type"), ev.get("data") or {}
+        self.view.apply_event(ev)
+        self.events_seen += 1
+        if t == "ticket.issued" or t == "ticket.reprint":
+            dev = self._printer_for(d.get("kiosk"))
+            if dev is None and t == "ticket.reprint" and self.printers:
+                dev = self.printers[0][1]
+            if dev is not None:
+                asyncio.create_task(self.print_ticket(d, dev))
+        elif t == "ticket.done" and d.get("counter") is not None:
+            self._lamp(int(d["counter"]), True)
+        elif t == "ticket.evaluated" and d.get("counter") is not None:
+            self._lamp(int(d["counter"]), False)
+        elif t == "branch.updated":
+            asyncio.create_task(self._load_layout())
+        if t and (t.startswith("ticket.") or t.startswith("counter.")):
+            self._request_refresh()
+        self.render()
+
+    def _lamp(self, counter: int, on: bool) -> None:
+        for bus in self.modbus:
+            bus.lamp(counter, on)
+        old = self._lamp_timers.pop(counter, None)
+        if old:
+            old.cancel()
+        if on:
+            window = float((self.layout.get("policy") or {}).get("evaluation_window_s") or 30)
+            self._lamp_timers[counter] = asyncio.get_running_loop().call_later(
+                window, lambda: self._lamp(counter, False))
+
+    def render(self) -> None:
+        """Push the current view to every screen and pad (devices drop unchanged state)."""
+        for shows, dev in self.screens:
+            dev.show(self.view.hall_content() if shows == "hall" else self.view.counter_content(int(shows)))
+        for bus in self.modbus:
+            for p in bus.pads:
+                if p.kind == "teller":
+                    bus.show(p.counter, self.view.current_number(p.counter), self.view.counter(p.counter).waiting)
+        for q in self.qsystem:
+            for n in q.teller_pads:
+                q.show(n, self.view.current_number(n), blink=self.view.counter_content(n).blink)
+
+    def _request_refresh(self) -> None:
+        self._refresh_wake.set()
+
+    async def _refresh_worker(self) -> None:
+        """Debounced GET /state (≤ 2/s) for the waiting counts on the teller pads."""
+        while not self.stop.is_set():
+            await self._refresh_wake.wait()
+            await asyncio.sleep(STATE_REFRESH_MIN_S)
+            self._refresh_wake.clear()
+            try:
+                self.view.apply_waiting(await self.api.state())
+                self.render()
+            except (httpx.TransportError, ApiRefused, ValueError) as e:
+                log.debug("state refresh failed: %s", e)
+
+    async def _ticker(self) -> None:
+        """Re-render once a second so blinking stops after its time."""
+        while not self.stop.is_set():
+            await asyncio.sleep(1.0)
+            self.render()
+
+    async def _stream(self) -> None:
+        import websockets
+
+        delay = 0.2
+        while not self.stop.is_set():
+            url = self.api.stream_url(self.view.seq)
+            try:
+                async with websockets.connect(url, open_timeout=5, ping_interval=20, max_size=2**24) as ws:
+                    self.connected.set()
+                    delay = 0.2
+                    async for raw in ws:
+                        msg = json.loads(raw)
+                        typ = msg.get("type")
+                        if typ == "ping":
+                            continue
+                        if typ == "snapshot":
+                            self.view.apply_snapshot(msg.get("state") or {}, msg.get("seq"))
+                            self.render()
+                            continue
+                        seq = msg.get("seq")
+                        if seq is not None and self.view.seq is not None and seq <= self.view.seq:
+                            continue  # already applied (resume overlap)
+                        self.handle_event(msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                code = getattr(getattr(e, "rcvd", None), "code", None)
+                if code in (4401, 4403):
+                    log.error("stream refused (%s): check the agent token and branch", code)
+                    delay = 10.0
+                else:
+                    log.info("stream dropped (%s); resuming after seq %s", e, self.view.seq)
+            self.connected.clear()
+            if self.stop.is_set():
+                break
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(5.0, delay * 2)
+
+    # ---------------------------------------------------------------- run
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        if stop is not None:
+            self.stop = stop
+        await self._load_layout()
+        tasks = [asyncio.create_task(c, name=n) for n, c in [
+            ("stream", self._stream()), ("outbox", self._outbox_worker()), ("health", self._health_worker()),
+            ("refresh", self._refresh_worker()), ("ticker", self._ticker())]]
+        for _, dev in self.printers:
+            tasks.append(asyncio.create_task(dev.run(self.stop), name=dev.id))
+        for _, dev in self.screens:
+            tasks.append(asyncio.create_task(dev.run(self.stop), name=dev.id))
+        for bus in (*self.modbus, *self.qsystem):
+            tasks.append(asyncio.create_task(bus.run(self.stop), name=bus.id))
+        if self.state.outbox:
+            self._outbox_wake.set()
+        try:
+            await self.stop.wait()
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for bus in self.modbus:
+                if bus.client:
+                    bus.client.close()
+            await self.api.close()
+
+
+async def run_agent(server_url: str, token: str, config: DevicesConfig | str | Path,
+                    stop: asyncio.Event | None = None, **kw) -> None:
+    """Run the device agent until ``stop`` is set. ``config`` is a DevicesConfig or a path."""
+    if not isinstance(config, DevicesConfig):
+        config = load(config)
+    await Agent(server_url, token, config, **kw).run(stop)
+
+
+def main(server: str, token: str, devices_path: str) -> int:
+    """Sync entry point for ``lobbyq agent --server URL --token T --devices FILE``."""
+    from .config import DevicesFileError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        config = load(devices_path)
+    except DevicesFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run_agent(server, token, config))
+    except KeyboardInterrupt:
+        pass
+    return 0
