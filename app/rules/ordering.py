@@ -32,9 +32,9 @@ def is_candidate(ticket: Ticket, counter: Counter) -> bool:
 
 def call_key(ticket: Ticket, counter: Counter, policy: Policy, now: float) -> tuple:
     pinned = ticket.pinned_counter == counter.number
-    position = counter.serves.index(ticket.category) if ticket.category in counter.serves else -1
-    if pinned and position == -1:
-        position = -1  # a pinned ticket of a foreign category counts as first
+    # A pinned ticket of a category the counter does not serve counts as first: it ranks
+    # with the first served category (queue time decides between them), not before it.
+    position = counter.serves.index(ticket.category) if ticket.category in counter.serves else 0
     return (0 if pinned else 1, effective_rank(ticket, policy, now), position, ticket.queued_at, ticket.issue_seq)
 
 

@@ -62,8 +62,9 @@ def rank_expr(policy: Policy, now: float):
 async def claim_next(conn: AsyncConnection, branch: str, counter: Counter, policy: Policy, now: float) -> Ticket | None:
     """The next ticket for a counter, locked for this transaction (DESIGN §2 order)."""
     pinned_here = tickets.c.pinned_counter == counter.number
+    # A pinned ticket of a foreign category counts as first (position 0), as in call_key.
     position = case(
-        *((tickets.c.category == code, i) for i, code in enumerate(counter.serves)), else_=-1
+        *((tickets.c.category == code, i) for i, code in enumerate(counter.serves)), else_=0
     )
     query = (
         select_tickets()
