@@ -60,7 +60,7 @@ class ModbusKeypadBus:
     def __init__(self, bus_id: str, url: str, baudrate: int, teller_pads, evaluation_pads, *,
                  state: AgentState | None = None, action_sink: ActionSink | None = None,
                  health_sink: HealthSink | None = None, timeout: float = 0.15,
-                 poll_interval: float = 0.05, fault_after: int = 3, dead_poll_s: float = 2.0) -> None:
+                 poll_interval: float = 0.01, fault_after: int = 3, dead_poll_s: float = 2.0) -> None:
         self.id, self.url, self.baudrate = bus_id, url, baudrate
         self.state = state or AgentState(None)
         self.action_sink = action_sink
@@ -122,18 +122,31 @@ class ModbusKeypadBus:
             return None, f"error reply {r}"
         return r, ""
 
-    async def _poll_pad(self, p: _Pad) -> None:
-        count = 3 if p.kind == "teller" else 2
-        r, err = await self._call(self.client.read_input_registers(0, count=count, device_id=p.unit))
+    async def _read(self, p: _Pad, count: int) -> list[int] | None:
+        r, _ = await self._call(self.client.read_input_registers(0, count=count, device_id=p.unit))
         p.last_try = time.monotonic()
         if r is None or len(r.registers) < count:
             p.misses += 1
             if p.misses >= self.fault_after:
                 await p.health.set("fault", f"pad unit {p.unit} not answering")
-            return
+            return None
         p.misses = 0
         await p.health.set("ok")
-        await self._on_registers(p, r.registers)
+        return list(r.registers[:count])
+
+    async def _poll_pad(self, p: _Pad) -> None:
+        """Steady state reads only the event counter (7-byte reply); on a change the
+        counter, key and argument are re-read together, so they always belong together."""
+        regs = await self._read(p, 1)
+        if regs is None:
+            return
+        last = self.state.counters.get(self._key(p))
+        if last is not None and regs[0] != last:
+            regs = await self._read(p, 3 if p.kind == "teller" else 2)
+            if regs is None:
+                return
+        if last is None or regs[0] != last:
+            await self._on_registers(p, regs)
         await self._write_outputs(p)
 
     async def _on_registers(self, p: _Pad, regs: list[int]) -> None:
