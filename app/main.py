@@ -26,6 +26,7 @@ from .services.context import Context
 from .settings import Settings, get_settings
 from .store import migrate
 from .store.db import connect
+from .store.group_commit import GroupCommit
 
 log = logging.getLogger("lobbyq")
 
@@ -41,7 +42,10 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
         db = connect(settings.database_url, settings.pg_pool_size)
         bus = make_bus(settings, db)
-        ctx = Context(db=db, bus=bus, settings=settings, **({"clock": clock} if clock else {}))
+        writes = GroupCommit(db.writer) if db.is_sqlite else None
+        ctx = Context(db=db, bus=bus, settings=settings, writes=writes, **({"clock": clock} if clock else {}))
+        if writes:
+            writes.start()
         await bus.start()
         app.state.ctx = ctx
         app.state.hub = Hub(ctx)
@@ -59,6 +63,8 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             await bus.stop()
+            if writes:
+                await writes.stop()
             await db.dispose()
 
     app = FastAPI(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ..rules import layout as layouts
 from ..settings import Settings
 from ..store.db import Database
+from ..store.group_commit import GroupCommit
 from ..store.tables import branches, counters, tickets
 
 
@@ -31,6 +32,7 @@ class Context:
     bus: object
     settings: Settings
     clock: Callable[[], float] = time.time
+    writes: GroupCommit | None = None  # SQLite's group commit; None on PostgreSQL
     _layouts: dict[str, tuple[int, layouts.Layout]] = field(default_factory=dict)
     _profiles: dict[str, Profile] = field(default_factory=dict)
 

@@ -38,28 +38,40 @@ class UnitOfWork:
         self.ctx = ctx
         self.branch = branch
         self.recorded: list[Recorded] = []
-        self.now = ctx.clock()
 
     async def __aenter__(self) -> "UnitOfWork":
-        self._cm = self.ctx.db.writer.connect()
-        self.conn = await self._cm.__aenter__()
-        await self.conn.begin()
-        row = (await self.conn.execute(
-            select(branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt)
-            .where(branches.c.code == self.branch)
-        )).first()
-        if row is None:
-            await self._cm.__aexit__(None, None, None)
-            raise NotFound(f"branch {self.branch!r} not found")
-        self.layout = self.ctx.layout(self.branch, row.layout_version, row.layout)
-        self.vip_salt = row.vip_salt
-        self.zone = self.layout.zone
-        self.today = day_of(self.now, self.zone)
-        if row.current_day != self.today:
-            await self._roll_over()
+        writes = self.ctx.writes
+        if writes is not None:  # SQLite: a place in the next group commit
+            self._turn = await writes.turn()
+            self.conn = self._turn.ready.result()
+        else:
+            self._turn = None
+            self._cm = self.ctx.db.writer.connect()
+            self.conn = await self._cm.__aenter__()
+            await self.conn.begin()
+        self.now = self.ctx.clock()
+        try:
+            row = (await self.conn.execute(
+                select(branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt)
+                .where(branches.c.code == self.branch)
+            )).first()
+            if row is None:
+                raise NotFound(f"branch {self.branch!r} not found")
+            self.layout = self.ctx.layout(self.branch, row.layout_version, row.layout)
+            self.vip_salt = row.vip_salt
+            self.zone = self.layout.zone
+            self.today = day_of(self.now, self.zone)
+            if row.current_day != self.today:
+                await self._roll_over()
+        except BaseException as error:
+            await self.__aexit__(type(error), error, None)
+            raise
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
+        if self._turn is not None:
+            self._turn.finish(False)  # no-op after a commit; else back to the savepoint
+            return
         if self.conn.in_transaction():
             await self.conn.rollback()
         await self._cm.__aexit__(exc_type, exc, tb)
@@ -87,7 +99,11 @@ class UnitOfWork:
                 for r in self.recorded
             ])
             await self.ctx.bus.in_transaction(self.conn, self.branch, self.recorded[-1].seq)
-        await self.conn.commit()
+        if self._turn is not None:
+            self._turn.finish(True)
+            await self._turn.durable
+        else:
+            await self.conn.commit()
         if self.recorded:
             await self.ctx.bus.publish(self.branch, self.recorded[-1].seq)
 

@@ -1,0 +1,66 @@
+"""The bare stack under lobbyq, for comparison: a FastAPI endpoint on the same engine
+(app.store.db.connect, same pool, same BEGIN IMMEDIATE and pragmas) running the same
+number of SQL statements per request as the lobbyq endpoint it is compared with, and
+nothing else: no auth, no rules, no events.
+
+Run by bench/core.py as ``uvicorn bench.bare:create --factory`` with
+BENCH_DB_URL and BENCH_STATEMENTS set.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.store.db import connect
+
+
+def create() -> FastAPI:
+    url = os.environ["BENCH_DB_URL"]
+    statements = {k: int(v) for k, v in (p.split("=") for p in os.environ["BENCH_STATEMENTS"].split(","))}
+    state = {}
+
+    @asynccontextmanager
+    async def lifespan(app):
+        db = connect(url)
+        async with db.writer.begin() as conn:
+            await conn.execute(text("CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
+            await conn.execute(text("CREATE TABLE IF NOT EXISTS bare_log (id INTEGER, n INTEGER, note TEXT)"))
+            for i in range(8):
+                if db.is_sqlite:
+                    await conn.execute(text("INSERT OR IGNORE INTO bare (id, n) VALUES (:i, 0)"), {"i": i})
+                else:
+                    await conn.execute(text("INSERT INTO bare (id, n) VALUES (:i, 0) ON CONFLICT DO NOTHING"), {"i": i})
+        state["db"] = db
+        yield
+        await db.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    def endpoint(kind: str):
+        count = statements[kind]
+
+        async def run(body: dict | None = None) -> dict:
+            db = state["db"]
+            async with db.writer.connect() as conn:
+                await conn.begin()
+                n = 0
+                for i in range(count - 1):
+                    if i % 2 == 0:
+                        n = (await conn.execute(
+                            text("UPDATE bare SET n = n + 1 WHERE id = :i RETURNING n"), {"i": i % 8}
+                        )).scalar_one()
+                    else:
+                        await conn.execute(text("SELECT count(*) FROM bare WHERE n > :n"), {"n": n})
+                await conn.execute(text("INSERT INTO bare_log (id, n, note) VALUES (:i, :n, 'x')"), {"i": 0, "n": n})
+                await conn.commit()
+            return {"n": n}
+
+        app.add_api_route(f"/bare/{kind}", run, methods=["POST"])
+
+    for kind in statements:
+        endpoint(kind)
+    return app
