@@ -107,7 +107,8 @@ class ModbusKeypadBus:
         except Exception as e:  # pragma: no cover - depends on pyserial errors
             log.debug("connect %s: %s", self.url, e)
             ok = False
-        await self.bus_health.set("ok" if ok else "offline", "" if ok else f"cannot open {self.url}")
+        if not ok:  # "ok" is set once a pad answers, so a dead bus does not flap
+            await self.bus_health.set("offline", f"cannot open {self.url}")
         if ok:
             for p in self.pads:
                 p.out.written = ()  # port came back: rewrite everything
@@ -190,20 +191,37 @@ class ModbusKeypadBus:
 
     async def poll_once(self) -> None:
         now = time.monotonic()
+        tried = answered = 0
         for p in self.pads:
             if p.misses >= self.fault_after and now - p.last_try < self.dead_poll_s:
                 continue
+            tried += 1
             await self._poll_pad(p)
+            answered += p.misses == 0
         self.polls += 1
+        if answered:
+            await self.bus_health.set("ok")
+        elif tried:
+            # nobody on the bus answers: the adapter may have been unplugged and come
+            # back under the same name; reopen the port by URL
+            await self._reopen("no pad answering")
+
+    async def _reopen(self, detail: str) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        await self.bus_health.set("offline", detail)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             if not await self._connect():
                 await asyncio.sleep(0.3)
                 continue
-            await self.poll_once()
-            if self.client is not None and not self.client.connected:
-                await self.bus_health.set("offline", "port lost")
+            try:
+                await self.poll_once()
+            except Exception as e:  # a transport error must not end the bus task
+                log.warning("bus %s: %s", self.id, e)
+                await self._reopen(str(e))
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
             except asyncio.TimeoutError:

@@ -161,3 +161,15 @@ async def test_qsystem_pad_over_pty(ptydir):
         stop.set()
         await asyncio.wait_for(task, 2)
         sim.stop()
+
+
+async def test_bus_unplugged_and_back(h):
+    h.sim.unplug()
+    await asyncio.sleep(0.8)
+    h.sim.replug()
+    t = asyncio.get_running_loop().time()
+    await asyncio.sleep(0.3)
+    h.sim.press(1, Key.CALL_NEXT)
+    assert await until(lambda: len(h.actions) == 1, timeout=3.0)
+    assert asyncio.get_running_loop().time() - t < 3.0
+    assert await until(lambda: h.health.get("bus1-teller-1") == "ok")
