@@ -59,6 +59,7 @@ class Agent:
         self._lamp_timers: dict[int, asyncio.TimerHandle] = {}
         self.connected = asyncio.Event()
         self.events_seen = 0
+        self._bg: set[asyncio.Task] = set()  # keep fire-and-forget tasks referenced
 
         self.printers: list[tuple[str, PrinterDevice]] = []
         for p in config.printers:
@@ -191,6 +192,11 @@ class Agent:
         except (httpx.TransportError, ApiRefused, ValueError) as e:
             log.warning("layout fetch failed: %s", e)
 
+    def _spawn(self, coro) -> None:
+        t = asyncio.create_task(coro)
+        self._bg.add(t)
+        t.add_done_callback(self._bg.discard)
+
     # ---------------------------------------------------------------- events
     def handle_event(self, ev: dict) -> None:
         t, d = ev.get("type"), ev.get("data") or {}
@@ -201,13 +207,13 @@ class Agent:
             if dev is None and t == "ticket.reprint" and self.printers:
                 dev = self.printers[0][1]
             if dev is not None:
-                asyncio.create_task(self.print_ticket(d, dev))
+                self._spawn(self.print_ticket(d, dev))
         elif t == "ticket.done" and d.get("counter") is not None:
             self._lamp(int(d["counter"]), True)
         elif t == "ticket.evaluated" and d.get("counter") is not None:
             self._lamp(int(d["counter"]), False)
         elif t == "branch.updated":
-            asyncio.create_task(self._load_layout())
+            self._spawn(self._load_layout())
         if t and (t.startswith("ticket.") or t.startswith("counter.")):
             self._request_refresh()
         self.render()
@@ -313,7 +319,7 @@ class Agent:
         try:
             await self.stop.wait()
         finally:
-            for t in tasks:
+            for t in (*tasks, *self._bg):
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             for bus in self.modbus:

@@ -222,7 +222,6 @@ class FakeLobbyq:
     def stop(self) -> None:
         if self._server:
             self._server.should_exit = True
-            self._server.force_exit = True
         if self._thread:
             self._thread.join(5)
         self._loop = None
