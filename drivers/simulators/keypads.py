@@ -117,7 +117,10 @@ class _Relay:
                     self._pace(len(data))
                     if data and data[0] in self.muted:
                         continue  # a dead pad: nobody answers
-                    os.write(self.sm, data)
+                    try:
+                        os.write(self.sm, data)
+                    except OSError:
+                        continue  # shutting down
                 else:
                     self._pace(len(data))
                     with self._lock:
