@@ -155,21 +155,22 @@ async def pump(ctx: Context, feed: Feed, send, after: int | None) -> None:
         if not batch:
             await feed.updated(ctx.settings.ping_interval_s)
             if feed.since(last) == []:
-                await _send(send, '{"type":"ping"}')
+                await _send(send, '{"type":"ping"}', ctx.settings.stream_send_timeout_s)
             continue
         for seq, text in batch:
-            await _send(send, text)
+            await _send(send, text, ctx.settings.stream_send_timeout_s)
             last = seq
 
 
-async def _send(send, text: str) -> None:
+async def _send(send, text: str, timeout: float) -> None:
     try:
-        await asyncio.wait_for(send(text), timeout=10)
+        await asyncio.wait_for(send(text), timeout)
     except asyncio.TimeoutError:
         raise TooSlow("not reading") from None
 
 
 async def _send_snapshot(ctx: Context, feed: Feed, send) -> int:
     state = await views.state(ctx, feed.branch)
-    await _send(send, json.dumps({"type": "snapshot", "seq": state["seq"], "state": state}, ensure_ascii=False))
+    snapshot = json.dumps({"type": "snapshot", "seq": state["seq"], "state": state}, ensure_ascii=False)
+    await _send(send, snapshot, ctx.settings.stream_send_timeout_s)
     return state["seq"]
