@@ -62,8 +62,20 @@ class CounterWork:
     async def require_current(self, move: str) -> Ticket:
         ticket = await self.current()
         if ticket is None or ticket.status not in moves.ACTIVE:
-            raise Conflict(f"counter {self.number} has no customer to {move}")
+            # Name the state of the ticket the teller means (the last one at this counter),
+            # so "start" after a finish says the ticket is done, not just "no customer".
+            last = ticket or await self.last_ticket()
+            why = f": its last ticket {last.number} is {last.status}" if last else ""
+            raise Conflict(f"counter {self.number} has no customer to {move}{why}")
         return ticket
+
+    async def last_ticket(self) -> Ticket | None:
+        row = (await self.uow.conn.execute(
+            ticket_rows.select_tickets().where(
+                tickets.c.branch == self.uow.branch, tickets.c.day == self.uow.today, tickets.c.counter == self.number,
+            ).order_by(desc(tickets.c.called_at)).limit(1)
+        )).first()
+        return ticket_rows.from_row(row) if row else None
 
     async def body(self) -> dict:
         current = await self.current()

@@ -12,6 +12,7 @@ the answer (``synchronous_commit`` left on).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import event
@@ -37,6 +38,21 @@ class Database:
 
 
 
+def _enter_wal(cursor) -> None:
+    """Switch a fresh file to WAL. The switch needs the file to itself, and two connections
+    making it at once (the writer and a reader right after start, on a file the migration
+    left in rollback-journal mode) can get "database is locked" at once, without the busy
+    handler being asked to wait: retry a little. Once the file is in WAL this is a no-op."""
+    for attempt in range(100):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError
+            if "locked" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
     engine = create_async_engine(
         url,
@@ -52,9 +68,9 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
         # Take transaction control away from the driver so BEGIN is ours to issue.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        _enter_wal(cursor)
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
