@@ -146,7 +146,7 @@ def agent(
     """The device agent: follows the branch's events, drives printers, screens and keypads."""
     from drivers.agent import main as agent_main
 
-    agent_main(server, token, str(devices))
+    raise typer.Exit(agent_main(server, token, str(devices)) or 0)
 
 
 @app.command()

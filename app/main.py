@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api import branches, counters, manager, public, stream, tickets
-from .api.limits import RateLimit
+from .api.limits import NoNul, RateLimit
 from .errors import LobbyqError
 from .events.buses import make_bus
 from .events.stream import Hub
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
 
     _errors(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NoNul)
     app.add_middleware(Timing, metrics=app.state.metrics)
     return app
 
@@ -96,11 +97,11 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
 async def _embedded_agent(ctx: Context, stop: asyncio.Event) -> None:
     """The embedded default: the same device agent, in this process, talking to this server."""
     from drivers.agent import run_agent
-    from drivers.config import load_devices
+    from drivers.config import load
 
     from .services import auth
 
-    config = load_devices(ctx.settings.devices)
+    config = load(ctx.settings.devices)
     token = os.environ.get("LOBBYQ_AGENT_TOKEN") or await auth.create_token(ctx, "agent", config.branch, "embedded-agent")
     server = os.environ.get("LOBBYQ_INTERNAL_URL", "http://127.0.0.1:8000")
     await run_agent(server, token, config, stop)
@@ -150,19 +151,34 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await self._refuse(send)
         seen = 0
+        too_large = started = False
 
         async def limited():
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                too_large = True
                 raise _TooLarge
             return message
 
+        async def sending(message):
+            # FastAPI turns an error while reading the body into its own 400: a chunked
+            # body over the limit must still be a 413.
+            nonlocal started
+            if too_large:
+                if not started:
+                    started = True
+                    await self._refuse(send)
+                return
+            started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, limited, sending)
         except _TooLarge:
-            await self._refuse(send)
+            if not started:
+                await self._refuse(send)
 
     async def _refuse(self, send):
         body = f'{{"message":"request body over {self.max_bytes} bytes"}}'.encode()

@@ -9,8 +9,26 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data):
+        # PostgreSQL cannot store NUL in text: refuse it here (422), not in the database (500).
+        if _has_nul(data):
+            raise ValueError("text may not contain NUL characters")
+        return data
 
 
 class TokenIn(Strict):
