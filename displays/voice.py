@@ -18,6 +18,7 @@ import shutil
 import struct
 import tempfile
 import wave
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,9 +90,17 @@ def wav_duration(path: Path) -> float:
         return w.getnframes() / float(w.getframerate())
 
 
-# One render at a time: espeak-ng is quick, but a burst of distinct phrases
-# should not fork a process per request on a two-core branch PC.
-_render_lock = asyncio.Lock()
+# One render at a time (per event loop): espeak-ng is quick, but a burst of
+# distinct phrases should not fork a process per request on a two-core branch PC.
+_render_locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+
+
+def _render_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _render_locks.get(loop)
+    if lock is None:
+        lock = _render_locks[loop] = asyncio.Lock()
+    return lock
 
 
 def _prune(directory: Path) -> None:
@@ -107,7 +116,7 @@ async def render(locale: str, number: str, counter: int) -> Path:
     target = directory / f"{number}-{counter}.wav"
     if target.exists():
         return target
-    async with _render_lock:
+    async with _render_lock():
         if target.exists():  # rendered while we waited
             return target
         directory.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ import { BranchStream } from './stream.js';
 import { fromSnapshot, applyEvent, seedTickets, applyAlert, applyDevice } from './state.js';
 import { api, branchPath } from './api.js';
 import { staffSession, pathParts } from './auth.js';
-import { showStatus, translateStatic, startClock } from './screen.js';
+import { showStatus, translateStatic, startClock, refreshClock } from './screen.js';
 import { t, setLocale, locale, counterLabel, sinceLabel } from './i18n.js';
 
 const [, branch] = pathParts(); // /manager/{b}
@@ -165,7 +165,7 @@ function startStream() {
     onStatus: (s) => { showStatus(s); if (s === 'denied') signOut(); },
     onSnapshot: (s) => {
       state = fromSnapshot(s);
-      setLocale(state.locale); translateStatic();
+      setLocale(state.locale); translateStatic(); refreshClock();
       render(); seedSideLists();
       document.body.dataset.seq = state.seq;
     },
@@ -230,6 +230,7 @@ $('signin').addEventListener('submit', async (e) => {
   }
 });
 $('sign-out').addEventListener('click', signOut);
+$('alert-flash').addEventListener('click', () => { $('alert-flash').hidden = true; });
 
 document.addEventListener('click', async (e) => {
   const row = e.target.closest('.ticket-row');

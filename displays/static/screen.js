@@ -20,9 +20,11 @@ export function showStatus(status) {
 
 export { translateStatic };
 
+let clockTick = null;
+
 export function startClock(getTimezone, locale) {
   const el = document.getElementById('clock');
-  const tick = () => {
+  const tick = clockTick = () => {
     const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
     const day = { month: 'long', day: 'numeric', weekday: 'short' };
     const tz = getTimezone();
@@ -34,6 +36,10 @@ export function startClock(getTimezone, locale) {
   };
   tick();
   setInterval(tick, 1000);
+}
+
+export function refreshClock() {
+  if (clockTick) clockTick();
 }
 
 // Follows the branch: calls page.snapshot(state, previous) and page.event(ev, state).
@@ -50,6 +56,7 @@ export function followBranch(kind, branch, page) {
       setLocale(box.state.locale);
       translateStatic();
       page.snapshot(box.state, previous);
+      refreshClock(); // the branch's timezone is known now
       document.body.dataset.seq = box.state.seq;
     },
     onEvent: (ev) => {

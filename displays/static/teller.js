@@ -5,7 +5,7 @@ import { BranchStream } from './stream.js';
 import { fromSnapshot, applyEvent, seedTickets } from './state.js';
 import { api, branchPath } from './api.js';
 import { staffSession, pathParts } from './auth.js';
-import { showStatus, translateStatic, startClock } from './screen.js';
+import { showStatus, translateStatic, startClock, refreshClock } from './screen.js';
 import { t, setLocale, locale, counterLabel, sinceLabel } from './i18n.js';
 
 const [, branch] = pathParts(); // /teller/{b}
@@ -62,7 +62,7 @@ function render() {
   const serves = c?.serves || [];
   const cats = state.categories.filter(x => serves.includes(x.code));
   $('counts').innerHTML = cats.map(x => `<span>${esc(x.name)}</span><b class="num">${x.waiting}</b>`).join('')
-    + `<span>${esc(t('counters'))} ${esc(counterLabel(session.counter))}</span><b class="num" id="counter-waiting">${c?.waiting ?? 0}</b>`;
+    + `<span>${esc(t('for_this_counter'))}</span><b class="num" id="counter-waiting">${c?.waiting ?? 0}</b>`;
   const mine = state.postponed.filter(p => p.counter === session.counter);
   $('postponed').innerHTML = mine.map(p => `<tr><td class="num">${esc(p.number)}</td>
     <td><button class="btn secondary" data-call="${esc(p.id)}">${esc(t('call'))}</button></td></tr>`).join('')
@@ -122,7 +122,7 @@ function startStream() {
     onStatus: (s) => { showStatus(s); if (s === 'denied') signOut(false); },
     onSnapshot: (s) => {
       state = fromSnapshot(s);
-      setLocale(state.locale); translateStatic(); buildKeys();
+      setLocale(state.locale); translateStatic(); refreshClock(); buildKeys();
       render(); seedPostponed();
       document.body.dataset.seq = state.seq;
     },

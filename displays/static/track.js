@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { pathParts } from './auth.js';
-import { t, setLocale, minutesLabel, translateStatic } from './i18n.js';
+import { t, setLocale, minutesLabel, translateStatic, counterLabel } from './i18n.js';
 
 const [, trackToken] = pathParts(); // /t/{token}
 const $ = (id) => document.getElementById(id);
@@ -42,8 +42,8 @@ function render(tk) {
   $('tr-leave').hidden = !waiting;
   const called = tk.status === 'called' || tk.status === 'serving';
   $('tr-call').hidden = !called;
-  $('tr-call').textContent = called ? (tk.counter_name
-    ? `${t('go_to_counter', { counter: tk.counter })} · ${tk.counter_name}` : t('go_to_counter', { counter: tk.counter })) : '';
+  $('tr-call').textContent = called
+    ? t('go_to_counter', { name: tk.counter_name || counterLabel(tk.counter) }) : '';
   const almost = waiting && tk.ahead != null && tk.ahead <= 3;
   $('tr-almost').hidden = !almost;
   $('tr-almost').textContent = t('almost');

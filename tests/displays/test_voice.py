@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
+import threading
 import wave
 
 import pytest
@@ -45,15 +47,24 @@ def test_phonemes_english():
     assert " ".join(voice.phonemes("en", text).split()) == EN_A012_3
 
 
-async def test_render_caches_a_wav_longer_than_a_second(tmp_path, monkeypatch):
+def run_async(coro):
+    """asyncio.run in a thread: the session's sync Playwright owns this thread's loop."""
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault("v", asyncio.run(coro)))
+    thread.start()
+    thread.join(60)
+    return box["v"]
+
+
+def test_render_caches_a_wav_longer_than_a_second(tmp_path, monkeypatch):
     monkeypatch.setenv("LOBBYQ_VOICE_CACHE", str(tmp_path))
-    path = await voice.render("zh-CN", "A012", 3)
+    path = run_async(voice.render("zh-CN", "A012", 3))
     assert path.exists() and path.parent.parent == tmp_path
     assert voice.wav_duration(path) > 1.0
     mtime = path.stat().st_mtime_ns
-    again = await voice.render("zh-CN", "A012", 3)  # cached: not rendered twice
+    again = run_async(voice.render("zh-CN", "A012", 3))  # cached: not rendered twice
     assert again == path and path.stat().st_mtime_ns == mtime
-    en = await voice.render("en", "B007", 12)
+    en = run_async(voice.render("en", "B007", 12))
     assert voice.wav_duration(en) > 1.0
 
 

@@ -1,0 +1,120 @@
+"""Hall and window screens against a real `lobbyq serve`: live within a second,
+voice in order, and a server restart loses and repeats nothing."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import BRANCH, screenshot
+from fake_stream import audio_spy
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def voice_log(page):
+    return [e["src"] for e in page.evaluate("window.__audio") if e["ev"] == "play" and "chime" not in e["src"]]
+
+
+def open_counters(server, numbers):
+    for n in numbers:
+        server.ok("POST", server.b(f"/counters/{n}/open"), "manager")
+
+
+def issue(server, category="personal", n=1):
+    return [server.ok("POST", server.b("/tickets"), "kiosk", json={"category": category}) for _ in range(n)]
+
+
+def page_matches_server(page, server):
+    """The state the page folded from events equals a fresh snapshot."""
+    mine = page.evaluate("window.__lobbyq.state")
+    theirs = server.ok("GET", server.b("/state"), "display")
+    assert mine["seq"] == theirs["seq"]
+    assert [t["number"] for t in mine["waiting"]] == [t["number"] for t in theirs["waiting"]]
+    assert [(c["number"], c["state"], (c["current"] or {}).get("number"), c["waiting"]) for c in mine["counters"]] == \
+        [(c["number"], c["state"], (c["current"] or {}).get("number"), c["waiting"]) for c in theirs["counters"]]
+    assert [c["waiting"] for c in mine["categories"]] == [c["waiting"] for c in theirs["categories"]]
+    assert [(c["number"], c["type"]) for c in mine["recent_calls"]] == \
+        [(c["number"], c["type"]) for c in theirs["recent_calls"]]
+
+
+def test_hall_live_calls_voice_burst_and_screenshot(lobbyq, new_page):
+    open_counters(lobbyq, [1, 2, 3, 4, 5])
+    issue(lobbyq, "personal", 6)
+    issue(lobbyq, "corporate", 2)
+    issue(lobbyq, "wealth", 1)
+    lobbyq.ok("POST", lobbyq.b("/counters/6/open"), "manager")
+    lobbyq.ok("POST", lobbyq.b("/counters/6/pause"), "manager", json={"reason": "午餐"})
+
+    page = new_page(1920, 1080, init_script=audio_spy(250))
+    page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token={lobbyq.tokens['display']}")
+    page.wait_for_selector(".tile[data-counter='6']")
+    assert "token=" not in page.url
+
+    # One call over HTTP is on screen within a second.
+    lobbyq.ok("POST", lobbyq.b("/counters/1/call-next"), "agent")
+    t0 = time.monotonic()
+    page.wait_for_function("document.querySelector('#latest').textContent.startsWith('A001')", timeout=1000)
+    assert time.monotonic() - t0 < 1.0
+
+    # A burst: five calls at once from five counters (one of them a recall),
+    # announced once each, in the order of their events.
+    def act(n):
+        path = f"/counters/{n}/recall" if n == 1 else f"/counters/{n}/call-next"
+        return lobbyq.ok("POST", lobbyq.b(path), "agent")
+
+    with ThreadPoolExecutor(5) as pool:
+        list(pool.map(act, [2, 3, 4, 5, 1]))
+    events = lobbyq.ok("GET", lobbyq.b("/events?after=0"), "display")["events"]
+    calls = [(e["data"]["number"], e["data"]["counter"]) for e in events
+             if e["type"] in ("ticket.called", "ticket.recalled")]
+    assert len(calls) == 6
+    page.wait_for_function("window.__audio.filter(e => e.ev === 'end').length === 12", timeout=15000)
+    assert voice_log(page) == [f"/voice/zh-CN/{num}/{n}.wav" for num, n in calls]
+
+    assert "暂停服务" in page.inner_text(".tile[data-counter='6']")
+    assert "B001" in page.inner_text(".tile[data-counter='3']")
+    page_matches_server(page, lobbyq)
+    page.wait_for_timeout(3200)  # let the blink settle for a clean picture
+    screenshot(page, "hall")
+    assert not page.errors
+
+
+def test_hall_survives_a_server_restart(lobbyq, new_page):
+    open_counters(lobbyq, [1, 2])
+    issue(lobbyq, "personal", 4)
+    page = new_page(1920, 1080, init_script=audio_spy(100))
+    page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token={lobbyq.tokens['display']}")
+    page.wait_for_selector(".tile[data-counter='1']")
+    lobbyq.ok("POST", lobbyq.b("/counters/1/call-next"), "agent")
+    page.wait_for_function("document.querySelector('#latest').textContent.startsWith('A001')", timeout=1000)
+
+    lobbyq.restart()
+    # Calls made right after the restart, possibly before the page is back.
+    lobbyq.ok("POST", lobbyq.b("/counters/2/call-next"), "agent")
+    lobbyq.ok("POST", lobbyq.b("/counters/1/start"), "agent")
+    lobbyq.ok("POST", lobbyq.b("/counters/1/call-next"), "agent")
+    page.wait_for_function("document.querySelector('#latest').textContent.startsWith('A003')", timeout=20000)
+    page.wait_for_function("window.__audio.filter(e => e.ev === 'end').length === 6", timeout=10000)
+    page.wait_for_timeout(500)
+    assert voice_log(page) == ["/voice/zh-CN/A001/1.wav", "/voice/zh-CN/A002/2.wav", "/voice/zh-CN/A003/1.wav"]
+    page_matches_server(page, lobbyq)
+    assert page.get_attribute("#status-banner", "hidden") is not None
+    assert not page.errors
+
+
+def test_window_screen_follows_its_counter(lobbyq, new_page):
+    open_counters(lobbyq, [3])
+    issue(lobbyq, "corporate", 1)
+    page = new_page(1280, 480)
+    page.goto(f"{lobbyq.base}/screens/{BRANCH}/counter/3?token={lobbyq.tokens['display']}")
+    page.wait_for_function("document.body.dataset.seq !== undefined")
+    lobbyq.ok("POST", lobbyq.b("/counters/3/call-next"), "agent")
+    page.wait_for_function("document.querySelector('#serving').textContent === 'B001'", timeout=1000)
+    page.wait_for_timeout(3200)
+    screenshot(page, "window")
+    lobbyq.ok("POST", lobbyq.b("/counters/3/finish"), "agent")
+    lobbyq.ok("POST", lobbyq.b("/counters/3/pause"), "agent", json={"reason": "午餐"})
+    page.wait_for_function("document.querySelector('#serving').textContent === '暂停服务'", timeout=1000)
+    assert page.inner_text("#serving-hint") == "午餐"
+    screenshot(page, "window-paused")
+    assert not page.errors
