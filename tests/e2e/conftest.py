@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from tests.support.server import LobbyqServer
@@ -35,5 +37,18 @@ def shape(request, tmp_path) -> tuple[str, str, int]:
     if url is None:
         require("postgres")
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432: PostgreSQL tests skipped")
-    reset_postgres(url)
-    return "postgres", url, SHAPES["postgres"]
+    return "postgres", own_postgres(url), SHAPES["postgres"]
+
+
+def own_postgres(url: str) -> str:
+    """A fresh database of our own beside ``test``, so that real-server runs are not
+    reset under them by another suite sharing ``test``; ``test`` itself if it cannot be made."""
+    name = "lobbyq_e2e"
+    psql = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres"]
+    made = subprocess.run([*psql, "-d", "test", "-c", f"CREATE DATABASE {name}"], capture_output=True, text=True)
+    if made.returncode != 0 and "already exists" not in made.stderr:
+        reset_postgres(url)
+        return url
+    subprocess.run([*psql, "-d", name, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"],
+                   check=True, capture_output=True)
+    return url.rsplit("/", 1)[0] + "/" + name
