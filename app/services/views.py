@@ -7,10 +7,11 @@ import csv
 import io
 import json
 from contextlib import asynccontextmanager
+from datetime import date
 
 from sqlalchemy import select
 
-from ..errors import NotFound
+from ..errors import Invalid, NotFound
 from ..rules import ordering
 from ..rules.business_day import day_of, iso
 from ..rules.layout import Layout
@@ -169,6 +170,11 @@ async def device_list(ctx: Context, code: str) -> list[dict]:
 
 async def _day_tickets(ctx: Context, code: str, day: str | None):
     layout = await layout_of(ctx, code)
+    if day is not None:
+        try:  # the route's pattern lets 2027-13-45 through: a date that is no date is malformed
+            date.fromisoformat(day)
+        except ValueError:
+            raise Invalid(f"date {day!r} is not a calendar day (YYYY-MM-DD)") from None
     day = day or day_of(ctx.clock(), layout.zone)
     async with ctx.db.reader.connect() as conn:
         rows = (await conn.execute(

@@ -1,0 +1,247 @@
+"""The figures of a business day on a hand-built day whose answers are worked out by hand.
+
+The same day is checked through the pure ``app.rules.stats.day_stats`` and, played through
+the API with a moved clock, through ``GET …/stats`` and ``GET …/stats.csv``.
+
+The day (Shanghai):
+  T1  personal  09:00 issued, 09:01 called at 1, 09:02–09:07 served, score 1
+  T2  personal  09:00 issued, 09:03 called at 2, 09:03–09:05 served, score 2
+  T3  corporate 09:10 issued, 09:15 called at 3, no-show
+  T4  corporate 09:10 issued, 09:20 called at 3, 09:21–09:31 served, score 4
+  T5  personal  09:30 issued, cancelled
+  T6  personal  10:00 issued, 10:40 called at 1, 10:41–10:44 served, score 3
+  T7  fx        10:05 issued, never called
+  T8  fx        11:00 issued, never called
+  T9  fx        11:00 issued, 11:01 called at 2, 11:01–11:11 served, not rated
+  T10 personal  11:30 issued, 11:40 called at 1, 11:40–11:45 served, score 2
+
+Waits of called tickets: 60 180 300 600 2400 60 600 -> sorted 60 60 180 300 600 600 2400:
+avg 600, nearest-rank p50 = 4th = 300, p90 = 7th = 2400, max 2400.
+Service times: 300 120 600 180 600 300 -> avg 350, p50 = 3rd of 120 180 300 300 600 600 = 300,
+p90 = 6th = 600, max 600. Ratings 1 2 4 3 2: satisfaction 3/5 = 0.6.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.rules.stats import day_stats
+from app.rules.tickets import Ticket
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = "2027-01-15"
+
+WAIT = {"avg": 600.0, "p50": 300.0, "p90": 2400.0, "max": 2400.0}
+SERVICE = {"avg": 350.0, "p50": 300.0, "p90": 600.0, "max": 600.0}
+
+
+def at(hhmm: str, day: str = DAY) -> float:
+    h, m = map(int, hhmm.split(":"))
+    return datetime.combine(datetime.fromisoformat(day).date(), time(h, m), SHANGHAI).timestamp()
+
+
+def _t(n, category, status, issued, called=None, started=None, finished=None, counter=None, score=None):
+    return Ticket(
+        id=f"t{n}", branch="sh", day=DAY, number=f"X{n:03d}", category=category, priority="normal", status=status,
+        issued_at=at(issued), queued_at=at(issued), issue_seq=n,
+        called_at=at(called) if called else None, started_at=at(started) if started else None,
+        finished_at=at(finished) if finished else None, counter=counter, score=score,
+    )
+
+
+def hand_built_day(last_fx_status: str = "waiting", t7_status: str = "expired") -> list[Ticket]:
+    return [
+        _t(1, "personal", "done", "09:00", "09:01", "09:02", "09:07", 1, 1),
+        _t(2, "personal", "done", "09:00", "09:03", "09:03", "09:05", 2, 2),
+        _t(3, "corporate", "no_show", "09:10", "09:15", None, "09:15", 3),
+        _t(4, "corporate", "done", "09:10", "09:20", "09:21", "09:31", 3, 4),
+        _t(5, "personal", "cancelled", "09:30", finished="09:30"),
+        _t(6, "personal", "done", "10:00", "10:40", "10:41", "10:44", 1, 3),
+        _t(7, "fx", t7_status, "10:05"),
+        _t(8, "fx", last_fx_status, "11:00"),
+        _t(9, "fx", "done", "11:00", "11:01", "11:01", "11:11", 2),
+        _t(10, "personal", "done", "11:30", "11:40", "11:40", "11:45", 1, 2),
+    ]
+
+
+def check_day(s: dict, *, waiting: int, expired: int) -> None:
+    assert s["date"] == DAY or s["date"]
+    assert (s["issued"], s["served"], s["no_show"], s["cancelled"]) == (10, 6, 1, 1)
+    assert (s["waiting"], s["expired"]) == (waiting, expired)
+    assert s["abandonment_rate"] == pytest.approx((1 + 1 + expired) / 10)
+    for key, value in WAIT.items():
+        assert s["wait_s"][key] == pytest.approx(value, abs=0.5), ("wait", key)
+    for key, value in SERVICE.items():
+        assert s["service_s"][key] == pytest.approx(value, abs=0.5), ("service", key)
+    assert s["ratings"] == 5 and s["scores"] == {"1": 1, "2": 2, "3": 1, "4": 1}
+    assert s["satisfaction_rate"] == pytest.approx(0.6)
+
+    by_cat = {c["category"]: c for c in s["by_category"]}
+    assert set(by_cat) == {"personal", "corporate", "fx"}
+    assert (by_cat["personal"]["issued"], by_cat["personal"]["served"], by_cat["personal"]["cancelled"]) == (5, 4, 1)
+    assert by_cat["personal"]["wait_s"]["max"] == pytest.approx(2400, abs=0.5)
+    assert (by_cat["corporate"]["issued"], by_cat["corporate"]["served"], by_cat["corporate"]["no_show"]) == (2, 1, 1)
+    assert by_cat["corporate"]["abandonment_rate"] == pytest.approx(0.5)
+    assert by_cat["corporate"]["satisfaction_rate"] == pytest.approx(0.0)
+    assert (by_cat["fx"]["issued"], by_cat["fx"]["served"], by_cat["fx"]["ratings"]) == (3, 1, 0)
+    assert by_cat["fx"]["satisfaction_rate"] is None
+
+    by_counter = {c["counter"]: c for c in s["by_counter"]}
+    assert sorted(by_counter) == [1, 2, 3]
+    assert by_counter[1]["served"] == 3 and by_counter[2]["served"] == 2
+    assert (by_counter[3]["served"], by_counter[3]["no_show"]) == (1, 1)
+    # counter 3: 600 s of service between its first call (09:15) and its last finish (09:31)
+    assert by_counter[3]["utilisation"] == pytest.approx(600 / 960, abs=0.002)
+    # counter 1: 300 + 180 + 300 s between 09:01 and 11:45
+    assert by_counter[1]["utilisation"] == pytest.approx(780 / 9840, abs=0.002)
+
+    by_hour = {h["hour"]: h["issued"] for h in s["by_hour"]}
+    assert by_hour == {9: 5, 10: 2, 11: 3}
+
+
+def test_day_stats_on_a_hand_built_day():
+    s = day_stats(DAY, hand_built_day(), SHANGHAI)
+    assert s["date"] == DAY
+    check_day(s, waiting=1, expired=1)
+
+
+def test_day_stats_of_an_empty_day():
+    s = day_stats(DAY, [], SHANGHAI)
+    assert (s["issued"], s["served"], s["abandonment_rate"], s["satisfaction_rate"]) == (0, 0, None, None)
+    assert s["wait_s"] == {"avg": None, "p50": None, "p90": None, "max": None}
+    assert s["by_category"] == [] and s["by_counter"] == [] and s["by_hour"] == []
+
+
+def test_percentiles_are_nearest_rank():
+    tickets = [
+        Ticket(id=f"w{i}", branch="sh", day=DAY, number=f"W{i:03d}", category="personal", priority="normal",
+               status="done", issued_at=at("09:00"), queued_at=at("09:00"), issue_seq=i,
+               called_at=at("09:00") + wait, started_at=at("09:00") + wait, finished_at=at("09:00") + wait + 1)
+        for i, wait in enumerate(range(10, 110, 10), start=1)  # waits 10..100
+    ]
+    s = day_stats(DAY, tickets, SHANGHAI)
+    assert s["wait_s"] == {"avg": 55.0, "p50": 50.0, "p90": 90.0, "max": 100.0}
+
+
+def next_local(hhmm: str, now: float) -> float:
+    """The next moment (strictly after now) the branch's clock shows hh:mm."""
+    h, m = map(int, hhmm.split(":"))
+    local = datetime.fromtimestamp(now, SHANGHAI)
+    target = datetime.combine(local.date(), time(h, m), SHANGHAI)
+    if target.timestamp() <= now:
+        target = datetime.combine(local.date() + timedelta(days=1), time(h, m), SHANGHAI)
+    return target.timestamp()
+
+
+async def test_stats_and_csv_through_the_api(api):
+    b = await api.branch(code="sh01")
+    start = next_local("08:59", api.clock())
+    api.clock.advance(start - api.clock())
+    day = datetime.fromtimestamp(api.clock(), SHANGHAI).date().isoformat()
+
+    def to(hhmm: str) -> None:
+        api.clock.advance(at(hhmm, day) - api.clock())
+
+    async def ok(response, status=200):
+        assert response.status_code == status, response.text
+        return response.json() if status != 204 else None
+
+    async def rate(counter: int, score: int) -> None:
+        await ok(await b.as_("agent", "POST", f"/counters/{counter}/evaluation", json={"score": score}))
+
+    for n in (1, 2, 3):
+        await b.open(n)
+    to("09:00")
+    t1 = await b.issue("personal")
+    t2 = await b.issue("personal")
+    to("09:01")
+    assert (await ok(await b.teller(1, "call-next")))["id"] == t1["id"]
+    to("09:02")
+    await ok(await b.teller(1, "start"))
+    to("09:03")
+    assert (await ok(await b.teller(2, "call-next")))["id"] == t2["id"]
+    await ok(await b.teller(2, "start"))
+    to("09:05")
+    await ok(await b.teller(2, "finish"))
+    await rate(2, 2)
+    to("09:07")
+    await ok(await b.teller(1, "finish"))
+    await rate(1, 1)
+    to("09:10")
+    t3 = await b.issue("corporate")
+    t4 = await b.issue("corporate")
+    to("09:15")
+    assert (await ok(await b.teller(3, "call-next")))["id"] == t3["id"]
+    await ok(await b.teller(3, "skip"))
+    to("09:20")
+    assert (await ok(await b.teller(3, "call-next")))["id"] == t4["id"]
+    to("09:21")
+    await ok(await b.teller(3, "start"))
+    to("09:30")
+    t5 = await b.issue("personal")
+    await ok(await b.manager("POST", f"/tickets/{t5['id']}/cancel"))
+    to("09:31")
+    await ok(await b.teller(3, "finish"))
+    await rate(3, 4)
+    to("10:00")
+    t6 = await b.issue("personal")
+    to("10:05")
+    await b.issue("fx")  # T7
+    to("10:40")
+    assert (await ok(await b.teller(1, "call-next")))["id"] == t6["id"]
+    to("10:41")
+    await ok(await b.teller(1, "start"))
+    to("10:44")
+    await ok(await b.teller(1, "finish"))
+    await rate(1, 3)
+    to("11:00")
+    await b.issue("fx")  # T8
+    t9 = await b.issue("fx")
+    to("11:01")
+    assert (await ok(await b.teller(2, f"call/{t9['id']}")))["id"] == t9["id"]
+    await ok(await b.teller(2, "start"))
+    to("11:11")
+    await ok(await b.teller(2, "finish"))
+    to("11:30")
+    t10 = await b.issue("personal")
+    to("11:40")
+    assert (await ok(await b.teller(1, "call-next")))["id"] == t10["id"]
+    await ok(await b.teller(1, "start"))
+    to("11:45")
+    await ok(await b.teller(1, "finish"))
+    await rate(1, 2)
+    to("12:00")
+
+    # today, by default and by date: T7 and T8 still wait
+    today = await ok(await b.manager("GET", "/stats"))
+    assert today["date"] == day and today["branch"] == "sh01"
+    check_day(today, waiting=2, expired=0)
+    assert await ok(await b.manager("GET", f"/stats?date={day}")) == today
+
+    r = await b.manager("GET", f"/stats.csv?date={day}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 10
+    assert [row["number"] for row in rows] == ["A001", "A002", "B001", "B002", "A003", "A004", "C001", "C002", "C003", "A005"]
+    assert [row["status"] for row in rows].count("done") == 6
+    by_number = {row["number"]: row for row in rows}
+    assert by_number["B002"]["score"] == "4" and by_number["B002"]["counter"] == "3"
+    assert by_number["B001"]["status"] == "no_show" and by_number["A003"]["status"] == "cancelled"
+    assert by_number["A001"]["issued_at"].startswith(f"{day}T09:00") and by_number["A001"]["issued_at"].endswith("+08:00")
+
+    # after the rollover, the same day's figures count the two as expired (abandoned)
+    api.clock.advance(next_local("00:05", api.clock()) - api.clock())
+    await b.issue("personal")  # the first touch of the new day
+    check_day(await ok(await b.manager("GET", f"/stats?date={day}")), waiting=0, expired=2)
+    assert (await ok(await b.manager("GET", "/stats")))["issued"] == 1
+
+    # an unknown or malformed date
+    r = await b.manager("GET", "/stats?date=2027-13-45")
+    assert r.status_code == 422
+    empty = await ok(await b.manager("GET", "/stats?date=2001-01-01"))
+    assert empty["issued"] == 0
