@@ -27,15 +27,27 @@ const announce = (call) => {
   announcer.enqueue(call.number, call.counter);
 };
 
+// Shrink a one-line element's font until it fits its box ("VIP0007 → Counter 12").
+function fitWidth(el) {
+  el.style.fontSize = '';
+  let size = parseFloat(getComputedStyle(el).fontSize);
+  while (el.scrollWidth > el.clientWidth && size > 12) {
+    size *= 0.92;
+    el.style.fontSize = `${size}px`;
+  }
+}
+
 function renderCalls(state, fresh) {
   const [latest, ...rest] = state.recent_calls;
   const el = $('latest');
   if (!latest) {
     el.className = 'num empty';
+    el.style.fontSize = '';
     el.textContent = t('no_calls');
   } else {
     el.className = 'num';
     el.innerHTML = `${esc(latest.number)}<span class="arrow">→</span>${esc(counterLabel(latest.counter))}`;
+    fitWidth(el);
     if (fresh) blink(el);
   }
   $('recent').innerHTML = rest.slice(0, 6).map(c =>
@@ -56,8 +68,10 @@ function renderCounters(state, freshCounter) {
 }
 
 function renderWaiting(state) {
-  $('waiting-strip').innerHTML = state.categories.map(c =>
-    `<span>${esc(c.name)} ${esc(t('waiting'))} <b class="num">${c.waiting}</b> ${esc(t('people'))}</span>`).join('');
+  // "个人业务 等候 3 人" / "Personal 3 waiting"
+  const count = (n) => `<b class="num">${n}</b>`;
+  $('waiting-strip').innerHTML = state.categories.map(c => `<span>${esc(c.name)} ${locale() === 'en'
+    ? `${count(c.waiting)} waiting` : `${esc(t('waiting'))} ${count(c.waiting)} ${esc(t('people'))}`}</span>`).join('');
   $('notice').textContent = state.notice || t('notice');
 }
 
@@ -85,5 +99,6 @@ box = followBranch('display', branch, {
   },
 });
 
+window.addEventListener('resize', () => fitWidth($('latest')));
 translateStatic();
 startClock(() => box.state?.timezone, locale);
