@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from app.rules import ordering
-from app.rules.layout import Counter, Policy
+from app.rules.layout import Counter, Policy, from_dict
 from app.rules.tickets import Ticket
+from app.sample_branch import SAMPLE_BRANCH
 from app.store import db as store_db
 from app.store import migrate, ticket_rows
 from app.store.tables import tickets as tickets_table
@@ -117,3 +119,109 @@ def test_claim_query_and_queue_position_agree_with_pure_rule(database_url):
     finally:
         loop.run_until_complete(database.dispose())
         loop.close()
+
+
+# --------------------------------------------------------------------------- through the API
+
+
+async def _tickets_in_db(api, branch: str) -> list[Ticket]:
+    async with api.ctx.db.reader.connect() as conn:
+        rows = (await conn.execute(
+            ticket_rows.select_tickets().where(tickets_table.c.branch == branch).order_by(tickets_table.c.issue_seq)
+        )).all()
+    return [ticket_rows.from_row(r) for r in rows]
+
+
+async def test_random_days_through_the_api_call_what_the_rule_says(api):
+    """Random presses through the HTTP API; every call-next answers the ticket ``next_for``
+    picks from the database's own rows, and every issue's ``ahead`` is ``ahead_of``'s count.
+    The clock moves in steps of 7 minutes, so the 45-minute fairness limit is crossed often
+    but never sits on the boundary."""
+    b = await api.branch(code="rnd01")
+    layout = from_dict("rnd01", {**SAMPLE_BRANCH, "code": "rnd01"})
+    policy = layout.policy
+    assert policy.max_wait_minutes == 45
+    categories = [c.code for c in layout.categories]
+    numbers = [c.number for c in layout.counters]
+    for n in numbers:
+        await b.open(n)
+    paused: set[int] = set()
+    calls = 0
+    for seed in range(3):
+        rnd = random.Random(seed)
+        for _step in range(100):
+            tickets = await _tickets_in_db(api, "rnd01")
+            by_status = lambda *s: [t for t in tickets if t.status in s]  # noqa: E731
+            op = rnd.choice([
+                "issue", "issue", "issue", "call_next", "call_next", "call_next", "start", "finish", "skip",
+                "requeue", "transfer", "reassign", "priority", "pause", "postpone", "call_one", "cancel", "wait",
+            ])
+            n = rnd.choice(numbers)
+            if op == "issue":
+                priority = rnd.choice(["normal", "normal", "normal", "vip", "green"])
+                role = "kiosk" if priority == "normal" else "manager"
+                issued = await b.issue(rnd.choice(categories), role=role, priority=priority)
+                after = await _tickets_in_db(api, "rnd01")
+                mine = next(t for t in after if t.id == issued["id"])
+                assert issued["ahead"] == ordering.ahead_of(mine, after, policy, api.clock()), issued["number"]
+            elif op == "call_next":
+                current = next((t for t in tickets if t.counter == n and t.status in ("called", "serving")), None)
+                if current is not None and current.status == "called" and n not in paused and rnd.random() < 0.7:
+                    assert (await b.teller(n, rnd.choice(["finish", "skip", "start"]))).status_code == 200
+                    tickets = await _tickets_in_db(api, "rnd01")
+                    current = next((t for t in tickets if t.counter == n and t.status in ("called", "serving")), None)
+                now = api.clock()
+                r = await b.teller(n, "call-next")
+                if n in paused:
+                    assert r.status_code == 409
+                    continue
+                if current is not None and current.status == "called":
+                    assert r.status_code == 409, r.text
+                    continue
+                expected = ordering.next_for(layout.counter(n), tickets, policy, now)
+                if expected is None:
+                    assert r.status_code == 204, r.text
+                else:
+                    assert r.status_code == 200, r.text
+                    assert r.json()["id"] == expected.id, (n, r.json()["number"], expected.number)
+                    calls += 1
+            elif op in ("start", "finish", "skip", "postpone"):
+                await b.teller(n, op)
+            elif op == "transfer":
+                if rnd.random() < 0.5:
+                    await b.teller(n, "transfer", json={"category": rnd.choice(categories)})
+                else:
+                    await b.teller(n, "transfer", json={"counter": rnd.choice([m for m in numbers if m != n])})
+            elif op == "requeue" and by_status("no_show"):
+                t = rnd.choice(by_status("no_show"))
+                r = await b.manager("POST", f"/tickets/{t.id}/requeue", json={"keep_place": rnd.random() < 0.5})
+                assert r.status_code == 200, r.text
+            elif op == "reassign" and by_status("waiting", "called", "serving", "postponed"):
+                t = rnd.choice(by_status("waiting", "called", "serving", "postponed"))
+                r = await b.manager("POST", f"/tickets/{t.id}/reassign", json={"category": rnd.choice(categories)})
+                assert r.status_code == 200, r.text
+            elif op == "priority" and by_status("waiting", "postponed"):
+                t = rnd.choice(by_status("waiting", "postponed"))
+                r = await b.manager("POST", f"/tickets/{t.id}/priority",
+                                    json={"priority": rnd.choice(["green", "vip", "normal"])})
+                assert r.status_code == 200, r.text
+            elif op == "pause":
+                r = await b.teller(n, "resume" if n in paused else "pause", json={} if n in paused else {"reason": "x"})
+                assert r.status_code == 200, r.text
+                paused ^= {n}
+            elif op == "call_one" and by_status("waiting", "postponed") and n not in paused:
+                t = rnd.choice(by_status("waiting", "postponed"))
+                await b.teller(n, f"call/{t.id}")
+            elif op == "cancel" and by_status("waiting"):
+                t = rnd.choice(by_status("waiting"))
+                assert (await b.manager("POST", f"/tickets/{t.id}/cancel")).status_code == 200
+            elif op == "wait":
+                api.clock.advance(7 * 60)
+        # the live snapshot's `ahead` is ahead_of's as well
+        now = api.clock()
+        tickets = await _tickets_in_db(api, "rnd01")
+        by_id = {t.id: t for t in tickets}
+        for w in (await b.state())["waiting"]:
+            if w["pinned_counter"] is None:
+                assert w["ahead"] == ordering.ahead_of(by_id[w["id"]], tickets, policy, now)
+    assert calls > 15  # enough real claims were compared
