@@ -49,7 +49,10 @@ class Feed:
             return []
         if not self.ring or self.ring[0][0] > seq + 1:
             return None
-        return [item for item in self.ring if item[0] > seq]
+        # Seqs in the ring are consecutive, so the position is arithmetic; indexing a
+        # deque near its right end is cheap, and live clients only ever read the end.
+        start = seq + 1 - self.ring[0][0]
+        return [self.ring[i] for i in range(start, len(self.ring))]
 
     async def updated(self, timeout: float) -> None:
         try:
@@ -164,8 +167,9 @@ async def pump(ctx: Context, feed: Feed, send, after: int | None) -> None:
 
 async def _send(send, text: str, timeout: float) -> None:
     try:
-        await asyncio.wait_for(send(text), timeout)
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(timeout):  # no task per message, unlike wait_for
+            await send(text)
+    except TimeoutError:
         raise TooSlow("not reading") from None
 
 
