@@ -102,6 +102,7 @@ async def apply(uow: UnitOfWork, before: Ticket, after: Ticket, event: str, **ex
 
 async def _manager_move(ctx: Context, branch: str, ticket_id: str, move, event: str, **extra) -> dict:
     async with UnitOfWork(ctx, branch) as uow:
+        await _lock_its_counter(uow, ticket_id)
         before = await load(uow, ticket_id)
         after = move(uow, before)
         if before.counter is not None and after.status == "waiting" and before.status in moves.ACTIVE:
@@ -109,6 +110,19 @@ async def _manager_move(ctx: Context, branch: str, ticket_id: str, move, event: 
         body = await apply(uow, before, after, event, **{k: v(before) for k, v in extra.items()})
         await uow.commit()
     return body
+
+
+async def _lock_its_counter(uow: UnitOfWork, ticket_id: str) -> None:
+    """Lock order is counter, then ticket, then branch, as at the counter itself, so a
+    manager's repair and a teller's press on the same ticket never deadlock (PostgreSQL)."""
+    if uow.conn.dialect.name != "postgresql":
+        return
+    peek = await ticket_rows.get(uow.conn, uow.branch, ticket_id)
+    if peek is not None and peek.counter is not None and peek.status in moves.ACTIVE:
+        await uow.conn.execute(
+            select(counters.c.number).where(counters.c.branch == uow.branch, counters.c.number == peek.counter)
+            .with_for_update()
+        )
 
 
 async def _free_counter(uow: UnitOfWork, ticket: Ticket) -> None:
