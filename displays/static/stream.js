@@ -10,7 +10,8 @@
 //    silence counts as dead, and any close is retried with jittered
 //    exponential backoff (4408 "too slow" included) resuming from the last seq.
 
-const SILENCE_MS = 30000;
+// Tests shorten the silence limit by setting globalThis.LOBBYQ_SILENCE_MS before load.
+const SILENCE_MS = globalThis.LOBBYQ_SILENCE_MS || 30000;
 const MAX_BACKOFF_MS = 15000;
 const DENIED_RETRY_MS = 60000;
 export const CLOSE_BAD_TOKEN = 4401;

@@ -57,6 +57,7 @@ class FakeStream:
         self.state = state            # what a snapshot says (seq 0)
         self.events: list[dict] = []
         self.connections: list[dict] = []  # query of each connection
+        self.received: list[str] = []  # what pages sent us (pongs)
         self.ws = None
         self.replay_from: int | None = None  # oldest seq still replayable
 
@@ -67,7 +68,7 @@ class FakeStream:
         query = {k: v[0] for k, v in parse_qs(urlparse(ws.url).query).items()}
         self.connections.append(query)
         self.ws = ws
-        ws.on_message(lambda m: None)
+        ws.on_message(lambda m: self.received.append(m))
         after = query.get("after")
         if after is None or (self.replay_from is not None and int(after) < self.replay_from - 1):
             ws.send(json.dumps({"type": "snapshot", "seq": self.state["seq"], "state": self.state}))

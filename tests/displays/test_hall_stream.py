@@ -99,3 +99,34 @@ def test_snapshot_after_a_long_gap_replaces_state_and_announces_missed_calls(pag
     assert [s for s in srcs if "chime" not in s] == [
         "/voice/zh-CN/A001/1.wav", "/voice/zh-CN/A009/1.wav", "/voice/zh-CN/A010/2.wav"]
     assert "暂停服务" in page.inner_text('.tile[data-counter="2"]')
+
+
+def test_pings_are_answered_and_silence_means_reconnect(pages_server, new_page):
+    page = new_page(1280, 720, init_script="globalThis.LOBBYQ_SILENCE_MS = 1500;")
+    stream = FakeStream(base_state(LAYOUT, BRANCH))
+    stream.attach(page, BRANCH)
+    page.goto(f"{pages_server.base}/screens/{BRANCH}/hall?token=disp-token")
+    page.wait_for_function("document.body.dataset.seq === '0'")
+    stream.ws.send(json.dumps({"type": "ping"}))
+    page.wait_for_timeout(300)
+    assert json.loads(stream.received[-1]) == {"type": "pong"}
+    stream.call("A001", "personal", 1)
+    # Keep the line alive with pings for longer than the silence limit: no reconnect.
+    for _ in range(4):
+        page.wait_for_timeout(600)
+        stream.ws.send(json.dumps({"type": "ping"}))
+    assert len(stream.connections) == 1
+    # Then total silence: the page gives up on this socket and resumes after seq 1.
+    page.wait_for_timeout(2500)
+    assert len(stream.connections) == 2 and stream.connections[1]["after"] == "1"
+
+
+def test_bad_token_and_missing_token_are_shown(pages_server, new_page):
+    page, stream = open_hall(pages_server, new_page)
+    stream.close(4401)
+    page.wait_for_selector("#status-banner:not([hidden])")
+    assert "令牌无效" in page.inner_text("#status-banner")
+    bare = new_page(1280, 720)
+    bare.goto(f"{pages_server.base}/screens/other/hall")
+    bare.wait_for_selector("#status-banner:not([hidden])")
+    assert "token" in bare.inner_text("#status-banner")
