@@ -32,12 +32,16 @@ class Strict(BaseModel):
 
 
 class TokenIn(Strict):
+    """A new API token: its role, its branch (all roles but admin) and a name (a teller's, or the kiosk whose printer prints its tickets)."""
+
     role: Literal["admin", "manager", "teller", "kiosk", "display", "agent"]
     branch: str | None = Field(None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field("", max_length=100)
 
 
 class TokenOut(BaseModel):
+    """The token itself, shown this once; only its SHA-256 is stored."""
+
     token: str
     role: str
     branch: str | None
@@ -45,18 +49,24 @@ class TokenOut(BaseModel):
 
 
 class CategoryIn(Strict):
+    """A business type: code, display name and the ticket prefix (A → A001)."""
+
     code: str = Code
     name: str = Field(min_length=1, max_length=100)
     prefix: str = Field(min_length=0, max_length=3)
 
 
 class CounterIn(Strict):
+    """A window: its number, name, and the categories it serves in order of preference."""
+
     number: int = Field(ge=1, le=999)
     name: str = Field("", max_length=100)
     serves: list[str] = Field(max_length=50)
 
 
 class PolicyIn(Strict):
+    """Branch rules: rating window, fairness, alert thresholds, the default service time for estimates."""
+
     evaluation_window_s: int = Field(30, ge=1, le=3600)
     max_wait_minutes: int | None = Field(None, ge=1, le=1440)
     alert_wait_minutes: int | None = Field(30, ge=1, le=1440)
@@ -77,6 +87,8 @@ class LayoutIn(Strict):
 
 
 class VipCardsIn(Strict):
+    """The whole VIP registry of the branch (replaces the previous one)."""
+
     cards: list[str] = Field(max_length=100000)
 
     @model_validator(mode="after")
@@ -87,28 +99,40 @@ class VipCardsIn(Strict):
 
 
 class IssueIn(Strict):
+    """A ticket request: category, and optionally a VIP card (kiosk) or a priority (manager)."""
+
     category: str = Field(min_length=1, max_length=32)
     priority: Literal["green", "vip", "normal"] | None = None
     vip_card: str | None = Field(None, min_length=1, max_length=64)
 
 
 class ReassignIn(Strict):
+    """The right category for a customer who took the wrong ticket; the place in time is kept."""
+
     category: str = Field(min_length=1, max_length=32)
 
 
 class PriorityIn(Strict):
+    """green (green channel) > vip > normal."""
+
     priority: Literal["green", "vip", "normal"]
 
 
 class RequeueIn(Strict):
+    """Bring a no-show back; keep_place keeps the original place in time."""
+
     keep_place: bool = False
 
 
 class PauseIn(Strict):
+    """Why the window pauses (shown to the manager)."""
+
     reason: str | None = Field(None, max_length=200)
 
 
 class TransferIn(Strict):
+    """Where the customer goes: another category, or a named counter (pinned there)."""
+
     category: str | None = Field(None, min_length=1, max_length=32)
     counter: int | None = Field(None, ge=1, le=999)
 
@@ -120,20 +144,28 @@ class TransferIn(Strict):
 
 
 class EvaluationIn(Strict):
+    """The customer's rating of the service just finished."""
+
     score: int = Field(ge=1, le=4, description="1 very satisfied, 2 satisfied, 3 neutral, 4 unsatisfied")
 
 
 class AckIn(Strict):
+    """The manager's note on what was done about an alert."""
+
     note: str = Field(min_length=1, max_length=2000)
 
 
 class HealthIn(Strict):
+    """A device's health as the agent sees it; fault and offline raise a device.fault alert."""
+
     kind: Literal["printer", "screen", "keypad"]
     status: Literal["ok", "warning", "fault", "offline"]
     detail: str | None = Field(None, max_length=500)
 
 
 class PrintIn(Strict):
+    """Whether a ticket's paper came out of the kiosk printer."""
+
     status: Literal["printed", "failed"]
     device: str | None = Field(None, max_length=64)
     detail: str | None = Field(None, max_length=500)
