@@ -156,6 +156,7 @@ function onEvent(ev) {
   if (ev.type === 'device.health') devices = applyDevice(devices, ev);
   render();
   document.body.dataset.seq = ev.seq;
+  if (ev.type === 'branch.updated') stream.resync(); // exact state for a new layout
 }
 
 function startStream() {

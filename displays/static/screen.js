@@ -64,6 +64,8 @@ export function followBranch(kind, branch, page) {
       if (ev.type === 'branch.updated') { setLocale(box.state.locale); translateStatic(); }
       page.event(ev, box.state);
       document.body.dataset.seq = ev.seq;
+      // A new layout can add or drop counters: take a fresh snapshot to be exact.
+      if (ev.type === 'branch.updated') box.stream.resync();
     },
   }).start();
   window.__lobbyq = box; // for tests and for debugging on site

@@ -87,8 +87,7 @@ function applyCounter(s, counter) {
   const i = s.counters.findIndex(c => c.number === counter.number);
   const merged = i >= 0 ? { ...s.counters[i], ...counter } : { current: null, ...counter };
   const counters = [...s.counters];
-  if (i >= 0) counters[i] = merged; else counters.push(merged);
-  counters.sort((a, b) => a.number - b.number);
+  if (i >= 0) counters[i] = merged; else counters.push(merged); // keep the layout's order
   return { ...s, counters };
 }
 

@@ -87,7 +87,7 @@ function renderMeta() {
 
 function buildKeys() {
   $('keys').innerHTML = Object.keys(KEYS).map(k =>
-    `<button data-key="${k}">${esc(t('k' + k))}<kbd>F${k} · ${k}</kbd></button>`).join('');
+    `<button data-key="${k}">${esc(t('k' + k))}<kbd>F${k}</kbd></button>`).join('');
 }
 
 function openPause() {
@@ -126,7 +126,10 @@ function startStream() {
       render(); seedPostponed();
       document.body.dataset.seq = state.seq;
     },
-    onEvent: (ev) => { state = applyEvent(state, ev); render(); document.body.dataset.seq = ev.seq; },
+    onEvent: (ev) => {
+      state = applyEvent(state, ev); render(); document.body.dataset.seq = ev.seq;
+      if (ev.type === 'branch.updated') stream.resync(); // exact state for a new layout
+    },
   }).start();
   window.__lobbyq = { get state() { return state; } };
 }

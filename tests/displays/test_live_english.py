@@ -8,6 +8,7 @@ import httpx
 import pytest
 from conftest import BRANCH, LAYOUT, screenshot
 from fake_stream import audio_spy
+from test_live_hall import page_matches_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,6 +43,7 @@ def test_english_hall_and_voice(lobbyq, new_page):
     page.wait_for_timeout(3200)
     screenshot(page, "hall-en")
 
+    page_matches_server(page, lobbyq)  # exact after the layout change too
     wav = httpx.get(lobbyq.base + "/voice/en/C001/2.wav", timeout=30)
     assert wav.status_code == 200
     with wave.open(io.BytesIO(wav.content)) as w:
