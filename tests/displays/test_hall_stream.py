@@ -4,8 +4,8 @@ burst, dedupe and resume after 4408 / drops, snapshot after a long gap."""
 import json
 
 import pytest
-from conftest import BRANCH, LAYOUT
-from fake_stream import FakeStream, audio_spy, base_state
+from tests.displays.support import BRANCH, LAYOUT
+from tests.displays.fake_stream import FakeStream, audio_spy, base_state
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ a screenshot under tests/artifacts/."""
 import re
 
 import pytest
-from conftest import BRANCH, screenshot
+from tests.displays.support import BRANCH, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

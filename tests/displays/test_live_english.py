@@ -6,9 +6,8 @@ import wave
 
 import httpx
 import pytest
-from conftest import BRANCH, LAYOUT, screenshot
-from fake_stream import audio_spy
-from test_live_hall import page_matches_server
+from tests.displays.support import BRANCH, LAYOUT, page_matches_server, screenshot
+from tests.displays.fake_stream import audio_spy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

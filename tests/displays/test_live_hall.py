@@ -5,14 +5,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import BRANCH, screenshot
-from fake_stream import audio_spy
+from tests.displays.support import BRANCH, page_matches_server, screenshot, voice_log
+from tests.displays.fake_stream import audio_spy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def voice_log(page):
-    return [e["src"] for e in page.evaluate("window.__audio") if e["ev"] == "play" and "chime" not in e["src"]]
 
 
 def open_counters(server, numbers):
@@ -22,19 +18,6 @@ def open_counters(server, numbers):
 
 def issue(server, category="personal", n=1):
     return [server.ok("POST", server.b("/tickets"), "kiosk", json={"category": category}) for _ in range(n)]
-
-
-def page_matches_server(page, server):
-    """The state the page folded from events equals a fresh snapshot."""
-    mine = page.evaluate("window.__lobbyq.state")
-    theirs = server.ok("GET", server.b("/state"), "display")
-    assert mine["seq"] == theirs["seq"]
-    assert [t["number"] for t in mine["waiting"]] == [t["number"] for t in theirs["waiting"]]
-    assert [(c["number"], c["state"], (c["current"] or {}).get("number"), c["waiting"]) for c in mine["counters"]] == \
-        [(c["number"], c["state"], (c["current"] or {}).get("number"), c["waiting"]) for c in theirs["counters"]]
-    assert [c["waiting"] for c in mine["categories"]] == [c["waiting"] for c in theirs["categories"]]
-    assert [(c["number"], c["type"]) for c in mine["recent_calls"]] == \
-        [(c["number"], c["type"]) for c in theirs["recent_calls"]]
 
 
 def test_hall_live_calls_voice_burst_and_screenshot(lobbyq, new_page):

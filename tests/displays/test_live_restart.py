@@ -2,9 +2,8 @@
 last seq, ends in the server's state, and the hall announces each call once."""
 
 import pytest
-from conftest import BRANCH
-from fake_stream import audio_spy
-from test_live_hall import page_matches_server, voice_log
+from tests.displays.support import BRANCH, page_matches_server, voice_log
+from tests.displays.fake_stream import audio_spy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
