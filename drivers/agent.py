@@ -16,6 +16,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 import random
 import sys
 import time
@@ -38,6 +39,16 @@ from .view import BranchView
 log = logging.getLogger("lobbyq.agent")
 
 STATE_REFRESH_MIN_S = 0.5  # ≤ 2 GET /state per second
+LAYOUT_PATIENCE_S = 10.0  # the server may still be starting (embedded, demo)
+
+
+def quiet_libraries() -> None:
+    """pymodbus logs a missed keypad poll at ERROR with a hex dump of the last frames of
+    *both* ends in this process (the demo's simulated pads share it). A missed poll is
+    routine on RS-485 — the bus counts misses and reports ``device.fault`` itself — so
+    pymodbus stays silent unless LOBBYQ_LOG_LEVEL=debug."""
+    debug = os.environ.get("LOBBYQ_LOG_LEVEL", "").lower() == "debug"
+    logging.getLogger("pymodbus").setLevel(logging.NOTSET if debug else logging.CRITICAL + 1)
 
 
 class Agent:
@@ -186,11 +197,25 @@ class Agent:
         )
         dev.submit(tid, build_ticket(info))
 
-    async def _load_layout(self) -> None:
+    async def _load_layout(self, quiet: bool = False) -> bool:
         try:
             self.layout = await self.api.layout()
+            return True
         except (httpx.TransportError, ApiRefused, ValueError) as e:
-            log.warning("layout fetch failed: %s", e)
+            (log.debug if quiet else log.warning)("layout fetch failed: %s", e)
+            return False
+
+    async def _first_layout(self) -> None:
+        """The layout (branch and category names for tickets) at start. Embedded, the
+        agent starts before the server listens: retry quietly, warn only if it lasts."""
+        delay, started, warned = 0.1, time.monotonic(), False
+        while not self.stop.is_set() and not self.layout:
+            late = time.monotonic() - started > LAYOUT_PATIENCE_S
+            if await self._load_layout(quiet=warned or not late):
+                return
+            warned = warned or late
+            await asyncio.sleep(delay)
+            delay = min(5.0, delay * 2)
 
     def _spawn(self, coro) -> None:
         t = asyncio.create_task(coro)
@@ -304,9 +329,9 @@ class Agent:
     async def run(self, stop: asyncio.Event | None = None) -> None:
         if stop is not None:
             self.stop = stop
-        await self._load_layout()
+        quiet_libraries()
         tasks = [asyncio.create_task(c, name=n) for n, c in [
-            ("stream", self._stream()), ("outbox", self._outbox_worker()), ("health", self._health_worker()),
+            ("layout", self._first_layout()), ("stream", self._stream()), ("outbox", self._outbox_worker()), ("health", self._health_worker()),
             ("refresh", self._refresh_worker()), ("ticker", self._ticker())]]
         for _, dev in self.printers:
             tasks.append(asyncio.create_task(dev.run(self.stop), name=dev.id))
@@ -340,7 +365,10 @@ def main(server: str, token: str, devices_path: str) -> int:
     """Sync entry point for ``lobbyq agent --server URL --token T --devices FILE``."""
     from .config import DevicesFileError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # force: python-escpos calls logging.basicConfig() on import, which would win
+    level = os.environ.get("LOBBYQ_LOG_LEVEL", "info").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), force=True,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         config = load(devices_path)
     except DevicesFileError as e:

@@ -268,8 +268,10 @@ class QSystemKeypadBus:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             if not self.link.is_open:
-                await self.health.set("offline", self.link.last_error or "port not open")
-                await self.link.connect(stop)
+                # try first: a port that opens at start is no fault (an alert per start)
+                if not await self.link.open_once():
+                    await self.health.set("offline", self.link.last_error or "port not open")
+                    await self.link.connect(stop)
                 continue
             await self.health.set("ok")
             try:

@@ -192,8 +192,10 @@ class ScreenDevice:
         last_refresh = time.monotonic()
         while not stop.is_set():
             if not self.link.is_open:
-                await self.health.set("offline", self.link.last_error or "port not open")
-                await self.link.connect(stop)
+                # try first: a port that opens at start is no fault (an alert per start)
+                if not await self.link.open_once():
+                    await self.health.set("offline", self.link.last_error or "port not open")
+                    await self.link.connect(stop)
                 continue
             try:
                 await asyncio.wait_for(self._dirty.wait(), self.probe_interval)
