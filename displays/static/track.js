@@ -13,12 +13,21 @@ let alerted = { almost: false, called: null };
 let last = null;
 let timer = null;
 
+// Phones allow sound and vibration only after a tap on the page: one tap on
+// "turn on alerts" (or any button) unlocks both for later nudges.
+let audioCtx = null;
+$('tr-notify').addEventListener('click', () => {
+  try { audioCtx ||= new AudioContext(); audioCtx.resume?.(); } catch { /* no audio */ }
+  try { navigator.vibrate?.(50); } catch { /* not a phone */ }
+  $('tr-notify').hidden = true;
+});
+
 // Vibrate and beep once when it matters: 3 or fewer ahead, and when called.
 function nudge() {
   window.__nudges = (window.__nudges || 0) + 1;
   try { navigator.vibrate?.([300, 150, 300]); } catch { /* not a phone */ }
   try {
-    const ctx = new AudioContext();
+    const ctx = audioCtx ||= new AudioContext();
     const o = ctx.createOscillator(); const g = ctx.createGain();
     o.frequency.value = 880; o.connect(g); g.connect(ctx.destination);
     g.gain.setValueAtTime(0.3, ctx.currentTime);
@@ -40,6 +49,7 @@ function render(tk) {
   $('tr-ahead').textContent = tk.ahead ?? '–';
   $('tr-wait').textContent = minutesLabel(tk.estimated_wait_s);
   $('tr-leave').hidden = !waiting;
+  if (!waiting && tk.status !== 'called') $('tr-notify').hidden = true;
   const called = tk.status === 'called' || tk.status === 'serving';
   $('tr-call').hidden = !called;
   $('tr-call').textContent = called

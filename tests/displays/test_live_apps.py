@@ -46,12 +46,18 @@ def test_kiosk_issues_shows_qr_and_printer_fault(lobbyq, new_page):
     page.wait_for_function("document.querySelector('#t-number').textContent === 'B002'")
     page.click("#t-done")
 
+    # Another kiosk's printer is not ours: no banner here.
+    lobbyq.ok("POST", lobbyq.b("/devices/kiosk2-printer/health"), "agent",
+              json={"kind": "printer", "status": "offline"})
+    page.wait_for_timeout(700)
+    assert page.is_hidden("#printer-fault")
     # The printer of this kiosk runs out of paper: the banner is up within a second.
     lobbyq.ok("POST", lobbyq.b("/devices/kiosk1-printer/health"), "agent",
               json={"kind": "printer", "status": "fault", "detail": "paper out"})
     page.wait_for_selector("#printer-fault:not([hidden])", timeout=1000)
     screenshot(page, "kiosk-printer-fault")
-    alert = lobbyq.ok("GET", lobbyq.b("/alerts?status=open"), "manager")["alerts"][0]
+    alert = [a for a in lobbyq.ok("GET", lobbyq.b("/alerts?status=open"), "manager")["alerts"]
+             if a["data"].get("device") == "kiosk1-printer"][0]
     lobbyq.ok("POST", lobbyq.b(f"/alerts/{alert['id']}/ack"), "manager", json={"note": "paper loaded"})
     page.wait_for_selector("#printer-fault[hidden]", state="attached", timeout=1000)
     assert not page.errors
@@ -183,6 +189,8 @@ def test_customer_page_live_and_cancel(lobbyq, new_page):
     assert page.inner_text("#tr-ahead") == "1"
     assert page.evaluate("window.__nudges") == 1  # 3 or fewer ahead
     screenshot(page, "track")
+    page.click("#tr-notify")  # one tap unlocks vibration and sound on a phone
+    assert page.is_hidden("#tr-notify")
 
     lobbyq.ok("POST", lobbyq.b("/counters/1/call-next"), "teller")
     page.wait_for_function("document.querySelector('#tr-ahead').textContent === '0'", timeout=3000)
