@@ -33,6 +33,7 @@ function kioskName() { return localStorage.getItem(nameKey); }
 function ours(alert) {
   if (alert.type !== 'device.fault') return false;
   const d = alert.data || {};
+  if (d.kind && d.kind !== 'printer') return false; // a screen or keypad is not our concern
   const name = kioskName();
   if (!name) return true;
   const dev = String(d.device ?? d.device_id ?? d.printer ?? '');
