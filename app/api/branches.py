@@ -55,7 +55,7 @@ async def get_state(b: str, who: Principal = Depends(principal), ctx: Context = 
 
 @router.get("/{b}/events", summary="Events after a sequence number, in order")
 async def get_events(
-    b: str, after: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=5000),
+    b: str, after: int = Query(0, ge=0, le=2**63 - 1, description="the last seq the client has"), limit: int = Query(1000, ge=1, le=5000),
     who: Principal = Depends(principal), ctx: Context = Depends(context),
 ) -> Response:
     who.require(b)
