@@ -173,3 +173,24 @@ async def test_bus_unplugged_and_back(h):
     assert await until(lambda: len(h.actions) == 1, timeout=3.0)
     assert asyncio.get_running_loop().time() - t < 3.0
     assert await until(lambda: h.health.get("bus1-teller-1") == "ok")
+
+
+def test_sim_line_is_raw_no_echo(ptydir):
+    """The simulated bus never echoes a request back (both pty ends raw): a request for a
+    unit nobody answers gets silence, not its own bytes. (The demo's old 'recv: <request>'
+    dumps were pymodbus's process-wide frame log of the simulated pads' side.)"""
+    import serial
+    import termios
+
+    sim = KeypadBusSim(os.path.join(ptydir, "bus"), [1], [1]).start()
+    try:
+        for fd in (sim._relay.hs, sim._relay.hm, sim._relay.ss):
+            assert not termios.tcgetattr(fd)[3] & (termios.ECHO | termios.ICANON)
+        with serial.Serial(sim.url, 19200, timeout=0.3) as port:
+            port.write(bytes.fromhex("0904000000013180"))  # unit 9: no such pad
+            assert port.read(64) == b""
+            port.timeout = 2.0
+            port.write(bytes.fromhex("01040000000131ca"))  # unit 1, input register 0
+            assert port.read(7) == bytes.fromhex("0104020000b930")
+    finally:
+        sim.stop()

@@ -280,6 +280,10 @@ async def test_embedded_agent_walk(tmp_path, rig):
             rig.pads.rate(1, 4)
             assert await until(lambda: _alerts(mgr, "evaluation.unsatisfied"))
             assert await until(lambda: not rig.pads.evals[1].lamp)
+        # a clean console: no pymodbus hex dumps, no warning for a server still starting
+        log = s.log_path.read_text(errors="replace")
+        assert "pymodbus" not in log and ">>>>>" not in log, log[-3000:]
+        assert "layout fetch failed" not in log, log[-3000:]
     finally:
         s.stop()
 
