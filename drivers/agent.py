@@ -66,6 +66,7 @@ class Agent:
         self._outbox_wake = asyncio.Event()
         self._health_pending: dict[str, dict] = {}
         self._health_wake = asyncio.Event()
+        self._printer_kiosks = {p.id: p.kiosk for p in config.printers}
         self._refresh_wake = asyncio.Event()
         self._lamp_timers: dict[int, asyncio.TimerHandle] = {}
         self.connected = asyncio.Event()
@@ -96,7 +97,10 @@ class Agent:
 
     # ---------------------------------------------------------------- health
     def _health(self, device_id: str, kind: str, status: str, detail: str) -> None:
-        self._health_pending[device_id] = {"kind": kind, "status": status, "detail": detail}
+        body = {"kind": kind, "status": status, "detail": detail}
+        if device_id in self._printer_kiosks:  # the kiosk page finds its own printer's faults by this
+            body["kiosk"] = self._printer_kiosks[device_id]
+        self._health_pending[device_id] = body
         self._health_wake.set()
 
     async def _health_worker(self) -> None:

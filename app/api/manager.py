@@ -60,4 +60,4 @@ async def health(b: str, device_id: str, body: HealthIn, who: Principal = Depend
     if len(device_id) > 64:
         raise Invalid("device id is at most 64 characters")
     async with UnitOfWork(ctx, b) as uow:
-        return await devices.report_health(uow, device_id, body.kind, body.status, body.detail)
+        return await devices.report_health(uow, device_id, body.kind, body.status, body.detail, body.kiosk)

@@ -161,6 +161,7 @@ class HealthIn(Strict):
     kind: Literal["printer", "screen", "keypad"]
     status: Literal["ok", "warning", "fault", "offline"]
     detail: str | None = Field(None, max_length=500)
+    kiosk: str | None = Field(None, max_length=100, description="for a printer: the kiosk whose tickets it prints")
 
 
 class PrintIn(Strict):

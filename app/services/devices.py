@@ -14,7 +14,9 @@ KINDS = ("printer", "screen", "keypad")
 STATUSES = ("ok", "warning", "fault", "offline")
 
 
-async def report_health(uow: UnitOfWork, device_id: str, kind: str, status: str, detail: str | None) -> dict:
+async def report_health(
+    uow: UnitOfWork, device_id: str, kind: str, status: str, detail: str | None, kiosk: str | None = None
+) -> dict:
     before = (await uow.conn.execute(
         select(devices).where(devices.c.branch == uow.branch, devices.c.id == device_id)
     )).first()
@@ -31,7 +33,7 @@ async def report_health(uow: UnitOfWork, device_id: str, kind: str, status: str,
         await uow.emit("device.health", body)
     if status in ("fault", "offline"):
         await alerts.raise_alert(uow, "device.fault", device_id, {
-            "device": device_id, "kind": kind, "status": status, "detail": detail,
+            "device": device_id, "kind": kind, "status": status, "detail": detail, "kiosk": kiosk,
             "message": f"{kind} {device_id} is {status}" + (f": {detail}" if detail else ""),
         })
     await uow.commit()

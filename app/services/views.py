@@ -63,6 +63,10 @@ async def state(ctx: Context, code: str) -> dict:
                 (tickets.c.status == "waiting") & (tickets.c.day == today) | tickets.c.id.in_(current_ids or [""]),
             ).order_by(tickets.c.issue_seq)
         )).all()
+        faults = (await conn.execute(
+            select(alerts).where(alerts.c.branch == code, alerts.c.status == "open", alerts.c.type == "device.fault")
+            .order_by(alerts.c.raised_at)
+        )).all()
         calls = (await conn.execute(
             select(events.c.seq, events.c.type, events.c.at, events.c.data)
             .where(events.c.branch == code, events.c.type.in_(CALL_TYPES), events.c.at >= now - 86400)
@@ -104,6 +108,9 @@ async def state(ctx: Context, code: str) -> dict:
         "counters": counters_out,
         "waiting": [_with_ahead(t, waiting, layout, now) for t in waiting],
         "recent_calls": recent,
+        # Open device faults are not secret and every screen may need them: the kiosk shows
+        # a printer banner from the first snapshot, not only from the next alert event.
+        "device_faults": [alert_json(f, zone) for f in faults],
     }
 
 

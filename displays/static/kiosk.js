@@ -122,7 +122,10 @@ document.addEventListener('click', (e) => {
 $('t-done').addEventListener('click', hideTicket);
 
 const box = followBranch('kiosk', branch, {
-  snapshot(state) { renderButtons(state); renderFault(); },
+  snapshot(state) {
+    alerts = new Map((state.device_faults || []).map(a => [a.id, a]));
+    renderButtons(state); renderFault();
+  },
   event(ev, state) {
     if (ev.type.startsWith('alert.')) { alerts = applyAlert(alerts, ev); renderFault(); }
     if (ev.type === 'branch.updated' || ev.type.startsWith('ticket.')) renderButtons(state);

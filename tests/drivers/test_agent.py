@@ -94,7 +94,7 @@ async def test_out_of_paper_reported(rig):
     rig.fake.issue("kiosk1")
     assert await until(lambda: rig.fake.posts("/tickets/t0001/print"))
     assert rig.fake.posts("/tickets/t0001/print")[0][2]["status"] == "failed"
-    assert await until(lambda: any(r[2] == {"kind": "printer", "status": "fault", "detail": "out of paper"}
+    assert await until(lambda: any(r[2] == {"kind": "printer", "status": "fault", "detail": "out of paper", "kiosk": "kiosk1"}
                                    for r in rig.fake.posts("/devices/kiosk1-printer/health")))
 
 
