@@ -26,10 +26,19 @@ class Turn:
         self.ready: asyncio.Future[AsyncConnection] = loop.create_future()
         self.finished: asyncio.Future[bool] = loop.create_future()
         self.durable: asyncio.Future[None] = loop.create_future()
+        for future in (self.ready, self.durable):
+            # The request may be gone (client hung up) when its batch fails: nobody else
+            # will read the failure, so read it here rather than let asyncio complain.
+            future.add_done_callback(_consume)
 
     def finish(self, keep: bool) -> None:
         if not self.finished.done():
             self.finished.set_result(keep)
+
+
+def _consume(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class GroupCommit:
