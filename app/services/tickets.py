@@ -20,7 +20,7 @@ from . import alerts
 from .auth import Principal
 from .branches import is_vip
 from .context import Context
-from .unit_of_work import UnitOfWork
+from .unit_of_work import UnitOfWork, expire_if_stale
 
 
 async def _next_number(uow: UnitOfWork, prefix: str) -> str:
@@ -203,6 +203,9 @@ async def track(ctx: Context, track_token: str) -> dict:
     now = ctx.clock()
     async with ctx.db.reader.connect() as conn:
         ticket = await ticket_rows.get(conn, branch, ticket_id)
+    if await expire_if_stale(ctx, branch, ticket):
+        return await track(ctx, track_token)
+    async with ctx.db.reader.connect() as conn:
         ahead = estimate = None
         if ticket.status == "waiting":
             ahead, _ = await ticket_rows.queue_position(conn, ticket, layout.policy, now)

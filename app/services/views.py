@@ -20,6 +20,7 @@ from ..representations import alert_json, counter_json, device_json, envelope, t
 from ..store import ticket_rows
 from ..store.tables import alerts, branches, counters, devices, events, tickets
 from .context import Context
+from .unit_of_work import expire_if_stale
 
 CALL_TYPES = ("ticket.called", "ticket.recalled")
 
@@ -129,6 +130,8 @@ async def ticket(ctx: Context, code: str, ticket_id: str, *, with_track: bool = 
         )).first()
     if row is None:
         raise NotFound(f"ticket {ticket_id!r} not found")
+    if await expire_if_stale(ctx, code, ticket_rows.from_row(row)):
+        return await ticket(ctx, code, ticket_id, with_track=with_track)
     return ticket_json(ticket_rows.from_row(row), layout.zone, track_token=row.track_token if with_track else None)
 
 

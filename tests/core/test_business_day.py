@@ -154,3 +154,15 @@ async def test_postponed_and_no_show_tickets_do_not_expire(api):
     assert await expired_events(sh) == []
     assert (await sh.manager("GET", f"/tickets/{p['id']}")).json()["status"] == "postponed"
     assert (await sh.manager("GET", f"/tickets/{n['id']}")).json()["status"] == "no_show"
+
+
+async def test_reads_see_yesterdays_waiting_ticket_expired(api):
+    """Expiry is lazy, but no read shows a ticket of an earlier day as still waiting."""
+    b = await api.branch()
+    ticket = await b.issue("personal")
+    api.clock.advance(86400)
+    r = await b.as_("manager", "GET", f"/tickets/{ticket['id']}")
+    assert r.status_code == 200 and r.json()["status"] == "expired"
+    tracked = await api.request("GET", f"/api/v1/track/{ticket['track_token']}")
+    assert tracked.json()["status"] == "expired"
+    assert [e["type"] for e in await b.events()].count("ticket.expired") == 1
