@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import subprocess
 
 import pytest
@@ -41,14 +43,39 @@ def shape(request, tmp_path) -> tuple[str, str, int]:
 
 
 def own_postgres(url: str) -> str:
-    """A fresh database of our own beside ``test``, so that real-server runs are not
-    reset under them by another suite sharing ``test``; ``test`` itself if it cannot be made."""
-    name = "lobbyq_e2e"
-    psql = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres"]
-    made = subprocess.run([*psql, "-d", "test", "-c", f"CREATE DATABASE {name}"], capture_output=True, text=True)
-    if made.returncode != 0 and "already exists" not in made.stderr:
-        reset_postgres(url)
+    """A fresh database of our own beside ``test``, so that a suite resetting ``test`` (or
+    another run of this one) cannot pull it away under a running server. Named after this
+    process; dropped at exit, and leftovers of dead processes are dropped on the way."""
+    global _made
+    _made += 1
+    name = f"lobbyq_e2e_{os.getpid()}_{_made}"
+    try:
+        for stale in _psql("test", "SELECT datname FROM pg_database WHERE datname LIKE 'lobbyq_e2e%'").split():
+            pid = stale.split("_")[2] if stale.count("_") >= 3 else ""
+            if not pid.isdigit() or not _alive(int(pid)):
+                _psql("test", f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+        _psql("test", f'CREATE DATABASE "{name}"')
+    except subprocess.CalledProcessError:
+        reset_postgres(url)  # cannot make databases here: fall back on the shared one
         return url
-    subprocess.run([*psql, "-d", name, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"],
-                   check=True, capture_output=True)
+    atexit.register(_psql, "test", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', check=False)
     return url.rsplit("/", 1)[0] + "/" + name
+
+
+_made = 0
+
+
+def _psql(database: str, sql: str, check: bool = True) -> str:
+    result = subprocess.run(["psql", "-qAt", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-c", sql],
+                            capture_output=True, text=True, check=check)
+    return result.stdout
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
