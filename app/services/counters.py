@@ -234,6 +234,8 @@ async def evaluate(uow: UnitOfWork, who: Principal, number: int, score: int) -> 
     """A rating counts for the ticket whose evaluation window is open at this counter."""
     work = CounterWork(uow, who, number)
     await work.lock(signed_in=False)
+    if who.role == "teller" and work.row.teller_token != who.token_hash:
+        raise Forbidden(f"counter {number} is not yours to rate")
     row = (await uow.conn.execute(
         ticket_rows.select_tickets().where(
             tickets.c.branch == uow.branch, tickets.c.counter == number, tickets.c.status == "done",

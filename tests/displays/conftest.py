@@ -17,7 +17,7 @@ from tests.displays.support import (BRANCH, CHROMIUM, CHROMIUM_ARGS, LAYOUT, ROO
 
 # ---------------------------------------------------------------- browser
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         from tests.support.services import require
@@ -55,7 +55,7 @@ def new_page(browser):
 
 # ---------------------------------------------------------------- servers
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pages_server(tmp_path_factory):
     """Only the displays router (reducer tests, voice): no core needed."""
     tmp = tmp_path_factory.mktemp("pages")
@@ -99,7 +99,7 @@ def lobbyq(tmp_path):
         server.stop()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _voice_cache_for_inprocess_tests():
     # In-process tests (TestClient) must never write to the user's real cache.
     with tempfile.TemporaryDirectory() as d:
