@@ -33,3 +33,12 @@ class Health:
                     await r
             except Exception:
                 log.exception("health sink failed for %s", self.device_id)
+
+
+async def reopen(link, health: Health, stop: asyncio.Event) -> None:
+    """Bring a closed port back. Try once first: a port that opens at start is no fault
+    (else every agent start would raise an alert); only a failed open is reported, and
+    then the link retries with its backoff until the port is back or we stop."""
+    if not await link.open_once():
+        await health.set("offline", link.last_error or "port not open")
+        await link.connect(stop)

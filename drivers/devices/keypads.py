@@ -28,7 +28,7 @@ from ..link import LinkDown, SerialLink
 from ..protocol import candle
 from ..protocol import keypad_map as km
 from ..state import AgentState
-from .health import Health, HealthSink
+from .health import Health, HealthSink, reopen
 
 log = logging.getLogger(__name__)
 
@@ -268,10 +268,7 @@ class QSystemKeypadBus:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             if not self.link.is_open:
-                # try first: a port that opens at start is no fault (an alert per start)
-                if not await self.link.open_once():
-                    await self.health.set("offline", self.link.last_error or "port not open")
-                    await self.link.connect(stop)
+                await reopen(self.link, self.health, stop)
                 continue
             await self.health.set("ok")
             try:

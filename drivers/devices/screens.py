@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..link import LinkDown, SerialLink
 from ..protocol import alpha, candle, onbon
-from .health import Health, HealthSink
+from .health import Health, HealthSink, reopen
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +192,7 @@ class ScreenDevice:
         last_refresh = time.monotonic()
         while not stop.is_set():
             if not self.link.is_open:
-                # try first: a port that opens at start is no fault (an alert per start)
-                if not await self.link.open_once():
-                    await self.health.set("offline", self.link.last_error or "port not open")
-                    await self.link.connect(stop)
+                await reopen(self.link, self.health, stop)
                 continue
             try:
                 await asyncio.wait_for(self._dirty.wait(), self.probe_interval)

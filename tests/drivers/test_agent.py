@@ -6,8 +6,8 @@ import os
 import time
 
 import pytest
-from escpos_tokens import qr_payload, texts, tokenize
-from fake_server import FakeLobbyq
+from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
+from tests.drivers.fake_server import FakeLobbyq
 
 from drivers.agent import Agent
 from drivers.config import parse
@@ -15,15 +15,11 @@ from drivers.protocol.keypad_map import Key, pack_text
 from drivers.simulators.keypads import KeypadBusSim
 from drivers.simulators.printer import PrinterSim
 from drivers.simulators.screen import ScreenSim
+from tests.support.polling import until as _until
 
 
-async def until(pred, timeout=4.0):
-    end = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > end:
-            return False
-        await asyncio.sleep(0.02)
-    return True
+def until(pred, timeout=4.0, step=0.02):
+    return _until(pred, timeout, step)
 
 
 @pytest.fixture

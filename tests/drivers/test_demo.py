@@ -4,21 +4,17 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fake_server import FakeLobbyq
+from tests.drivers.fake_server import FakeLobbyq
 
 from drivers.agent import Agent
 from drivers.config import load
 from drivers.simulators.demo import start_demo_devices
 from drivers.simulators.keypad_cli import send
+from tests.support.polling import until as _until
 
 
-async def until(pred, timeout=5.0):
-    end = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > end:
-            return False
-        await asyncio.sleep(0.05)
-    return True
+def until(pred, timeout=5.0, step=0.02):
+    return _until(pred, timeout, step)
 
 
 async def test_demo_devices_walk(tmp_path):

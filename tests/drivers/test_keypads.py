@@ -12,15 +12,11 @@ from drivers.protocol import candle
 from drivers.protocol.keypad_map import Key
 from drivers.simulators.keypads import KeypadBusSim, QSystemPadSim
 from drivers.state import AgentState
+from tests.support.polling import until as _until
 
 
-async def until(pred, timeout=3.0):
-    end = asyncio.get_running_loop().time() + timeout
-    while not pred():
-        if asyncio.get_running_loop().time() > end:
-            return False
-        await asyncio.sleep(0.02)
-    return True
+def until(pred, timeout=3.0, step=0.02):
+    return _until(pred, timeout, step)
 
 
 class Harness:

@@ -5,7 +5,7 @@ import asyncio
 import os
 import time
 
-from escpos_tokens import qr_payload, texts, tokenize
+from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
 
 from drivers.devices.printer import PrinterDevice
 from drivers.link import SerialLink

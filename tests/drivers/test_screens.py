@@ -10,15 +10,11 @@ import pytest
 from drivers.devices.screens import ADAPTERS, Call, ScreenContent, ScreenDevice
 from drivers.link import SerialLink
 from drivers.simulators.screen import ScreenSim
+from tests.support.polling import until as _until
 
 
-async def until(pred, timeout=3.0):
-    end = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > end:
-            return False
-        await asyncio.sleep(0.02)
-    return True
+def until(pred, timeout=3.0, step=0.02):
+    return _until(pred, timeout, step)
 
 
 def _screen(ptydir, protocol, baud=9600, address=1, pace_sim=True, **kw):

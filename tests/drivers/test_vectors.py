@@ -5,7 +5,7 @@ import pytest
 
 from drivers.protocol import alpha, candle, onbon, status
 from drivers.protocol.escpos_ticket import TicketInfo, build_ticket
-from escpos_tokens import qr_payload, texts, tokenize
+from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
 
 
 def h(s: str) -> bytes:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from escpos_tokens import qr_payload, texts, tokenize
+from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
 
 from drivers.agent import Agent
 from drivers.config import load
@@ -26,24 +26,16 @@ from drivers.simulators.keypads import KeypadBusSim
 from drivers.simulators.printer import PrinterSim
 from drivers.simulators.screen import ScreenSim
 from tests.support.server import LobbyqServer, lobbyq_command
+from tests.support.polling import until as _until
+
+
+def until(pred, timeout=6.0, step=0.02):
+    return _until(pred, timeout, step)
 
 pytestmark = pytest.mark.slow
 
 B = "sjm01"
 API = f"/api/v1/branches/{B}"
-
-
-async def until(pred, timeout=6.0, step=0.05):
-    end = time.monotonic() + timeout
-    while True:
-        r = pred()
-        if asyncio.iscoroutine(r):
-            r = await r
-        if r:
-            return r
-        if time.monotonic() > end:
-            return False
-        await asyncio.sleep(step)
 
 
 async def until_eq(fn, want, timeout=6.0):
