@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
         db = connect(settings.database_url, settings.pg_pool_size)
         bus = make_bus(settings, db)
-        writes = GroupCommit(db.writer) if db.is_sqlite else None
+        writes = GroupCommit(db.inline) if db.inline is not None else None
         ctx = Context(db=db, bus=bus, settings=settings, writes=writes, **({"clock": clock} if clock else {}))
         if writes:
             writes.start()

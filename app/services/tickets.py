@@ -6,7 +6,7 @@ import secrets
 import uuid
 from dataclasses import replace
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Forbidden, Invalid, NotFound
@@ -23,14 +23,22 @@ from .context import Context
 from .unit_of_work import UnitOfWork, expire_if_stale
 
 
+def _take_number(dialect):
+    return (
+        dialect.insert(number_seqs)
+        .values(branch=bindparam("branch"), day=bindparam("day"), prefix=bindparam("prefix"), last=1)
+        .on_conflict_do_update(index_elements=["branch", "day", "prefix"], set_={"last": number_seqs.c.last + 1})
+        .returning(number_seqs.c.last)
+    )
+
+
+_TAKE_NUMBER = {"postgresql": _take_number(postgresql), "sqlite": _take_number(sqlite)}
+
+
 async def _next_number(uow: UnitOfWork, prefix: str) -> str:
     """Take the next number of (branch, day, prefix) in this transaction: no gap, no repeat."""
-    dialect = postgresql if uow.conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(number_seqs).values(branch=uow.branch, day=uow.today, prefix=prefix, last=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["branch", "day", "prefix"], set_={"last": number_seqs.c.last + 1}
-    ).returning(number_seqs.c.last)
-    last = (await uow.conn.execute(stmt)).scalar_one()
+    stmt = _TAKE_NUMBER[uow.conn.dialect.name]
+    last = (await uow.conn.execute(stmt, {"branch": uow.branch, "day": uow.today, "prefix": prefix})).scalar_one()
     return f"{prefix}{last:03d}"
 
 

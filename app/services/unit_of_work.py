@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..errors import NotFound
@@ -21,6 +21,17 @@ from ..representations import ticket_json
 from ..store import ticket_rows
 from ..store.tables import branches, events, tickets
 from .context import Context
+
+
+# Built once: statements every unit of work runs (see store/ticket_rows.py for why).
+_BRANCH = select(branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt).where(
+    branches.c.code == bindparam("code")
+)
+_NEXT_SEQ = (
+    update(branches).where(branches.c.code == bindparam("b_code"))
+    .values(last_seq=branches.c.last_seq + 1).returning(branches.c.last_seq)
+)
+_EVENT = events.insert()
 
 
 @dataclass
@@ -64,10 +75,7 @@ class UnitOfWork:
             await self.conn.begin()
         self.now = self.ctx.clock()
         try:
-            row = (await self.conn.execute(
-                select(branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt)
-                .where(branches.c.code == self.branch)
-            )).first()
+            row = (await self.conn.execute(_BRANCH, {"code": self.branch})).first()
             if row is None:
                 raise NotFound(f"branch {self.branch!r} not found")
             self.layout = self.ctx.layout(self.branch, row.layout_version, row.layout)
@@ -91,10 +99,7 @@ class UnitOfWork:
 
     async def reserve(self) -> int:
         """Take the next event seq of the branch, in this transaction."""
-        return (await self.conn.execute(
-            update(branches).where(branches.c.code == self.branch)
-            .values(last_seq=branches.c.last_seq + 1).returning(branches.c.last_seq)
-        )).scalar_one()
+        return (await self.conn.execute(_NEXT_SEQ, {"b_code": self.branch})).scalar_one()
 
     def record(self, seq: int, type_: str, data: dict) -> None:
         self.recorded.append(Recorded(seq, type_, data))
@@ -106,7 +111,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         if self.recorded:
-            await self.conn.execute(events.insert(), [
+            await self.conn.execute(_EVENT, [
                 {"branch": self.branch, "seq": r.seq, "type": r.type, "at": self.now,
                  "data": json.dumps(r.data, ensure_ascii=False, separators=(",", ":"))}
                 for r in self.recorded

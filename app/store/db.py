@@ -15,10 +15,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, QueuePool
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Database:
     url: str
     writer: AsyncEngine
     reader: AsyncEngine
+    inline: Engine | None = None  # SQLite only: the group commit's connection
 
     @property
     def is_sqlite(self) -> bool:
@@ -35,6 +36,8 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+        if self.inline is not None:
+            self.inline.dispose()
 
 
 
@@ -62,8 +65,30 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
         pool_timeout=60,
         connect_args={"timeout": 30},
     )
+    _sqlite_session(engine.sync_engine, writer=writer)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def _inline_writer(url: str) -> Engine:
+    """The group commit's own connection: plain pysqlite, driven from the event loop.
+
+    SQLAlchemy's async layer over aiosqlite costs ~0.3 ms a statement (a thread hop per
+    cursor call; measured here) against ~0.04 ms for the same statement in-process, and a
+    unit of work runs about ten of them. The statements of a unit of work touch only local
+    pages of a file this process writes alone, so they run inline; what can wait — BEGIN
+    IMMEDIATE (another process's lock) and COMMIT (the fsync) — runs in a thread.
+    """
+    sync = make_url(url).set(drivername="sqlite").render_as_string(hide_password=False)
+    engine = create_engine(
+        sync, poolclass=QueuePool, pool_size=1, max_overflow=0,
+        connect_args={"timeout": 30, "check_same_thread": False},
+    )
+    _sqlite_session(engine, writer=True)
+    return engine
+
+
+def _sqlite_session(engine: Engine, *, writer: bool) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Take transaction control away from the driver so BEGIN is ours to issue.
         dbapi_connection.isolation_level = None
@@ -74,15 +99,15 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
-
-    return engine
 
 
 def connect(url: str, pg_pool_size: int = 10) -> Database:
     if make_url(url).get_backend_name() == "sqlite":
-        return Database(url, _sqlite_engine(url, writer=True), _sqlite_engine(url, writer=False))
+        return Database(
+            url, _sqlite_engine(url, writer=True), _sqlite_engine(url, writer=False), _inline_writer(url)
+        )
     engine = create_async_engine(url, pool_size=pg_pool_size, max_overflow=pg_pool_size, pool_pre_ping=False)
     return Database(url, engine, engine)
