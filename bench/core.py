@@ -106,8 +106,11 @@ async def count_statements(url: str) -> dict[str, int]:
     counts = {"n": 0}
     async with app.router.lifespan_context(app):
         ctx = app.state.ctx
-        for engine in {ctx.db.writer, ctx.db.reader}:
-            @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        engines = {ctx.db.writer.sync_engine, ctx.db.reader.sync_engine}
+        if ctx.db.inline is not None:
+            engines.add(ctx.db.inline)
+        for engine in engines:
+            @event.listens_for(engine, "before_cursor_execute")
             def _count(conn, cursor, statement, *args):
                 if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
                     counts["n"] += 1
