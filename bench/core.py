@@ -35,7 +35,7 @@ from bench.load import Result, run
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("LOBBYQ_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-CLIENTS = 16
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 
 
 def free_port() -> int:
@@ -73,16 +73,22 @@ class Server:
         self.port = port
         self.proc = subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.time() + 60
-        while time.time() < deadline:
+        # Up means answering HTTP a few times in a row: with several workers the parent
+        # listens before every worker is ready.
+        deadline = time.time() + 90
+        answered = 0
+        while time.time() < deadline and answered < 8:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    return
-            except OSError:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                answered += 1
+            except httpx.HTTPError:
+                answered = 0
                 if self.proc.poll() is not None:
                     raise RuntimeError(self.proc.stderr.read().decode())
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
+                time.sleep(0.2)
+        if answered < 8:
+            raise RuntimeError("server did not start")
+        time.sleep(0.5)
 
     @property
     def url(self) -> str:
