@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import time
@@ -54,6 +55,11 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         if settings.devices:
             background.append(asyncio.create_task(_embedded_agent(ctx, stop), name="device-agent"))
         app.state.background = background
+        # Everything made at start-up lives as long as the process: move it out of the
+        # collector's sight, so a full collection (with a thousand screens connected)
+        # walks only what requests made and does not stall every screen for ~0.2 s.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -56,8 +56,9 @@ class Feed:
 
     async def updated(self, timeout: float) -> None:
         try:
-            await asyncio.wait_for(self._updated.wait(), timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):  # wait_for would make a task per client per event
+                await self._updated.wait()
+        except TimeoutError:
             pass
 
     async def _run(self) -> None:
