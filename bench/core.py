@@ -102,6 +102,26 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def wrk_issue(base: str, path: str, token: str | None, seconds: float) -> Result | None:
+    """The issue workload driven by wrk (C, if installed): a load generator that does not
+    compete for the CPU the way a Python client does on a 2-core machine."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    auth = f'wrk.headers["Authorization"] = "Bearer {token}"\n' if token else ""
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text('wrk.method = "POST"\nwrk.body = \'{"category":"personal"}\'\n'
+                      'wrk.headers["Content-Type"] = "application/json"\n' + auth)
+    out = subprocess.run([wrk, "-t1", f"-c{CLIENTS}", f"-d{int(seconds)}s", "--latency", "-s", str(script), base + path],
+                         capture_output=True, text=True).stdout
+    script.unlink()
+    result = Result("wrk issue", seconds)
+    lines = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip().startswith(("50%", "99%", "Requests/sec:"))}
+    ms = lambda v: float(v[:-2]) if v.endswith("ms") else float(v[:-1]) * 1000 if v.endswith("s") else float(v[:-2]) / 1000
+    result.wrk = (float(lines["Requests/sec:"]), ms(lines["50%"]), ms(lines["99%"]), "Non-2xx" in out)
+    return result
+
+
 async def count_statements(url: str) -> dict[str, int]:
     """SQL statements per lobbyq request, counted on the real app in-process (BEGIN and group-commit savepoints excluded)."""
     from app.main import create_app
@@ -179,6 +199,7 @@ async def lobbyq_workloads(base: str, admin: str, seconds: float) -> dict[str, R
     results["call-next+finish"] = await run("call-next+finish", base, [teller(n) for n in range(1, CLIENTS + 1)], seconds)
     half = CLIENTS // 2
     results["mixed"] = await run("mixed", base, [issuer(i) for i in range(half)] + [teller(n) for n in range(1, half + 1)], seconds)
+    results["kiosk_token"] = kiosk
     return results
 
 
@@ -215,6 +236,7 @@ def bench(kind: str, workers: int, seconds: float) -> None:
         server = Server([lobbyq, "serve", "--port", str(port), "--workers", str(workers)], env, port)
         try:
             ours = asyncio.run(lobbyq_workloads(server.url, admin, seconds))
+            ours_wrk = wrk_issue(server.url, "/api/v1/branches/b1/tickets", ours.pop("kiosk_token"), seconds)
         finally:
             server.stop()
         bare_env = {**env, "BENCH_DB_URL": url, "BENCH_STATEMENTS": ",".join(f"{k}={v}" for k, v in statements.items())}
@@ -223,6 +245,7 @@ def bench(kind: str, workers: int, seconds: float) -> None:
                        "--workers", str(workers), "--log-level", "error", "--no-access-log"], bare_env, port)
         try:
             theirs = asyncio.run(bare_workloads(bare.url, seconds))
+            theirs_wrk = wrk_issue(bare.url, "/bare/issue", None, seconds)
         finally:
             bare.stop()
     finally:
@@ -235,6 +258,12 @@ def bench(kind: str, workers: int, seconds: float) -> None:
         b = theirs[name]
         ratio = r.rate / b.rate if b.rate else float("nan")
         print(f"{name:18} {r.rate:8.0f} {r.p50:8.1f} {r.p99:8.1f} | {b.rate:8.0f} {b.p99:8.1f} | {ratio:6.2f}  {r.statuses}")
+    if ours_wrk and theirs_wrk:
+        (rate, p50, p99, bad), (brate, _, bp99, _) = ours_wrk.wrk, theirs_wrk.wrk
+        print(f"{'issue (wrk)':18} {rate:8.0f} {p50:8.1f} {p99:8.1f} | {brate:8.0f} {bp99:8.1f} | {rate / brate:6.2f}"
+              + ("  (some answers were not 2xx)" if bad else ""))
+    else:
+        print("(install wrk for the issue workload from a C load generator as well)")
 
 
 def main() -> None:
