@@ -9,6 +9,7 @@ Mounted by the core with ``app.include_router(displays.pages.router)``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
@@ -33,9 +34,13 @@ router.include_router(voice.router)
 router.include_router(qr.router)
 
 
+@lru_cache(maxsize=None)
+def _template(name: str) -> str:
+    return (TEMPLATES / f"{name}.html").read_text(encoding="utf-8")
+
+
 def _page(name: str) -> HTMLResponse:
-    return HTMLResponse((TEMPLATES / f"{name}.html").read_text(encoding="utf-8"),
-                        headers=NO_CACHE)
+    return HTMLResponse(_template(name), headers=NO_CACHE)
 
 
 def _check_branch(b: str) -> None:
@@ -51,34 +56,26 @@ async def static_file(name: str) -> FileResponse:
     return FileResponse(STATIC / name, media_type=MEDIA[m.group(1)], headers=NO_CACHE)
 
 
-@router.get("/screens/{b}/hall", include_in_schema=False)
-async def hall_screen(b: str) -> HTMLResponse:
-    _check_branch(b)
-    return _page("hall")
+def _branch_page(name: str):
+    async def page(b: str) -> HTMLResponse:
+        _check_branch(b)
+        return _page(name)
+
+    page.__name__ = f"{name}_page"
+    return page
+
+
+# One HTML shell per page; the page's JS reads the branch (and counter) from the path.
+for _path, _name in {
+    "/screens/{b}/hall": "hall", "/kiosk/{b}": "kiosk", "/teller/{b}": "teller", "/manager/{b}": "manager",
+}.items():
+    router.add_api_route(_path, _branch_page(_name), methods=["GET"], include_in_schema=False)
 
 
 @router.get("/screens/{b}/counter/{n}", include_in_schema=False)
 async def window_screen(b: str, n: int) -> HTMLResponse:
     _check_branch(b)
     return _page("counter")
-
-
-@router.get("/kiosk/{b}", include_in_schema=False)
-async def kiosk(b: str) -> HTMLResponse:
-    _check_branch(b)
-    return _page("kiosk")
-
-
-@router.get("/teller/{b}", include_in_schema=False)
-async def teller(b: str) -> HTMLResponse:
-    _check_branch(b)
-    return _page("teller")
-
-
-@router.get("/manager/{b}", include_in_schema=False)
-async def manager(b: str) -> HTMLResponse:
-    _check_branch(b)
-    return _page("manager")
 
 
 @router.get("/t/{track_token}", include_in_schema=False)
