@@ -66,11 +66,18 @@ class GroupCommit:
         self.queue: asyncio.Queue[Turn] = asyncio.Queue()
         self._task: asyncio.Task | None = None
         self._conn: Connection | None = None
+        self._busy = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="group-commit")
 
     async def stop(self) -> None:
+        # Let a batch that is under way commit: cancelling it between its COMMIT (in a
+        # thread) and the answer would roll back under a commit that is still running.
+        for _ in range(500):
+            if not self._busy and self.queue.empty():
+                break
+            await asyncio.sleep(0.01)
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -91,12 +98,15 @@ class GroupCommit:
     async def _run(self) -> None:
         while True:
             first = await self.queue.get()
+            self._busy = True
             try:
                 await self._batch(first)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("a group commit failed")
+            finally:
+                self._busy = False
 
     async def _connection(self) -> Connection:
         if self._conn is None or self._conn.closed or self._conn.invalidated:
