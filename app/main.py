@@ -60,6 +60,9 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         # walks only what requests made and does not stall every screen for ~0.2 s.
         gc.collect()
         gc.freeze()
+        # Requests and connections make many short-lived objects: collect them in larger,
+        # rarer steps, and the old generation (a pause for every screen) rarely.
+        gc.set_threshold(50_000, 20, 100)
         try:
             yield
         finally:
