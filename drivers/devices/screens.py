@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..link import LinkDown, SerialLink
 from ..protocol import alpha, candle, onbon

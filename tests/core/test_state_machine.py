@@ -116,7 +116,7 @@ async def test_call_next_finishes_a_serving_ticket_first(api):
 async def test_finish_from_called_passes_through_serving(api):
     b = await api.branch()
     await b.open(1)
-    a = await b.issue("personal")
+    await b.issue("personal")
     await b.teller(1, "call-next")
     done = (await b.teller(1, "finish")).json()
     assert done["status"] == "done" and done["started_at"] is not None and done["finished_at"] is not None

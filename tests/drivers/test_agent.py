@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 
 import pytest
 from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
@@ -11,7 +10,7 @@ from tests.drivers.fake_server import FakeLobbyq
 
 from drivers.agent import Agent
 from drivers.config import parse
-from drivers.protocol.keypad_map import Key, pack_text
+from drivers.protocol.keypad_map import Key
 from drivers.simulators.keypads import KeypadBusSim
 from drivers.simulators.printer import PrinterSim
 from drivers.simulators.screen import ScreenSim

@@ -10,7 +10,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
