@@ -36,7 +36,7 @@ class DemoDevices:
         lines = [
             f"devices file: {self.devices_file}",
             f"printer  (ESC/POS, {self.printer.url}): each ticket as text in {w / 'tickets'}/ "
-            f"(latest: {w / 'tickets' / 'last-ticket.txt'})",
+            f"(latest: {w / 'tickets' / 'last-ticket.txt'}, drawn: {w / 'tickets' / 'last-ticket.png'})",
             f"hall screen (Onbon BX, {self.hall.url}): {self.hall.watch_file}",
         ]
         for n, s in self.windows.items():

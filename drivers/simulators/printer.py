@@ -12,10 +12,10 @@ from ..protocol import status as st
 from .pty_port import PtyPort
 
 
-def render_text(data: bytes) -> str:
-    """Readable rendering of a ticket: text runs (GB18030 in FS & mode), big text marked,
-    QR payload shown as [QR url], cut as a line of scissors."""
-    out: list[str] = []
+def parse_ticket(data: bytes) -> list[tuple[str, str, bool]]:
+    """The printed lines of a ticket as (kind, text, big): kind is "text", "qr" (text =
+    payload) or "cut". Text runs are GB18030 in FS & mode; GS ! marks big type."""
+    out: list[tuple[str, str, bool]] = []
     line = ""
     i, n, kanji, big = 0, len(data), False, False
     while i < n:
@@ -31,18 +31,18 @@ def render_text(data: bytes) -> str:
                 ln = data[i + 3] | data[i + 4] << 8
                 body = data[i + 5:i + 5 + ln]
                 if body[1:2] == b"P":
-                    out.append(f"[QR {body[3:].decode('utf-8', 'replace')}]")
+                    out.append(("qr", body[3:].decode("utf-8", "replace"), False))
                 i += 5 + ln
             elif c == 0x56:
                 i += 4 if i + 2 < n and data[i + 2] in (0x41, 0x42) else 3
-                out.append("-" * 10 + " 8< " + "-" * 10)
+                out.append(("cut", "", False))
             else:
                 i += 2
         elif b == 0x1C and i + 1 < n:
             kanji = data[i + 1] == 0x26
             i += 2
         elif b == 0x0A:
-            out.append(f"**{line}**" if big and line else line)
+            out.append(("text", line, big))
             line = ""
             i += 1
         elif b == 0x10 and i + 2 < n and data[i + 1] == 0x04:
@@ -55,18 +55,67 @@ def render_text(data: bytes) -> str:
             line += data[i:j].decode("gb18030" if kanji else "latin-1", "replace")
             i = j
     if line:
-        out.append(line)
+        out.append(("text", line, big))
+    return out
+
+
+def render_text(data: bytes) -> str:
+    """Readable rendering of a ticket: big text marked, QR payload shown as [QR url], cut
+    as a line of scissors."""
+    out = []
+    for kind, text, big in parse_ticket(data):
+        if kind == "qr":
+            out.append(f"[QR {text}]")
+        elif kind == "cut":
+            out.append("-" * 10 + " 8< " + "-" * 10)
+        else:
+            out.append(f"**{text}**" if big and text else text)
     return "\n".join(out)
 
 
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+PAPER_PX = 576  # 80 mm paper at 203 dpi
+
+
+def render_png(data: bytes, path: str | Path) -> None:
+    """The ticket as a person would see it on 80 mm paper: text, big number, scannable QR.
+    Chinese needs a CJK font (Debian's fonts-noto-cjk); without one, text is skipped."""
+    from PIL import Image, ImageDraw, ImageFont
+    import qrcode
+
+    def font(size: int):
+        return ImageFont.truetype(str(CJK_FONT), size) if CJK_FONT.exists() else ImageFont.load_default()
+
+    pieces: list[Image.Image] = []
+    for kind, text, big in parse_ticket(data):
+        if kind == "qr":
+            pieces.append(qrcode.make(text, box_size=6, border=2).get_image().convert("L"))
+        elif kind == "text" and text:
+            f = font(96 if big else 28)
+            height = (110 if big else 40)
+            piece = Image.new("L", (PAPER_PX, height), 255)
+            ImageDraw.Draw(piece).text((PAPER_PX // 2, height // 2), text, font=f, fill=0, anchor="mm")
+            pieces.append(piece)
+        elif kind == "text":
+            pieces.append(Image.new("L", (PAPER_PX, 16), 255))
+    page = Image.new("L", (PAPER_PX, sum(p.height for p in pieces) + 40), 255)
+    y = 20
+    for piece in pieces:
+        page.paste(piece, ((PAPER_PX - piece.width) // 2, y))
+        y += piece.height
+    page.save(path)
+
+
 class PrinterSim:
-    def __init__(self, link_path: str | Path, baudrate: int | None = None, out_dir: str | Path | None = None) -> None:
+    def __init__(self, link_path: str | Path, baudrate: int | None = None, out_dir: str | Path | None = None,
+                 png: bool = True) -> None:
         self.port = PtyPort(link_path, self._on_data, baudrate, name="printer")
         self.received = bytearray()  # print data (DLE EOT queries removed)
         self.paper = "ok"
         self.online = True
         self.mute = False  # never answers status
         self.out_dir = Path(out_dir) if out_dir else None
+        self.png = png  # also draw last-ticket.png in out_dir
         self.tickets: list[bytes] = []
         self._pending = bytearray()
         self._cond = threading.Condition()
@@ -113,6 +162,8 @@ class PrinterSim:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             (self.out_dir / f"ticket-{len(self.tickets):04d}.txt").write_text(render_text(t), encoding="utf-8")
             (self.out_dir / "last-ticket.txt").write_text(render_text(t), encoding="utf-8")
+            if self.png:
+                render_png(t, self.out_dir / "last-ticket.png")
         self._cond.notify_all()
 
     def wait_tickets(self, n: int, timeout: float = 5.0) -> bool:

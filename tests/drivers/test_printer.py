@@ -77,3 +77,22 @@ async def test_mute_printer_offline_within_timeout(ptydir):
 async def test_no_port_is_offline(ptydir):
     dev = PrinterDevice("p1", SerialLink(os.path.join(ptydir, "nothing"), 9600))
     assert (await dev.check())[0] == "offline"
+
+
+def test_ticket_rendered_as_png_for_a_person(tmp_path):
+    """The simulator draws the ticket as it would come out on 80 mm paper."""
+    from PIL import Image
+
+    from drivers.protocol.escpos_ticket import TicketInfo, build_ticket
+    from drivers.simulators.printer import PAPER_PX, render_png
+
+    data = build_ticket(TicketInfo("石景山支行", "个人业务", "A012", 3, 540, "2026-11-22T09:31:05+08:00",
+                                   "http://127.0.0.1:8000/t/abcdefghijklmnopqrstuv"))
+    render_png(data, tmp_path / "t.png")
+    image = Image.open(tmp_path / "t.png").convert("L")
+    assert image.width == PAPER_PX and image.height > 500
+    # the big number band and the QR are both drawn: dark pixels in the upper and lower half
+    top = image.crop((0, 0, PAPER_PX, image.height // 2))
+    bottom = image.crop((0, image.height // 2, PAPER_PX, image.height))
+    assert top.getextrema()[0] == 0 and bottom.getextrema()[0] == 0
+    assert bottom.histogram()[0] > 5000  # black pixels: a QR of 45 characters in 6-pixel modules
