@@ -7,7 +7,9 @@ so two counters calling at the same instant never get the same ticket.
 
 from __future__ import annotations
 
-from sqlalchemy import desc, select, update
+from functools import lru_cache
+
+from sqlalchemy import bindparam, desc, select, update
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..rules import tickets as moves
@@ -22,6 +24,20 @@ from .tickets import apply, load
 from .unit_of_work import UnitOfWork
 
 
+# Built once, with bind parameters (see store/ticket_rows.py for why).
+_COUNTER = select(counters).where(counters.c.branch == bindparam("w_branch"), counters.c.number == bindparam("w_number"))
+_COUNTER_LOCKED = _COUNTER.with_for_update()
+
+
+@lru_cache(maxsize=64)
+def _set_counter(columns: tuple[str, ...]):
+    return (
+        update(counters)
+        .where(counters.c.branch == bindparam("w_branch"), counters.c.number == bindparam("w_number"))
+        .values({name: bindparam(f"v_{name}") for name in columns})
+    )
+
+
 class CounterWork:
     """One operation at one counter, inside a unit of work."""
 
@@ -34,10 +50,8 @@ class CounterWork:
             raise NotFound(f"counter {number} not found in branch {uow.branch!r}")
 
     async def lock(self, *, signed_in: bool = True):
-        query = select(counters).where(counters.c.branch == self.uow.branch, counters.c.number == self.number)
-        if self.uow.conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        self.row = (await self.uow.conn.execute(query)).one()
+        query = _COUNTER_LOCKED if self.uow.conn.dialect.name == "postgresql" else _COUNTER
+        self.row = (await self.uow.conn.execute(query, self._key())).one()
         if signed_in:
             if self.row.state == "closed":
                 raise Conflict(f"counter {self.number} is closed; open it first")
@@ -45,14 +59,14 @@ class CounterWork:
                 raise Forbidden(f"counter {self.number} is signed in by another teller")
         return self.row
 
+    def _key(self) -> dict:
+        return {"w_branch": self.uow.branch, "w_number": self.number}
+
     async def set(self, **values) -> None:
-        await self.uow.conn.execute(
-            update(counters).where(counters.c.branch == self.uow.branch, counters.c.number == self.number)
-            .values(updated_at=self.uow.now, **values)
-        )
-        self.row = (await self.uow.conn.execute(
-            select(counters).where(counters.c.branch == self.uow.branch, counters.c.number == self.number)
-        )).one()
+        values["updated_at"] = self.uow.now
+        params = {f"v_{name}": value for name, value in values.items()}
+        await self.uow.conn.execute(_set_counter(tuple(values)), {**self._key(), **params})
+        self.row = (await self.uow.conn.execute(_COUNTER, self._key())).one()
 
     async def current(self) -> Ticket | None:
         if self.row.current_ticket is None:
