@@ -6,13 +6,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from ..services import tickets, views
-from ..services.auth import Principal
+from ..services.auth import STAFF, Principal
 from ..services.context import Context
 from .deps import context, principal
 from .schemas import IssueIn, PriorityIn, PrintIn, ReassignIn, RequeueIn
 
 router = APIRouter(prefix="/api/v1/branches/{b}/tickets", tags=["tickets"])
-STAFF = ("manager", "teller", "agent")
 
 
 @router.post("", status_code=201, summary="Issue a ticket (kiosk, manager)")

@@ -10,8 +10,6 @@ from ..store.tables import devices
 from . import alerts
 from .unit_of_work import UnitOfWork
 
-KINDS = ("printer", "screen", "keypad")
-STATUSES = ("ok", "warning", "fault", "offline")
 
 
 async def report_health(
@@ -39,5 +37,3 @@ async def report_health(
     await uow.commit()
     return body
 
-
-__all__ = ["KINDS", "STATUSES", "report_health"]

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Forbidden, Invalid, NotFound
 from ..rules import tickets as moves
+from ..rules.business_day import iso
 from ..rules.estimates import estimated_wait_s
 from ..rules.tickets import PRIORITIES, Ticket
 from ..representations import ticket_json
@@ -211,7 +212,7 @@ async def track(ctx: Context, track_token: str) -> dict:
     now = ctx.clock()
     async with ctx.db.reader.connect() as conn:
         ticket = await ticket_rows.get(conn, branch, ticket_id)
-    if await expire_if_stale(ctx, branch, ticket):
+    if await expire_if_stale(ctx, branch, ticket, layout):
         return await track(ctx, track_token)
     async with ctx.db.reader.connect() as conn:
         ahead = estimate = None
@@ -235,6 +236,6 @@ async def track(ctx: Context, track_token: str) -> dict:
         "estimated_wait_s": estimate,
         "counter": ticket.counter,
         "counter_name": counter.name if counter else None,
-        "issued_at": ticket_json(ticket, layout.zone)["issued_at"],
-        "called_at": ticket_json(ticket, layout.zone)["called_at"],
+        "issued_at": iso(ticket.issued_at, layout.zone),
+        "called_at": iso(ticket.called_at, layout.zone),
     }

@@ -41,13 +41,10 @@ class Recorded:
     data: dict
 
 
-async def expire_if_stale(ctx: Context, branch: str, ticket) -> bool:
+async def expire_if_stale(ctx: Context, branch: str, ticket, layout: Layout) -> bool:
     """Reads see the day roll over too: a ticket still waiting from an earlier business
     day is expired (by an empty unit of work, which rolls the day over) before it is shown."""
-    if ticket is None or ticket.status != "waiting":
-        return False
-    layout = await ctx.read_layout(branch)
-    if layout is None or ticket.day >= day_of(ctx.clock(), layout.zone):
+    if ticket is None or ticket.status != "waiting" or ticket.day >= day_of(ctx.clock(), layout.zone):
         return False
     async with UnitOfWork(ctx, branch) as uow:
         await uow.commit()

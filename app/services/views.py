@@ -130,7 +130,7 @@ async def ticket(ctx: Context, code: str, ticket_id: str, *, with_track: bool = 
         )).first()
     if row is None:
         raise NotFound(f"ticket {ticket_id!r} not found")
-    if await expire_if_stale(ctx, code, ticket_rows.from_row(row)):
+    if await expire_if_stale(ctx, code, ticket_rows.from_row(row), layout):
         return await ticket(ctx, code, ticket_id, with_track=with_track)
     return ticket_json(ticket_rows.from_row(row), layout.zone, track_token=row.track_token if with_track else None)
 
