@@ -49,6 +49,9 @@ number_seqs = Table(
     PrimaryKeyConstraint("branch", "day", "prefix"),
 )
 
+WAITING_WHERE = "status = 'waiting'"
+QUEUED_WHERE = "status = 'waiting' AND pinned_counter IS NULL"
+
 tickets = Table(
     "tickets", metadata,
     Column("id", String(32), primary_key=True),
@@ -77,9 +80,16 @@ tickets = Table(
     UniqueConstraint("branch", "day", "number", name="uq_ticket_number"),
     Index("ix_tickets_day", "branch", "day"),
     Index("ix_tickets_counter", "branch", "counter", "status"),
+    # A category's queue in call order within each priority: the next ticket is one seek,
+    # a queue position one range count (ticket_rows). The last two columns are implied
+    # by the condition but let SQLite count from the index alone. Pinned tickets apart.
     Index(
-        "ix_tickets_waiting", "branch", "category", "priority", "queued_at",
-        postgresql_where=text("status = 'waiting'"), sqlite_where=text("status = 'waiting'"),
+        "ix_tickets_queue", "branch", "category", "priority", "queued_at", "issue_seq", "pinned_counter", "status",
+        postgresql_where=text(QUEUED_WHERE), sqlite_where=text(QUEUED_WHERE),
+    ),
+    Index(
+        "ix_tickets_pinned", "branch", "pinned_counter",
+        postgresql_where=text(WAITING_WHERE), sqlite_where=text(WAITING_WHERE),
     ),
 )
 

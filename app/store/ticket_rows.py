@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, literal_column, or_, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..rules.layout import Counter, Policy
-from ..rules.ordering import effective_rank
+from ..rules.ordering import effective_rank, next_for
 from ..rules.tickets import Ticket
 from .tables import tickets
 
@@ -32,6 +32,14 @@ _SELECT = select(*_COLUMNS)
 _GET = _SELECT.where(tickets.c.id == bindparam("id"), tickets.c.branch == bindparam("branch"))
 _GET_LOCKED = _GET.with_for_update()
 _INSERT = insert(tickets)
+
+# ``status = 'waiting'`` written as a literal, not a bound parameter: only then can either
+# planner prove a query stays inside the partial indexes on waiting tickets.
+WAITING = tickets.c.status == literal_column("'waiting'")
+# The customers' queue of a category: waiting and not pinned to a counter (ix_tickets_queue).
+QUEUED = and_(WAITING, tickets.c.pinned_counter.is_(None))
+_KEY = tuple_(tickets.c.queued_at, tickets.c.issue_seq)
+_MY_KEY = tuple_(bindparam("queued_at"), bindparam("issue_seq"))
 
 
 def select_tickets():
@@ -78,52 +86,88 @@ def _cutoff(policy: Policy, now: float) -> float:
 
 
 @lru_cache(maxsize=1024)
-def _claim(number: int, serves: tuple[str, ...], fair: bool, lock: bool):
+def _claim(number: int, serves: tuple[str, ...], fair: bool):
     pinned_here = tickets.c.pinned_counter == number
     # A pinned ticket of a foreign category counts as first (position 0), as in call_key.
     position = case(*((tickets.c.category == code, i) for i, code in enumerate(serves)), else_=0)
     query = (
         _SELECT.where(
             tickets.c.branch == bindparam("branch"),
-            tickets.c.status == "waiting",
+            WAITING,
             or_(pinned_here, and_(tickets.c.pinned_counter.is_(None), tickets.c.category.in_(serves))),
         )
         .order_by(case((pinned_here, 0), else_=1), _rank(fair), position, tickets.c.queued_at, tickets.c.issue_seq)
         .limit(1)
     )
-    return query.with_for_update(skip_locked=True) if lock else query
+    return query.with_for_update(skip_locked=True)
+
+
+@lru_cache(maxsize=1024)
+def _heads(number: int, serves: tuple[str, ...]):
+    """The only tickets that can be next at a counter: the oldest of each (category,
+    priority) it serves, and those pinned to it. Each is one seek in an index, so a claim
+    costs the same with 10 or 10,000 waiting; ``next_for`` then picks among them."""
+    oldest = [
+        _SELECT.where(tickets.c.branch == bindparam("branch"), QUEUED, tickets.c.category == category,
+                      tickets.c.priority == priority).order_by(tickets.c.queued_at, tickets.c.issue_seq).limit(1)
+        for category in serves for priority in ("green", "vip", "normal")
+    ]
+    pinned = _SELECT.where(tickets.c.branch == bindparam("branch"), WAITING, tickets.c.pinned_counter == number)
+    return union_all(*(select(*part.subquery().c) for part in [*oldest, pinned]))
 
 
 async def claim_next(conn: AsyncConnection, branch: str, counter: Counter, policy: Policy, now: float) -> Ticket | None:
-    """The next ticket for a counter, locked for this transaction (DESIGN §2 order)."""
-    query = _claim(counter.number, counter.serves, policy.max_wait_minutes is not None, conn.dialect.name == "postgresql")
-    row = (await conn.execute(query, {"branch": branch, "cutoff": _cutoff(policy, now)})).first()
-    return from_row(row) if row else None
+    """The next ticket for a counter, locked for this transaction (DESIGN §2 order).
+
+    PostgreSQL: one ordered query with ``FOR UPDATE SKIP LOCKED``, so racing counters each
+    lock a different ticket. SQLite has one writer, the transaction already holds the
+    database, and the candidates are few: the pure rule chooses among them.
+    """
+    if conn.dialect.name == "postgresql":
+        query = _claim(counter.number, counter.serves, policy.max_wait_minutes is not None)
+        row = (await conn.execute(query, {"branch": branch, "cutoff": _cutoff(policy, now)})).first()
+        return from_row(row) if row else None
+    rows = (await conn.execute(_heads(counter.number, counter.serves), {"branch": branch})).all()
+    return next_for(counter, map(from_row, rows), policy, now)
 
 
-@lru_cache(maxsize=4)
-def _position(fair: bool):
-    rank = _rank(fair)
-    mine = bindparam("mine")
-    before = or_(
-        rank < mine,
-        and_(rank == mine, tickets.c.queued_at < bindparam("queued_at")),
-        and_(rank == mine, tickets.c.queued_at == bindparam("queued_at"), tickets.c.issue_seq < bindparam("issue_seq")),
-    )
-    return select(func.count(), func.coalesce(func.sum(case((before, 1), else_=0)), 0)).where(
-        tickets.c.branch == bindparam("branch"),
-        tickets.c.status == "waiting",
-        tickets.c.category == bindparam("category"),
-        tickets.c.pinned_counter.is_(None),
-        tickets.c.id != bindparam("id"),
-    )
+@lru_cache(maxsize=8)
+def _position(rank: int, fair: bool):
+    """Counts over ranges of ``ix_tickets_queue`` for a ticket of effective rank ``rank``:
+    the category's queue, the ticket itself if it is stored there, and those ahead of it
+    (rank 2: behind it).
+
+    A new normal ticket has nearly everyone ahead of it, so for rank 2 the query counts
+    the few behind it, to subtract; green and VIP tickets count the few ahead directly.
+    Either way the arithmetic is ``ordering.ahead_of``'s (a test compares them).
+    """
+    def count(*where):
+        return select(func.count()).where(
+            tickets.c.branch == bindparam("branch"), tickets.c.category == bindparam("category"), QUEUED, *where,
+        ).scalar_subquery()
+
+    priority = tickets.c.priority
+    itself = count(priority == bindparam("priority"), _KEY == _MY_KEY)
+    if rank == 2:  # behind it: only normal tickets queued after it (all of them rank 2)
+        return select(count(), itself, count(priority == "normal", _KEY > _MY_KEY))
+    if rank == 1:  # ahead of it: every green, earlier VIPs, and earlier normals past the fairness bound
+        ahead = count(priority == "green") + count(priority == "vip", _KEY < _MY_KEY)
+        if fair:
+            ahead = ahead + count(priority == "normal", tickets.c.queued_at < bindparam("cutoff"), _KEY < _MY_KEY)
+    else:  # green: earlier green tickets only
+        ahead = count(priority == "green", _KEY < _MY_KEY)
+    return select(count(), itself, ahead)
 
 
 async def queue_position(conn: AsyncConnection, ticket: Ticket, policy: Policy, now: float) -> tuple[int, int]:
-    """(ahead, waiting): how many unpinned waiting tickets of its category rank before it, and in all."""
-    query = _position(policy.max_wait_minutes is not None)
-    waiting, ahead = (await conn.execute(query, {
-        "mine": effective_rank(ticket, policy, now), "queued_at": ticket.queued_at, "issue_seq": ticket.issue_seq,
-        "branch": ticket.branch, "category": ticket.category, "id": ticket.id, "cutoff": _cutoff(policy, now),
-    })).one()
-    return int(ahead), int(waiting)
+    """(ahead, waiting): how many unpinned waiting tickets of its category rank before it,
+    and in all (itself not counted, whether it is stored yet or not)."""
+    rank = effective_rank(ticket, policy, now)
+    fair = policy.max_wait_minutes is not None
+    params = {"branch": ticket.branch, "category": ticket.category, "priority": ticket.priority,
+              "queued_at": ticket.queued_at, "issue_seq": ticket.issue_seq}
+    if rank == 1 and fair:
+        params["cutoff"] = _cutoff(policy, now)
+    queue, itself, counted = (await conn.execute(_position(rank, fair), params)).one()
+    waiting = queue - itself
+    return (waiting - counted if rank == 2 else counted), waiting
