@@ -18,6 +18,10 @@ from sqlalchemy import text
 from app.store.db import connect
 
 
+# lobbyq's own last path segments, so that one load script drives both servers.
+ROUTES = {"issue": "tickets", "callnext": "call-next", "finish": "finish"}
+
+
 def create() -> FastAPI:
     url = os.environ["BENCH_DB_URL"]
     statements = {k: int(v) for k, v in (p.split("=") for p in os.environ["BENCH_STATEMENTS"].split(","))}
@@ -59,7 +63,7 @@ def create() -> FastAPI:
                 await conn.commit()
             return {"n": n}
 
-        app.add_api_route(f"/bare/{kind}", run, methods=["POST"])
+        app.add_api_route(f"/bare/{ROUTES.get(kind, kind)}", run, methods=["POST"])
 
     for kind in statements:
         endpoint(kind)

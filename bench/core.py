@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import json
 import os
 import shutil
 import signal
@@ -31,7 +32,9 @@ import httpx
 from sqlalchemy import event
 
 from app.sample_branch import SAMPLE_BRANCH
-from bench.load import Result, run
+from bench import wrk
+from bench.load import run
+from bench.wrk import Client, Figures
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("LOBBYQ_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -102,26 +105,6 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def wrk_issue(base: str, path: str, token: str | None, seconds: float) -> Result | None:
-    """The issue workload driven by wrk (C, if installed): a load generator that does not
-    compete for the CPU the way a Python client does on a 2-core machine."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        return None
-    auth = f'wrk.headers["Authorization"] = "Bearer {token}"\n' if token else ""
-    script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text('wrk.method = "POST"\nwrk.body = \'{"category":"personal"}\'\n'
-                      'wrk.headers["Content-Type"] = "application/json"\n' + auth)
-    out = subprocess.run([wrk, "-t1", f"-c{CLIENTS}", f"-d{int(seconds)}s", "--latency", "-s", str(script), base + path],
-                         capture_output=True, text=True).stdout
-    script.unlink()
-    result = Result("wrk issue", seconds)
-    lines = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip().startswith(("50%", "99%", "Requests/sec:"))}
-    ms = lambda v: float(v[:-2]) if v.endswith("ms") else float(v[:-1]) * 1000 if v.endswith("s") else float(v[:-2]) / 1000
-    result.wrk = (float(lines["Requests/sec:"]), ms(lines["50%"]), ms(lines["99%"]), "Non-2xx" in out)
-    return result
-
-
 async def count_statements(url: str) -> dict[str, int]:
     """SQL statements per lobbyq request, counted on the real app in-process (BEGIN and group-commit savepoints excluded)."""
     from app.main import create_app
@@ -167,62 +150,72 @@ async def count_statements(url: str) -> dict[str, int]:
     return result
 
 
-async def lobbyq_workloads(base: str, admin: str, seconds: float) -> dict[str, Result]:
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {admin}"}) as c:
-        assert (await c.put("/api/v1/branches/b1", json=layout())).status_code == 200
-        kiosk = (await c.post("/api/v1/tokens", json={"role": "kiosk", "branch": "b1", "name": "k1"})).json()["token"]
+def prepare(base: str, admin: str) -> tuple[str, list[str]]:
+    """Lay out the branch and open every counter: a kiosk token and one teller token a counter."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=30) as c:
+        c.put("/api/v1/branches/b1", json=layout()).raise_for_status()
+        kiosk = c.post("/api/v1/tokens", json={"role": "kiosk", "branch": "b1", "name": "k1"}).json()["token"]
         tellers = []
         for n in range(1, CLIENTS + 1):
-            t = (await c.post("/api/v1/tokens", json={"role": "teller", "branch": "b1", "name": f"t{n}"})).json()["token"]
-            assert (await c.post(f"/api/v1/branches/b1/counters/{n}/open", headers={"Authorization": f"Bearer {t}"})).status_code == 200
+            t = c.post("/api/v1/tokens", json={"role": "teller", "branch": "b1", "name": f"t{n}"}).json()["token"]
+            c.post(f"/api/v1/branches/b1/counters/{n}/open", headers={"Authorization": f"Bearer {t}"}).raise_for_status()
             tellers.append(t)
-    cats = ["personal", "corporate", "fx", "wealth"]
-    kh = {"Authorization": f"Bearer {kiosk}"}
+    return kiosk, tellers
 
-    def issuer(i: int):
-        body = {"category": cats[i % 4]}
-        return lambda client, k: client.post("/api/v1/branches/b1/tickets", json=body, headers=kh)
 
-    def teller(n: int):
-        h = {"Authorization": f"Bearer {tellers[n - 1]}"}
+CATEGORIES = ["personal", "corporate", "fx", "wealth"]
 
-        async def step(client, k):
-            r = await client.post(f"/api/v1/branches/b1/counters/{n}/call-next", headers=h)
+
+def workloads(kiosk: str | None, tellers: list[str] | None) -> dict[str, list[Client]]:
+    """issue, call-next+finish and mixed (half kiosks, half tellers), for lobbyq when
+    given its tokens, else for the bare endpoints."""
+    def kiosk_client(i: int) -> Client:
+        body = json.dumps({"category": CATEGORIES[i % 4]})
+        return Client("issue", "/api/v1/branches/b1", kiosk, body) if kiosk else Client("issue", "/bare", "", body)
+
+    def teller_client(n: int) -> Client:
+        if tellers:
+            return Client("teller", f"/api/v1/branches/b1/counters/{n}", tellers[n - 1])
+        return Client("teller", "/bare")
+
+    half = CLIENTS // 2
+    return {
+        "issue": [kiosk_client(i) for i in range(CLIENTS)],
+        "call-next+finish": [teller_client(n) for n in range(1, CLIENTS + 1)],
+        "mixed": [kiosk_client(i) for i in range(half)] + [teller_client(n) for n in range(1, half + 1)],
+    }
+
+
+def drive(name: str, base: str, clients: list[Client], seconds: float) -> Figures:
+    """wrk when installed; else the Python client (which shares the server's CPU)."""
+    if wrk.available():
+        return wrk.run(name, base, clients, seconds)
+
+    def step(c: Client):
+        headers = {"Authorization": f"Bearer {c.token}"} if c.token else {}
+        if c.kind == "issue":
+            return lambda client, k: client.post(c.path + "/tickets", content=c.body, headers={**headers, "Content-Type": "application/json"})
+
+        async def pair(client, k):
+            r = await client.post(c.path + "/call-next", headers=headers)
             if r.status_code == 200:
-                await client.post(f"/api/v1/branches/b1/counters/{n}/finish", headers=h)
+                await client.post(c.path + "/finish", headers=headers)
             return r
 
-        return step
+        return pair
 
-    results = {}
-    results["issue"] = await run("issue", base, [issuer(i) for i in range(CLIENTS)], seconds)
-    results["call-next+finish"] = await run("call-next+finish", base, [teller(n) for n in range(1, CLIENTS + 1)], seconds)
-    half = CLIENTS // 2
-    results["mixed"] = await run("mixed", base, [issuer(i) for i in range(half)] + [teller(n) for n in range(1, half + 1)], seconds)
-    results["kiosk_token"] = kiosk
-    return results
-
-
-async def bare_workloads(base: str, seconds: float) -> dict[str, Result]:
-    def post(path):
-        return lambda client, k: client.post(path)
-
-    async def pair(client, k):
-        r = await client.post("/bare/callnext")
-        await client.post("/bare/finish")
-        return r
-
-    results = {}
-    results["issue"] = await run("bare issue", base, [post("/bare/issue")] * CLIENTS, seconds)
-    results["call-next+finish"] = await run("bare call-next+finish", base, [pair] * CLIENTS, seconds)
-    half = CLIENTS // 2
-    results["mixed"] = await run("bare mixed", base, [post("/bare/issue")] * half + [pair] * half, seconds)
-    return results
+    r = asyncio.run(run(name, base, [step(c) for c in clients], seconds))
+    tellers = sum(c.kind == "teller" for c in clients)
+    requests = len(r.latencies) + (r.statuses.get(200, 0) if tellers else 0)  # a pair's finish is not timed
+    called = r.statuses.get(200, 0) if tellers else 0
+    return Figures(name, requests, seconds, r.p50, r.p99, called, called, 0, r.statuses)
 
 
 def bench(kind: str, workers: int, seconds: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lobbyq-bench-"))
     url = PG_URL if kind == "postgres" else f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    ours: dict[str, Figures] = {}
+    theirs: dict[str, Figures] = {}
     try:
         reset(url, workdir)
         statements = asyncio.run(count_statements(url))
@@ -235,8 +228,8 @@ def bench(kind: str, workers: int, seconds: float) -> None:
         port = free_port()
         server = Server([lobbyq, "serve", "--port", str(port), "--workers", str(workers)], env, port)
         try:
-            ours = asyncio.run(lobbyq_workloads(server.url, admin, seconds))
-            ours_wrk = wrk_issue(server.url, "/api/v1/branches/b1/tickets", ours.pop("kiosk_token"), seconds)
+            for name, clients in workloads(*prepare(server.url, admin)).items():
+                ours[name] = drive(name, server.url, clients, seconds)
         finally:
             server.stop()
         bare_env = {**env, "BENCH_DB_URL": url, "BENCH_STATEMENTS": ",".join(f"{k}={v}" for k, v in statements.items())}
@@ -244,26 +237,24 @@ def bench(kind: str, workers: int, seconds: float) -> None:
         bare = Server([sys.executable, "-m", "uvicorn", "bench.bare:create", "--factory", "--port", str(port),
                        "--workers", str(workers), "--log-level", "error", "--no-access-log"], bare_env, port)
         try:
-            theirs = asyncio.run(bare_workloads(bare.url, seconds))
-            theirs_wrk = wrk_issue(bare.url, "/bare/issue", None, seconds)
+            for name, clients in workloads(None, None).items():
+                theirs[name] = drive(name, bare.url, clients, seconds)
         finally:
             bare.stop()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"\n== {kind}, {workers} worker(s), {CLIENTS} clients, {seconds:.0f} s each ==")
+    driver = "wrk, one connection a client" if wrk.available() else "the Python client (install wrk: apt-get install wrk)"
+    print(f"\n== {kind}, {workers} worker(s), {CLIENTS} clients, {seconds:.0f} s each, load from {driver} ==")
     print(f"SQL statements per request (counted): {statements}")
-    print(f"{'workload':18} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} | {'bare/s':>8} {'bare p99':>8} | {'ratio':>6}  statuses")
+    print(f"{'workload':18} {'req/s':>7} {'calls/s':>7} {'p50 ms':>7} {'p99 ms':>7} | {'bare/s':>7} {'calls/s':>7} {'p99 ms':>7} | {'ratio':>5}  statuses")
     for name, r in ours.items():
         b = theirs[name]
         ratio = r.rate / b.rate if b.rate else float("nan")
-        print(f"{name:18} {r.rate:8.0f} {r.p50:8.1f} {r.p99:8.1f} | {b.rate:8.0f} {b.p99:8.1f} | {ratio:6.2f}  {r.statuses}")
-    if ours_wrk and theirs_wrk:
-        (rate, p50, p99, bad), (brate, _, bp99, _) = ours_wrk.wrk, theirs_wrk.wrk
-        print(f"{'issue (wrk)':18} {rate:8.0f} {p50:8.1f} {p99:8.1f} | {brate:8.0f} {bp99:8.1f} | {rate / brate:6.2f}"
-              + ("  (some answers were not 2xx)" if bad else ""))
-    else:
-        print("(install wrk for the issue workload from a C load generator as well)")
+        calls = lambda f: f"{f.call_rate:7.0f}" if f.calls else f"{'':7}"
+        print(f"{name:18} {r.rate:7.0f} {calls(r)} {r.p50:7.1f} {r.p99:7.1f} | {b.rate:7.0f} {calls(b)} {b.p99:7.1f} | "
+              f"{ratio:5.2f}  {dict(sorted(r.statuses.items()))}" + (f" {r.errors} socket errors" if r.errors else ""))
+    print("calls/s: call-nexts that called a ticket, per second; req/s counts call-next and finish alike.")
 
 
 def main() -> None:
