@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ..rules import layout as layouts
 from ..settings import Settings
 from ..store.db import Database
+from ..store import ticket_rows
 from ..store.group_commit import GroupCommit
 from ..store.tables import branches, counters, tickets
 
@@ -42,6 +43,8 @@ class Context:
         if cached and cached[0] == version:
             return cached[1]
         layout = layouts.from_dict(code, json.loads(text))
+        if self.writes is not None:  # SQLite claims through statements compiled per layout
+            ticket_rows.prepare_claims(layout.counters)
         self._layouts[code] = (version, layout)
         return layout
 

@@ -23,7 +23,7 @@ log = logging.getLogger("lobbyq.group_commit")
 
 
 class InlineConnection:
-    """What a unit of work needs of an AsyncConnection (``execute``, ``dialect``), over a
+    """What a unit of work needs of an AsyncConnection (``execute``, ``exec_driver_sql``, ``dialect``), over a
     synchronous SQLite connection that only this process's batcher writes with."""
 
     def __init__(self, conn: Connection):
@@ -34,6 +34,9 @@ class InlineConnection:
         if parameters is None:
             return self._conn.execute(statement)
         return self._conn.execute(statement, parameters)
+
+    async def exec_driver_sql(self, sql: str, parameters):
+        return self._conn.exec_driver_sql(sql, parameters)
 
 
 class Turn:
