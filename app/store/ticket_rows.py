@@ -24,7 +24,12 @@ _MUTABLE = [name for name in _FIELDS if name not in ("id", "branch", "day", "num
 
 
 def from_row(row) -> Ticket:
-    return Ticket(**{name: getattr(row, name) for name in _FIELDS})
+    ticket = Ticket(**{name: getattr(row, name) for name in _FIELDS})
+    # Rows read as plain SQL (the SQLite claim) skip SQLAlchemy's type processing: SQLite
+    # hands back 0 and 1 for a boolean, which would reach the JSON as numbers.
+    if type(ticket.print_failed) is not bool:
+        ticket = dataclasses.replace(ticket, print_failed=bool(ticket.print_failed))
+    return ticket
 
 
 # Statements are built once, with bind parameters, and reused: building and keying a
@@ -54,7 +59,7 @@ async def get(conn: AsyncConnection, branch: str, ticket_id: str, *, lock: bool 
 
 
 async def add(conn: AsyncConnection, ticket: Ticket, track_token: str) -> None:
-    await conn.execute(_INSERT, {**dataclasses.asdict(ticket), "track_token": track_token})
+    await conn.execute(_INSERT, {**{name: getattr(ticket, name) for name in _FIELDS}, "track_token": track_token})
 
 
 @lru_cache(maxsize=256)

@@ -72,6 +72,7 @@ async def _check(database: store_db.Database, tickets: list[Ticket], counters, p
         )
         if claimed:
             assert claimed == expected  # the row reads back exactly as written
+            assert type(claimed.print_failed) is bool  # not SQLite's 0/1: it goes out as JSON
     waiting = [t for t in tickets if t.status == "waiting"]
     async with database.reader.connect() as conn:
         for t in waiting:
