@@ -44,7 +44,7 @@ class Context:
             return cached[1]
         layout = layouts.from_dict(code, json.loads(text))
         if self.writes is not None:  # SQLite claims through statements compiled per layout
-            ticket_rows.prepare_claims(layout.counters)
+            ticket_rows.prepare_claims(layout.counters, self.db.inline.dialect)
         self._layouts[code] = (version, layout)
         return layout
 

@@ -17,6 +17,7 @@ from ..rules.layout import Counter
 from ..rules.tickets import Ticket
 from ..representations import counter_json, ticket_json
 from ..store import ticket_rows
+from ..store.prepared import Prepared
 from ..store.tables import counters, tickets
 from . import alerts
 from .auth import Principal
@@ -25,16 +26,18 @@ from .unit_of_work import UnitOfWork
 
 
 # Built once, with bind parameters (see store/ticket_rows.py for why).
-_COUNTER = select(counters).where(counters.c.branch == bindparam("w_branch"), counters.c.number == bindparam("w_number"))
-_COUNTER_LOCKED = _COUNTER.with_for_update()
+_COUNTER_WHERE = (counters.c.branch == bindparam("w_branch"), counters.c.number == bindparam("w_number"))
+_COUNTER = Prepared(select(counters).where(*_COUNTER_WHERE))
+_COUNTER_LOCKED = select(counters).where(*_COUNTER_WHERE).with_for_update()
 
 
 @lru_cache(maxsize=64)
-def _set_counter(columns: tuple[str, ...]):
-    return (
-        update(counters)
-        .where(counters.c.branch == bindparam("w_branch"), counters.c.number == bindparam("w_number"))
+def _set_counter(columns: tuple[str, ...]) -> Prepared:
+    """Write some columns of the counter row and read it back in the same statement."""
+    return Prepared(
+        update(counters).where(*_COUNTER_WHERE)
         .values({name: bindparam(f"v_{name}") for name in columns})
+        .returning(*counters.c)
     )
 
 
@@ -50,8 +53,10 @@ class CounterWork:
             raise NotFound(f"counter {number} not found in branch {uow.branch!r}")
 
     async def lock(self, *, signed_in: bool = True):
-        query = _COUNTER_LOCKED if self.uow.conn.dialect.name == "postgresql" else _COUNTER
-        self.row = (await self.uow.conn.execute(query, self._key())).one()
+        if self.uow.conn.dialect.name == "postgresql":
+            self.row = (await self.uow.conn.execute(_COUNTER_LOCKED, self._key())).one()
+        else:
+            self.row = (await _COUNTER.execute(self.uow.conn, self._key())).one()
         if signed_in:
             if self.row.state == "closed":
                 raise Conflict(f"counter {self.number} is closed; open it first")
@@ -65,8 +70,7 @@ class CounterWork:
     async def set(self, **values) -> None:
         values["updated_at"] = self.uow.now
         params = {f"v_{name}": value for name, value in values.items()}
-        await self.uow.conn.execute(_set_counter(tuple(values)), {**self._key(), **params})
-        self.row = (await self.uow.conn.execute(_COUNTER, self._key())).one()
+        self.row = (await _set_counter(tuple(values)).execute(self.uow.conn, {**self._key(), **params})).one()
 
     async def current(self) -> Ticket | None:
         if self.row.current_ticket is None:

@@ -16,6 +16,7 @@ from ..rules.estimates import estimated_wait_s
 from ..rules.tickets import PRIORITIES, Ticket
 from ..representations import ticket_json
 from ..store import ticket_rows
+from ..store.prepared import Prepared
 from ..store.tables import counters, number_seqs, tickets
 from . import alerts
 from .auth import Principal
@@ -33,13 +34,13 @@ def _take_number(dialect):
     )
 
 
-_TAKE_NUMBER = {"postgresql": _take_number(postgresql), "sqlite": _take_number(sqlite)}
+_TAKE_NUMBER = {"postgresql": Prepared(_take_number(postgresql)), "sqlite": Prepared(_take_number(sqlite))}
 
 
 async def _next_number(uow: UnitOfWork, prefix: str) -> str:
     """Take the next number of (branch, day, prefix) in this transaction: no gap, no repeat."""
     stmt = _TAKE_NUMBER[uow.conn.dialect.name]
-    last = (await uow.conn.execute(stmt, {"branch": uow.branch, "day": uow.today, "prefix": prefix})).scalar_one()
+    last = (await stmt.execute(uow.conn, {"branch": uow.branch, "day": uow.today, "prefix": prefix})).scalar_one()
     return f"{prefix}{last:03d}"
 
 

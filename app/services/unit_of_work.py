@@ -19,19 +19,20 @@ from ..rules.business_day import day_of
 from ..rules.layout import Layout
 from ..representations import ticket_json
 from ..store import ticket_rows
+from ..store.prepared import Prepared
 from ..store.tables import branches, events, tickets
 from .context import Context
 
 
 # Built once: statements every unit of work runs (see store/ticket_rows.py for why).
-_BRANCH = select(branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt).where(
+_BRANCH = Prepared(select(branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt).where(
     branches.c.code == bindparam("code")
-)
-_NEXT_SEQ = (
+))
+_NEXT_SEQ = Prepared(
     update(branches).where(branches.c.code == bindparam("b_code"))
     .values(last_seq=branches.c.last_seq + 1).returning(branches.c.last_seq)
 )
-_EVENT = events.insert()
+_EVENT = Prepared(events.insert())
 
 
 @dataclass
@@ -72,7 +73,7 @@ class UnitOfWork:
             await self.conn.begin()
         self.now = self.ctx.clock()
         try:
-            row = (await self.conn.execute(_BRANCH, {"code": self.branch})).first()
+            row = (await _BRANCH.execute(self.conn, {"code": self.branch})).first()
             if row is None:
                 raise NotFound(f"branch {self.branch!r} not found")
             self.layout = self.ctx.layout(self.branch, row.layout_version, row.layout)
@@ -96,7 +97,7 @@ class UnitOfWork:
 
     async def reserve(self) -> int:
         """Take the next event seq of the branch, in this transaction."""
-        return (await self.conn.execute(_NEXT_SEQ, {"b_code": self.branch})).scalar_one()
+        return (await _NEXT_SEQ.execute(self.conn, {"b_code": self.branch})).scalar_one()
 
     def record(self, seq: int, type_: str, data: dict) -> None:
         self.recorded.append(Recorded(seq, type_, data))
@@ -108,7 +109,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         if self.recorded:
-            await self.conn.execute(_EVENT, [
+            await _EVENT.execute(self.conn, [
                 {"branch": self.branch, "seq": r.seq, "type": r.type, "at": self.now,
                  "data": json.dumps(r.data, ensure_ascii=False, separators=(",", ":"))}
                 for r in self.recorded

@@ -10,12 +10,12 @@ import dataclasses
 from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, case, func, insert, literal, literal_column, or_, select, tuple_, union_all, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..rules.layout import Counter, Policy
 from ..rules.ordering import effective_rank, next_for
 from ..rules.tickets import Ticket
+from .prepared import Prepared
 from .tables import tickets
 
 _FIELDS = [f.name for f in dataclasses.fields(Ticket)]
@@ -37,7 +37,8 @@ def from_row(row) -> Ticket:
 _SELECT = select(*_COLUMNS)
 _GET = _SELECT.where(tickets.c.id == bindparam("id"), tickets.c.branch == bindparam("branch"))
 _GET_LOCKED = _GET.with_for_update()
-_INSERT = insert(tickets)
+_GET_PLAIN = Prepared(_GET)
+_INSERT = Prepared(insert(tickets))
 
 # ``status = 'waiting'`` written as a literal, not a bound parameter: only then can either
 # planner prove a query stays inside the partial indexes on waiting tickets.
@@ -53,18 +54,21 @@ def select_tickets():
 
 
 async def get(conn: AsyncConnection, branch: str, ticket_id: str, *, lock: bool = False) -> Ticket | None:
-    query = _GET_LOCKED if lock and conn.dialect.name == "postgresql" else _GET
-    row = (await conn.execute(query, {"id": ticket_id, "branch": branch})).first()
+    params = {"id": ticket_id, "branch": branch}
+    if lock and conn.dialect.name == "postgresql":
+        row = (await conn.execute(_GET_LOCKED, params)).first()
+    else:
+        row = (await _GET_PLAIN.execute(conn, params)).first()
     return from_row(row) if row else None
 
 
 async def add(conn: AsyncConnection, ticket: Ticket, track_token: str) -> None:
-    await conn.execute(_INSERT, {**{name: getattr(ticket, name) for name in _FIELDS}, "track_token": track_token})
+    await _INSERT.execute(conn, {**{name: getattr(ticket, name) for name in _FIELDS}, "track_token": track_token})
 
 
 @lru_cache(maxsize=256)
-def _update(columns: tuple[str, ...]):
-    return (
+def _update(columns: tuple[str, ...]) -> Prepared:
+    return Prepared(
         update(tickets)
         .where(tickets.c.id == bindparam("w_id"), tickets.c.status == bindparam("w_status"))
         .values({name: bindparam(f"v_{name}") for name in columns})
@@ -77,7 +81,7 @@ async def save(conn: AsyncConnection, before: Ticket, after: Ticket) -> None:
     if not changed:
         return
     params = {f"v_{name}": value for name, value in changed.items()}
-    await conn.execute(_update(tuple(changed)), {"w_id": before.id, "w_status": before.status, **params})
+    await _update(tuple(changed)).execute(conn, {"w_id": before.id, "w_status": before.status, **params})
 
 
 def _rank(fair: bool):
@@ -120,18 +124,16 @@ def _heads(categories: tuple[str, ...]):
         for category in categories for priority in ("green", "vip", "normal")
     ]
     pinned = _SELECT.where(tickets.c.branch == bindparam("branch"), WAITING, tickets.c.pinned_counter == bindparam("number"))
-    query = union_all(*(select(*part.subquery().c) for part in [*oldest, pinned]))
-    # Compiled here, once: SQLAlchemy would otherwise build and hash this statement's
-    # cache key on every call, which cost more than SQLite took to run it.
-    compiled = query.compile(dialect=sqlite.dialect())
-    return str(compiled), compiled.construct_params({"branch": "", "number": 0}), compiled.positiontup
+    # Prepared: building and hashing this statement's cache key on every call cost more
+    # than SQLite took to run it.
+    return Prepared(union_all(*(select(*part.subquery().c) for part in [*oldest, pinned])))
 
 
-def prepare_claims(counters) -> None:
-    """Compile the claim statements of a layout's counters now (about 20 ms each distinct
-    set of categories) rather than inside the first call-next of each."""
+def prepare_claims(counters, dialect) -> None:
+    """Compile the SQLite claim statements of a layout's counters now (about 20 ms each
+    distinct set of categories) rather than inside the first call-next of each."""
     for counter in counters:
-        _heads(tuple(sorted(counter.serves)))
+        _heads(tuple(sorted(counter.serves))).compile(dialect)
 
 
 async def claim_next(conn: AsyncConnection, branch: str, counter: Counter, policy: Policy, now: float) -> Ticket | None:
@@ -145,14 +147,13 @@ async def claim_next(conn: AsyncConnection, branch: str, counter: Counter, polic
         query = _claim(counter.number, counter.serves, policy.max_wait_minutes is not None)
         row = (await conn.execute(query, {"branch": branch, "cutoff": _cutoff(policy, now)})).first()
         return from_row(row) if row else None
-    sql, params, order = _heads(tuple(sorted(counter.serves)))
-    params = {**params, "branch": branch, "number": counter.number}
-    rows = (await conn.exec_driver_sql(sql, tuple(params[name] for name in order))).all()
+    heads = _heads(tuple(sorted(counter.serves)))
+    rows = (await heads.execute(conn, {"branch": branch, "number": counter.number})).all()
     return next_for(counter, map(from_row, rows), policy, now)
 
 
 @lru_cache(maxsize=8)
-def _position(rank: int, fair: bool):
+def _position(rank: int, fair: bool) -> Prepared:
     """Counts over ranges of ``ix_tickets_queue`` for a ticket of effective rank ``rank``:
     the category's queue, the ticket itself if it is stored there, and those ahead of it
     (rank 2: behind it).
@@ -169,14 +170,14 @@ def _position(rank: int, fair: bool):
     priority = tickets.c.priority
     itself = count(priority == bindparam("priority"), _KEY == _MY_KEY)
     if rank == 2:  # behind it: only normal tickets queued after it (all of them rank 2)
-        return select(count(), itself, count(priority == "normal", _KEY > _MY_KEY))
+        return Prepared(select(count(), itself, count(priority == "normal", _KEY > _MY_KEY)))
     if rank == 1:  # ahead of it: every green, earlier VIPs, and earlier normals past the fairness bound
         ahead = count(priority == "green") + count(priority == "vip", _KEY < _MY_KEY)
         if fair:
             ahead = ahead + count(priority == "normal", tickets.c.queued_at < bindparam("cutoff"), _KEY < _MY_KEY)
     else:  # green: earlier green tickets only
         ahead = count(priority == "green", _KEY < _MY_KEY)
-    return select(count(), itself, ahead)
+    return Prepared(select(count(), itself, ahead))
 
 
 async def queue_position(conn: AsyncConnection, ticket: Ticket, policy: Policy, now: float) -> tuple[int, int]:
@@ -188,6 +189,6 @@ async def queue_position(conn: AsyncConnection, ticket: Ticket, policy: Policy, 
               "queued_at": ticket.queued_at, "issue_seq": ticket.issue_seq}
     if rank == 1 and fair:
         params["cutoff"] = _cutoff(policy, now)
-    queue, itself, counted = (await conn.execute(_position(rank, fair), params)).one()
+    queue, itself, counted = (await _position(rank, fair).execute(conn, params)).one()
     waiting = queue - itself
     return (waiting - counted if rank == 2 else counted), waiting
