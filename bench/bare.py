@@ -31,6 +31,8 @@ def create() -> FastAPI:
     async def lifespan(app):
         db = connect(url)
         async with db.writer.begin() as conn:
+            if not db.is_sqlite:  # several workers start at once: one creates, the others wait
+                await conn.execute(text("SELECT pg_advisory_xact_lock(7431)"))
             await conn.execute(text("CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
             await conn.execute(text("CREATE TABLE IF NOT EXISTS bare_log (id INTEGER, n INTEGER, note TEXT)"))
             for i in range(8):
