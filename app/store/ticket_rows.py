@@ -1,7 +1,9 @@
-"""Tickets in and out of the ``tickets`` table, and the claim query.
+"""Tickets in and out of the ``tickets`` table, the claim, and the queue position.
 
-The claim query is the SQL form of ``rules.ordering.call_key``: a test checks both pick
-the same ticket on random queues.
+On PostgreSQL the claim query is the SQL form of ``rules.ordering.call_key``; on SQLite
+the query fetches the few tickets that can be next and ``rules.ordering.next_for`` picks.
+Either way a test checks the claim and the position against the pure rule on random
+queues.
 """
 
 from __future__ import annotations
