@@ -7,32 +7,28 @@ written for without any error: Alembic's own comparison must find nothing to cha
 
 from __future__ import annotations
 
+import asyncio
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.store import migrate
 from app.store.tables import metadata
 
+
+async def _differences(url: str) -> list:
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        found = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
+    await engine.dispose()
+    return found
+
+
 def test_migrated_schema_matches_the_tables_the_app_uses(database_url):
     migrate.upgrade(database_url)
-    if database_url.startswith("sqlite"):
-        engine = create_engine(database_url.replace("+aiosqlite", ""))
-        with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), metadata)
-        engine.dispose()
-    else:
-        import asyncio
-
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        async def compare():
-            engine = create_async_engine(database_url)
-            async with engine.connect() as conn:
-                found = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
-            await engine.dispose()
-            return found
-
-        diff = asyncio.run(compare())
-    diff = [d for d in diff if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")]
+    diff = [
+        d for d in asyncio.run(_differences(database_url))
+        if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
+    ]
     assert diff == [], f"tables.py and migrations/ disagree: {diff}"
