@@ -27,8 +27,8 @@ from .unit_of_work import UnitOfWork
 
 # Built once, with bind parameters (see store/ticket_rows.py for why).
 _COUNTER_WHERE = (counters.c.branch == bindparam("w_branch"), counters.c.number == bindparam("w_number"))
-_COUNTER = Prepared(select(counters).where(*_COUNTER_WHERE))
-_COUNTER_LOCKED = select(counters).where(*_COUNTER_WHERE).with_for_update()
+_COUNTER = Prepared(select(counters).where(*_COUNTER_WHERE),
+                    on_postgresql=select(counters).where(*_COUNTER_WHERE).with_for_update())
 
 
 @lru_cache(maxsize=64)
@@ -53,10 +53,7 @@ class CounterWork:
             raise NotFound(f"counter {number} not found in branch {uow.branch!r}")
 
     async def lock(self, *, signed_in: bool = True):
-        if self.uow.conn.dialect.name == "postgresql":
-            self.row = (await self.uow.conn.execute(_COUNTER_LOCKED, self._key())).one()
-        else:
-            self.row = (await _COUNTER.execute(self.uow.conn, self._key())).one()
+        self.row = (await _COUNTER.execute(self.uow.conn, self._key())).one()
         if signed_in:
             if self.row.state == "closed":
                 raise Conflict(f"counter {self.number} is closed; open it first")

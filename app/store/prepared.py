@@ -18,8 +18,12 @@ from typing import Any
 
 
 class Prepared:
-    def __init__(self, statement: Any):
+    """``on_postgresql``: the statement to run there instead, typically the same one
+    ``with_for_update()``: a SQLite writer already holds the whole database."""
+
+    def __init__(self, statement: Any, *, on_postgresql: Any = None):
         self.statement = statement
+        self.on_postgresql = statement if on_postgresql is None else on_postgresql
         self._plain: tuple[str, tuple[str, ...], dict[str, Any]] | None = None
 
     def compile(self, dialect) -> tuple[str, tuple[str, ...], dict[str, Any]]:
@@ -35,7 +39,7 @@ class Prepared:
 
     async def execute(self, conn, params: dict[str, Any] | list[dict[str, Any]]):
         if conn.dialect.name != "sqlite":
-            return await conn.execute(self.statement, params)
+            return await conn.execute(self.on_postgresql, params)
         sql, names, defaults = self.compile(conn.dialect)
         if isinstance(params, list):
             return await conn.exec_driver_sql(sql, [self._row(names, defaults, p) for p in params])

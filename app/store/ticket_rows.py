@@ -38,8 +38,8 @@ def from_row(row) -> Ticket:
 # SQLAlchemy expression costs more than SQLite takes to run it (measured on the issue path).
 _SELECT = select(*_COLUMNS)
 _GET = _SELECT.where(tickets.c.id == bindparam("id"), tickets.c.branch == bindparam("branch"))
-_GET_LOCKED = _GET.with_for_update()
 _GET_PLAIN = Prepared(_GET)
+_GET_LOCKING = Prepared(_GET, on_postgresql=_GET.with_for_update())
 _INSERT = Prepared(insert(tickets))
 
 # ``status = 'waiting'`` written as a literal, not a bound parameter: only then can either
@@ -56,11 +56,7 @@ def select_tickets():
 
 
 async def get(conn: AsyncConnection, branch: str, ticket_id: str, *, lock: bool = False) -> Ticket | None:
-    params = {"id": ticket_id, "branch": branch}
-    if lock and conn.dialect.name == "postgresql":
-        row = (await conn.execute(_GET_LOCKED, params)).first()
-    else:
-        row = (await _GET_PLAIN.execute(conn, params)).first()
+    row = (await (_GET_LOCKING if lock else _GET_PLAIN).execute(conn, {"id": ticket_id, "branch": branch})).first()
     return from_row(row) if row else None
 
 
