@@ -8,7 +8,8 @@ from ..services.auth import Principal, authenticate
 from ..services.context import Context
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
+    # async: FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop per request.
     return request.app.state.ctx
 
 
