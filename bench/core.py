@@ -106,7 +106,10 @@ class Server:
 
 
 async def count_statements(url: str) -> dict[str, int]:
-    """SQL statements per lobbyq request, counted on the real app in-process (BEGIN and group-commit savepoints excluded)."""
+    """SQL statements per lobbyq request, counted on the real app in-process (BEGIN, COMMIT
+    and group-commit savepoints excluded). The SQLite writer runs its hot statements on
+    the sqlite3 connection itself, past SQLAlchemy's events: those are counted by SQLite's
+    trace callback."""
     from app.main import create_app
     from app.services import auth
     from app.settings import Settings
@@ -115,14 +118,12 @@ async def count_statements(url: str) -> dict[str, int]:
     counts = {"n": 0}
     async with app.router.lifespan_context(app):
         ctx = app.state.ctx
-        engines = {ctx.db.writer.sync_engine, ctx.db.reader.sync_engine}
-        if ctx.db.inline is not None:
-            engines.add(ctx.db.inline)
-        for engine in engines:
-            @event.listens_for(engine, "before_cursor_execute")
-            def _count(conn, cursor, statement, *args):
-                if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
-                    counts["n"] += 1
+        def _count(statement: str) -> None:
+            if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT")):
+                counts["n"] += 1
+
+        for engine in {ctx.db.writer.sync_engine, ctx.db.reader.sync_engine}:
+            event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *args: _count(statement))
         admin = await auth.create_token(ctx, "admin", None, "admin")
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
             h = {"Authorization": f"Bearer {admin}"}
@@ -135,6 +136,8 @@ async def count_statements(url: str) -> dict[str, int]:
                 await c.post("/api/v1/branches/b1/tickets", json={"category": "personal"}, headers=kh)
             await c.post("/api/v1/branches/b1/counters/1/call-next", headers=th)
             await c.post("/api/v1/branches/b1/counters/1/finish", headers=th)
+            if ctx.writes is not None:  # opened by now, by the requests above
+                ctx.writes.driver_connection.set_trace_callback(_count)
 
             async def measure(method, path, **kw) -> int:
                 counts["n"] = 0
