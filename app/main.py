@@ -87,7 +87,9 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
     app.state.kiosk_limit = RateLimit(settings.kiosk_rate_per_minute, "tickets from this kiosk")
     app.state.track_limit = RateLimit(settings.track_rate_per_minute, "tracking requests from this address")
 
-    for module in (public, branches, tickets, counters, manager, stream):
+    # A request is matched against the routes in order, each a regular expression, and
+    # no path of one router is a path of another: the busiest routers go first.
+    for module in (tickets, counters, public, branches, manager, stream):
         app.include_router(module.router)
     try:
         from displays.pages import router as pages
