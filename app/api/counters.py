@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from ..services import counters
 from ..services.auth import Principal
@@ -13,6 +13,10 @@ from .deps import context, principal
 from .schemas import EvaluationIn, PauseIn, TransferIn
 
 router = APIRouter(prefix="/api/v1/branches/{b}/counters/{n}", tags=["counters"])
+
+# The hot endpoints answer with a JSONResponse of the ticket the service already made
+# JSON-ready: returned as a dict, FastAPI would walk it again with jsonable_encoder. The
+# ``-> dict`` annotation still describes the answer in the OpenAPI document.
 WORKERS = ("teller", "manager", "agent")
 N = Path(ge=1, le=999, description="counter number")
 
@@ -56,7 +60,7 @@ async def call_next(b: str, request: Request, n: int = N, who: Principal = Depen
     if ticket is None:
         return Response(status_code=204)
     request.app.state.metrics.called(b)
-    return ticket
+    return JSONResponse(ticket)
 
 
 @router.post("/call/{ticket_id}", summary="Call one chosen waiting or postponed ticket")
@@ -72,7 +76,7 @@ def _on_current(action: str, summary: str):
     async def endpoint(b: str, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
         who.require(b, *WORKERS)
         async with UnitOfWork(ctx, b) as uow:
-            return await counters.on_current(uow, who, n, action)
+            return JSONResponse(await counters.on_current(uow, who, n, action))
 
     endpoint.__name__ = action
     router.add_api_route(f"/{action}", endpoint, methods=["POST"], summary=summary)
