@@ -35,10 +35,21 @@ async def sweep_branch(ctx: Context, code: str) -> None:
                     "waited_s": int(uow.now - row.queued_at), "limit_minutes": limit,
                     "message": f"{row.number} has waited over {limit} minutes",
                 })
+        await _prune_events(uow, ctx.clock() - ctx.settings.events_kept_days * 86400)
         await uow.commit()
-    cutoff = ctx.clock() - ctx.settings.events_kept_days * 86400
-    async with ctx.db.writer.begin() as conn:
-        await conn.execute(delete(events).where(events.c.branch == code, events.c.at < cutoff))
+
+
+async def _prune_events(uow: UnitOfWork, cutoff: float) -> None:
+    """Drop the branch's events older than ``cutoff``, in the sweep's own unit of work: on
+    SQLite a second writer would make the group commit wait for the file lock.
+
+    The oldest event is one seek on the primary key; only when it is older than the cutoff
+    (about once a day) does the delete walk the branch's events."""
+    oldest = (await uow.conn.execute(
+        select(events.c.at).where(events.c.branch == uow.branch).order_by(events.c.seq).limit(1)
+    )).scalar()
+    if oldest is not None and oldest < cutoff:
+        await uow.conn.execute(delete(events).where(events.c.branch == uow.branch, events.c.at < cutoff))
 
 
 async def sweep_all(ctx: Context) -> None:
