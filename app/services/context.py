@@ -3,6 +3,7 @@ small caches that keep the hot path short."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ class Context:
     writes: GroupCommit | None = None  # SQLite's group commit; None on PostgreSQL
     _layouts: dict[str, tuple[int, layouts.Layout]] = field(default_factory=dict)
     _profiles: dict[str, Profile] = field(default_factory=dict)
+    _refreshing: dict[str, asyncio.Future] = field(default_factory=dict)
 
     def layout(self, code: str, version: int, text: str) -> layouts.Layout:
         """Parse a stored layout once per version."""
@@ -56,10 +58,28 @@ class Context:
         return self.layout(code, row.layout_version, row.layout) if row else None
 
     async def profile(self, branch: str, max_age_s: float = 5.0) -> Profile:
+        """Every request that finds the profile stale would read it again, all at once:
+        one refresh runs at a time, and meanwhile the others use the profile they have,
+        if it is not older than twice ``max_age_s``."""
         now = self.clock()
         cached = self._profiles.get(branch)
         if cached and now - cached.at < max_age_s:
             return cached
+        refresh = self._refreshing.get(branch)
+        if refresh is None:
+            refresh = self._refreshing[branch] = asyncio.ensure_future(self._read_profile(branch, now))
+
+            def done(future: asyncio.Future) -> None:
+                self._refreshing.pop(branch, None)
+                if not future.cancelled():
+                    future.exception()  # read here: the next stale request tries again
+
+            refresh.add_done_callback(done)
+        if cached and now - cached.at < 2 * max_age_s:
+            return cached
+        return await asyncio.shield(refresh)
+
+    async def _read_profile(self, branch: str, now: float) -> Profile:
         async with self.db.reader.connect() as conn:
             open_numbers = set((await conn.execute(
                 select(counters.c.number).where(counters.c.branch == branch, counters.c.state == "open")
