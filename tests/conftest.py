@@ -31,6 +31,16 @@ def database_url(request, tmp_path):
     """A fresh, empty database of each kind."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'lobbyq.db'}"
+    return _fresh_postgres()
+
+
+@pytest.fixture
+def postgres_only_url():
+    """A fresh, empty PostgreSQL database, for what only happens there (concurrent claims)."""
+    return _fresh_postgres()
+
+
+def _fresh_postgres() -> str:
     url = postgres_url()
     if url is None:
         require("postgres")

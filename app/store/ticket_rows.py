@@ -1,9 +1,8 @@
 """Tickets in and out of the ``tickets`` table, the claim, and the queue position.
 
-On PostgreSQL the claim query is the SQL form of ``rules.ordering.call_key``; on SQLite
-the query fetches the few tickets that can be next and ``rules.ordering.next_for`` picks.
-Either way a test checks the claim and the position against the pure rule on random
-queues.
+The claim fetches the few tickets that can be next and ``rules.ordering.next_for``
+picks; the queue position counts ranges of an index. A test checks both against the pure
+rule on random queues, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, func, insert, literal, literal_column, or_, select, tuple_, union_all, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..rules.layout import Counter, Policy
@@ -82,32 +81,8 @@ async def save(conn: AsyncConnection, before: Ticket, after: Ticket) -> None:
     await _update(tuple(changed)).execute(conn, {"w_id": before.id, "w_status": before.status, **params})
 
 
-def _rank(fair: bool):
-    """Priority class as a number, with the fairness rule of ``max_wait_minutes``: a normal
-    ticket queued before the bound ``cutoff`` ranks as VIP."""
-    normal = case((tickets.c.queued_at < bindparam("cutoff"), 1), else_=2) if fair else literal(2)
-    return case((tickets.c.priority == "green", 0), (tickets.c.priority == "vip", 1), else_=normal)
-
-
 def _cutoff(policy: Policy, now: float) -> float:
     return now - policy.max_wait_minutes * 60 if policy.max_wait_minutes is not None else 0.0
-
-
-@lru_cache(maxsize=1024)
-def _claim(number: int, serves: tuple[str, ...], fair: bool):
-    pinned_here = tickets.c.pinned_counter == number
-    # A pinned ticket of a foreign category counts as first (position 0), as in call_key.
-    position = case(*((tickets.c.category == code, i) for i, code in enumerate(serves)), else_=0)
-    query = (
-        _SELECT.where(
-            tickets.c.branch == bindparam("branch"),
-            WAITING,
-            or_(pinned_here, and_(tickets.c.pinned_counter.is_(None), tickets.c.category.in_(serves))),
-        )
-        .order_by(case((pinned_here, 0), else_=1), _rank(fair), position, tickets.c.queued_at, tickets.c.issue_seq)
-        .limit(1)
-    )
-    return query.with_for_update(skip_locked=True)
 
 
 @lru_cache(maxsize=256)
@@ -122,9 +97,19 @@ def _heads(categories: tuple[str, ...]):
         for category in categories for priority in ("green", "vip", "normal")
     ]
     pinned = _SELECT.where(tickets.c.branch == bindparam("branch"), WAITING, tickets.c.pinned_counter == bindparam("number"))
+    parts = [*oldest, pinned]
+    # PostgreSQL: past the tickets other counters hold locked right now (see claim_next).
+    passing = tickets.c.id.not_in(bindparam("held", expanding=True))
     # Prepared: building and hashing this statement's cache key on every call cost more
     # than SQLite took to run it.
-    return Prepared(union_all(*(select(*part.subquery().c) for part in [*oldest, pinned])))
+    return Prepared(
+        union_all(*(select(*part.subquery().c) for part in parts)),
+        on_postgresql=union_all(*(select(*part.where(passing).subquery().c) for part in parts)),
+    )
+
+
+# Lock one chosen ticket if it still waits and no other transaction holds it.
+_LOCK_IF_WAITING = _SELECT.where(tickets.c.id == bindparam("id"), WAITING).with_for_update(skip_locked=True)
 
 
 def prepare_claims(counters, dialect) -> None:
@@ -137,17 +122,29 @@ def prepare_claims(counters, dialect) -> None:
 async def claim_next(conn: AsyncConnection, branch: str, counter: Counter, policy: Policy, now: float) -> Ticket | None:
     """The next ticket for a counter, locked for this transaction (DESIGN §2 order).
 
-    PostgreSQL: one ordered query with ``FOR UPDATE SKIP LOCKED``, so racing counters each
-    lock a different ticket. SQLite has one writer, the transaction already holds the
-    database, and the candidates are few: the pure rule chooses among them.
+    Both databases read the few tickets that can be next (``_heads``: one index seek
+    each, whatever the length of the queue) and the pure ``ordering.next_for`` picks.
+    SQLite's writer already holds the whole database. On PostgreSQL other counters claim
+    at the same moment: the chosen ticket is locked ``FOR UPDATE SKIP LOCKED`` if it still
+    waits; if another transaction holds it or has just called it, the heads are read again
+    past it, as an ordered ``SKIP LOCKED`` query would have passed it. (That ordered query
+    sorted every waiting ticket of the counter's categories: 10 ms with 2,000 waiting.)
     """
-    if conn.dialect.name == "postgresql":
-        query = _claim(counter.number, counter.serves, policy.max_wait_minutes is not None)
-        row = (await conn.execute(query, {"branch": branch, "cutoff": _cutoff(policy, now)})).first()
-        return from_row(row) if row else None
     heads = _heads(tuple(sorted(counter.serves)))
-    rows = (await heads.execute(conn, {"branch": branch, "number": counter.number})).all()
-    return next_for(counter, map(from_row, rows), policy, now)
+    params = {"branch": branch, "number": counter.number}
+    if conn.dialect.name != "postgresql":
+        rows = (await heads.execute(conn, params)).all()
+        return next_for(counter, map(from_row, rows), policy, now)
+    held: list[str] = []
+    while True:
+        rows = (await heads.execute(conn, {**params, "held": held})).all()
+        chosen = next_for(counter, map(from_row, rows), policy, now)
+        if chosen is None:
+            return None
+        row = (await conn.execute(_LOCK_IF_WAITING, {"id": chosen.id})).first()
+        if row is not None:
+            return from_row(row)
+        held.append(chosen.id)
 
 
 @lru_cache(maxsize=8)
