@@ -1,7 +1,7 @@
 """Who is next at a counter, and how many are ahead of a ticket (DESIGN §2, normative).
 
-The store's claim query implements the same order in SQL; a test checks the two
-agree on random queues.
+The store's claim reads the few tickets that can be next and lets these functions
+choose; a test checks the claim and the position agree with them on random queues.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ def next_for(counter: Counter, tickets: Iterable[Ticket], policy: Policy, now: f
     if not candidates:
         return None
     return min(candidates, key=lambda t: call_key(t, counter, policy, now))
+
+
+def in_call_order(counter: Counter, tickets: Iterable[Ticket], policy: Policy, now: float) -> list[Ticket]:
+    """The counter's candidates, next first: whom to call if those before are taken."""
+    return sorted((t for t in tickets if is_candidate(t, counter)), key=lambda t: call_key(t, counter, policy, now))
 
 
 def queue_key(ticket: Ticket, policy: Policy, now: float) -> tuple:

@@ -231,40 +231,42 @@ async def test_random_days_through_the_api_call_what_the_rule_says(api):
 # --------------------------------------------------------------------------- racing on PostgreSQL
 
 
-def test_a_claim_passes_the_ticket_another_counter_holds(postgres_only_url):
-    """PostgreSQL: while one transaction holds the best ticket (claimed, not yet committed),
-    a second counter's claim takes the next one at once instead of waiting for it or
-    calling it twice; once the first transaction rolls back, the best ticket is next again."""
+def test_a_claim_passes_the_tickets_other_counters_hold(postgres_only_url):
+    """PostgreSQL: while other transactions hold the best tickets (claimed, not yet
+    committed), a claim takes the next free one at once, in call order, instead of
+    waiting for them or calling one twice. Ten claims at once also go past the first
+    two of a group that the claim reads at first. Once a holder rolls back, its ticket
+    is next again."""
     database_url = postgres_only_url  # SQLite has one writer: no two claims are ever open at once
     migrate.upgrade(database_url)
-    counter = Counter(1, "1", ("personal",))
-    other = Counter(2, "2", ("personal",))
     queue = [
-        Ticket(id=f"r{i}", branch=BRANCH, day="2027-01-15", number=f"R{i}", category="personal", priority="normal",
-               status="waiting", issued_at=START + i, queued_at=START + i, issue_seq=i)
-        for i in range(1, 4)
+        Ticket(id=f"r{i:02d}", branch=BRANCH, day="2027-01-15", number=f"R{i:02d}", category="personal",
+               priority="normal", status="waiting", issued_at=START + i, queued_at=START + i, issue_seq=i)
+        for i in range(1, 11)
     ]
 
     async def scenario():
         database = store_db.connect(database_url)
+        holders = []
         try:
             async with database.writer.begin() as conn:
                 await conn.execute(delete(tickets_table))
                 for t in queue:
                     await ticket_rows.add(conn, t, track_token=f"track-{t.id}")
-            async with database.writer.connect() as first, database.writer.connect() as second:
-                await first.begin()
-                await second.begin()
-                held = await ticket_rows.claim_next(first, BRANCH, counter, Policy(), START + 10)
-                passed = await asyncio.wait_for(ticket_rows.claim_next(second, BRANCH, other, Policy(), START + 10), 5)
-                assert (held.id, passed.id) == ("r1", "r2")
-                await first.rollback()
-                await second.rollback()
-                await second.begin()
-                again = await ticket_rows.claim_next(second, BRANCH, other, Policy(), START + 10)
-                assert again.id == "r1"
-                await second.rollback()
+            claimed = []
+            for n in range(1, 12):
+                conn = await database.writer.connect()
+                holders.append(conn)
+                await conn.begin()
+                counter = Counter(n, str(n), ("personal",))
+                ticket = await asyncio.wait_for(ticket_rows.claim_next(conn, BRANCH, counter, Policy(), START + 60), 5)
+                claimed.append(ticket and ticket.id)
+            assert claimed == [t.id for t in queue] + [None]
+            await holders[0].rollback()  # the first counter gives r01 back
+            assert (await ticket_rows.claim_next(holders[-1], BRANCH, Counter(11, "11", ("personal",)), Policy(), START + 60)).id == "r01"
         finally:
+            for conn in holders:
+                await conn.close()
             await database.dispose()
 
     asyncio.run(scenario())
