@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from app.sample_branch import SAMPLE_BRANCH
 from bench import wrk
@@ -214,6 +215,35 @@ def drive(name: str, base: str, clients: list[Client], seconds: float) -> Figure
     return Figures(name, requests, seconds, r.p50, r.p99, called, called, 0, r.statuses)
 
 
+def database_alone(url: str, statements: int, seconds: float) -> float | None:
+    """Transactions/s of PostgreSQL alone, driven by pgbench (a C client, no HTTP, no
+    Python) with the bare issue endpoint's statements on its tables (left by the bare
+    server): the most any server in front of this database could reach on this machine."""
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        return None
+    body = []
+    for i in range(statements - 1):  # as bench/bare.py: hot-row updates between counts
+        body.append(f"UPDATE bare SET n = n + 1 WHERE id = {i % 8} RETURNING n;" if i % 2 == 0
+                    else "SELECT count(*) FROM bare WHERE n > 0;")
+    body.append("INSERT INTO bare_log (id, n, note) VALUES (0, 0, 'x');")
+    u = make_url(url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write("\n".join(["BEGIN;", *body, "COMMIT;", ""]))
+    try:
+        run = subprocess.run(
+            [pgbench, "-n", "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres",
+             "-c", str(CLIENTS), "-j", "2", "-T", str(max(1, int(seconds))), "-f", script.name, u.database or "postgres"],
+            capture_output=True, text=True,
+        )
+    finally:
+        os.unlink(script.name)
+    for line in run.stdout.splitlines():
+        if line.startswith("tps = "):
+            return float(line.split()[2])
+    return None
+
+
 def bench(kind: str, workers: int, seconds: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lobbyq-bench-"))
     url = PG_URL if kind == "postgres" else f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
@@ -244,6 +274,7 @@ def bench(kind: str, workers: int, seconds: float) -> None:
                 theirs[name] = drive(name, bare.url, clients, seconds)
         finally:
             bare.stop()
+        alone = database_alone(url, statements["issue"], seconds) if kind == "postgres" else None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -258,6 +289,9 @@ def bench(kind: str, workers: int, seconds: float) -> None:
         print(f"{name:18} {r.rate:7.0f} {calls(r)} {r.p50:7.1f} {r.p99:7.1f} | {b.rate:7.0f} {calls(b)} {b.p99:7.1f} | "
               f"{ratio:5.2f}  {dict(sorted(r.statuses.items()))}" + (f" {r.errors} socket errors" if r.errors else ""))
     print("calls/s: call-nexts that called a ticket, per second; req/s counts call-next and finish alike.")
+    if alone is not None:
+        print(f"PostgreSQL alone, pgbench with the bare issue's {statements['issue']} statements a transaction, "
+              f"{CLIENTS} clients, no HTTP: {alone:.0f} transactions/s")
 
 
 def main() -> None:
