@@ -108,9 +108,9 @@ class Server:
 
 async def count_statements(url: str) -> dict[str, int]:
     """SQL statements per lobbyq request, counted on the real app in-process (BEGIN, COMMIT
-    and group-commit savepoints excluded). The SQLite writer runs its hot statements on
-    the sqlite3 connection itself, past SQLAlchemy's events: those are counted by SQLite's
-    trace callback."""
+    and group-commit savepoints excluded). Hot statements run on the driver's connection
+    itself, past SQLAlchemy's events (app/store/prepared.py): on SQLite's writer they are
+    counted by SQLite's trace callback, on PostgreSQL by asyncpg's query logger."""
     from app.main import create_app
     from app.services import auth
     from app.settings import Settings
@@ -120,11 +120,23 @@ async def count_statements(url: str) -> dict[str, int]:
     async with app.router.lifespan_context(app):
         ctx = app.state.ctx
         def _count(statement: str) -> None:
+            if any(mark in statement for mark in ("pg_catalog", "typeinfo_tree", "'jit'")):
+                return  # asyncpg learning a type, once a connection
             if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT")):
                 counts["n"] += 1
 
         for engine in {ctx.db.writer.sync_engine, ctx.db.reader.sync_engine}:
             event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *args: _count(statement))
+        if not ctx.db.is_sqlite:
+            # asyncpg logs the queries run on it directly, not SQLAlchemy's (prepared first).
+            logged = set()
+
+            @event.listens_for(ctx.db.writer.sync_engine, "checkout")
+            def _log_queries(dbapi_connection, *args):
+                driver = dbapi_connection.driver_connection
+                if id(driver) not in logged:
+                    logged.add(id(driver))
+                    driver.add_query_logger(lambda record: _count(record.query))
         admin = await auth.create_token(ctx, "admin", None, "admin")
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
             h = {"Authorization": f"Bearer {admin}"}
