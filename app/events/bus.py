@@ -16,6 +16,10 @@ Listener = Callable[[str, int], None]
 class LocalBus:
     """Wake-ups within one process."""
 
+    # The PostgreSQL channel a unit of work's commit notifies "branch:seq" on, in its own
+    # transaction (the LISTEN/NOTIFY bus), or None.
+    notify_channel: str | None = None
+
     def __init__(self) -> None:
         self._listeners: dict[str, set[Listener]] = defaultdict(set)
 
@@ -26,9 +30,6 @@ class LocalBus:
     def deliver(self, branch: str, seq: int) -> None:
         for listener in list(self._listeners.get(branch, ())):
             listener(branch, seq)
-
-    async def in_transaction(self, conn, branch: str, seq: int) -> None:
-        """Called just before the commit of a unit of work that made events."""
 
     async def publish(self, branch: str, seq: int) -> None:
         """Called just after that commit."""

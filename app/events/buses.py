@@ -17,7 +17,6 @@ import asyncio
 import logging
 import random
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from ..settings import Settings
@@ -107,8 +106,9 @@ class PostgresBus(_Reconnecting):
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._conn = None
 
-    async def in_transaction(self, conn, branch: str, seq: int) -> None:
-        await conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": f"{branch}:{seq}"})
+    # The unit of work's commit statement sends the NOTIFY (unit_of_work._SEAL_AND_NOTIFY):
+    # it leaves when the commit does, and costs no round trip of its own.
+    notify_channel = CHANNEL
 
     async def _listen(self) -> None:
         import asyncpg

@@ -4,6 +4,12 @@ after the commit (cosmicpython's pattern, with the outbox being the events table
 Event seqs come from ``branches.last_seq`` inside the same transaction: the row lock
 PostgreSQL takes there (and SQLite's single writer) makes seqs gapless and committed in
 order, so a reader that sees seq S has already seen every seq before it.
+
+That row is the branch's hottest: every change of the branch waits for it until the
+transaction holding it commits. So events take their seqs as late as they can: at the
+commit, all at once, unless a move needs one earlier (an issue, whose seq orders the
+queue). On PostgreSQL one statement then takes the seqs, writes the events and sends the
+NOTIFY of the LISTEN/NOTIFY bus: the row is held for that statement and the COMMIT.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import BigInteger, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..errors import NotFound
@@ -28,16 +34,42 @@ from .context import Context
 _BRANCH = Prepared(select(branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt).where(
     branches.c.code == bindparam("code")
 ))
-_NEXT_SEQ = Prepared(
+_ADVANCE_SEQ = Prepared(
     update(branches).where(branches.c.code == bindparam("b_code"))
-    .values(last_seq=branches.c.last_seq + 1).returning(branches.c.last_seq)
+    .values(last_seq=branches.c.last_seq + bindparam("n", type_=BigInteger)).returning(branches.c.last_seq)
 )
 _EVENT = Prepared(events.insert())
 
 
+def _seal(notify: bool) -> Prepared:
+    """PostgreSQL: take the seqs of the events still without one, write every event of
+    the unit of work, and notify the last seq (if the bus listens), in one statement.
+    ``seqs`` holds each event's seq, or NULL for the ``k``-th of the ``n`` still to take."""
+    written = """
+        WITH advanced AS (
+            UPDATE branches SET last_seq = last_seq + CAST(:n AS BIGINT)
+            WHERE code = CAST(:branch AS VARCHAR) RETURNING last_seq
+        ), written AS (
+            INSERT INTO events (branch, seq, type, at, data)
+            SELECT CAST(:branch AS VARCHAR), COALESCE(e.seq, advanced.last_seq - CAST(:n AS BIGINT) + e.k),
+                   e.type, CAST(:at AS DOUBLE PRECISION), e.data
+            FROM advanced, unnest(CAST(:seqs AS BIGINT[]), CAST(:ks AS BIGINT[]),
+                                  CAST(:types AS VARCHAR[]), CAST(:datas AS TEXT[])) AS e(seq, k, type, data)
+            RETURNING seq
+        )"""
+    if notify:
+        return Prepared(text(written + """
+        SELECT max(seq), pg_notify(CAST(:channel AS TEXT), CAST(:branch AS VARCHAR) || ':' || max(seq)) FROM written"""))
+    return Prepared(text(written + """
+        SELECT max(seq), NULL FROM written"""))
+
+
+_SEAL = {False: _seal(False), True: _seal(True)}
+
+
 @dataclass
 class Recorded:
-    seq: int
+    seq: int | None  # None until the commit takes it
     type: str
     data: dict
 
@@ -96,25 +128,27 @@ class UnitOfWork:
         await self._cm.__aexit__(exc_type, exc, tb)
 
     async def reserve(self) -> int:
-        """Take the next event seq of the branch, in this transaction."""
-        return (await _NEXT_SEQ.execute(self.conn, {"b_code": self.branch})).scalar_one()
+        """Take the next event seq of the branch now, in this transaction (and the seqs
+        of the events recorded before it, so that seqs keep the order of recording)."""
+        return await self._take_seqs(extra=1)
 
-    def record(self, seq: int, type_: str, data: dict) -> None:
+    async def _take_seqs(self, extra: int = 0) -> int:
+        waiting = [r for r in self.recorded if r.seq is None]
+        last = (await _ADVANCE_SEQ.execute(self.conn, {"b_code": self.branch, "n": len(waiting) + extra})).scalar_one()
+        for k, r in enumerate(waiting):
+            r.seq = last - extra - len(waiting) + 1 + k
+        return last
+
+    def record(self, seq: int | None, type_: str, data: dict) -> None:
         self.recorded.append(Recorded(seq, type_, data))
 
-    async def emit(self, type_: str, data: dict) -> int:
-        seq = await self.reserve()
-        self.record(seq, type_, data)
-        return seq
+    async def emit(self, type_: str, data: dict) -> None:
+        """Record an event; its seq is taken at the commit."""
+        self.record(None, type_, data)
 
     async def commit(self) -> None:
         if self.recorded:
-            await _EVENT.execute(self.conn, [
-                {"branch": self.branch, "seq": r.seq, "type": r.type, "at": self.now,
-                 "data": json.dumps(r.data, ensure_ascii=False, separators=(",", ":"))}
-                for r in self.recorded
-            ])
-            await self.ctx.bus.in_transaction(self.conn, self.branch, self.recorded[-1].seq)
+            await self._write_events()
         if self._turn is not None:
             self._turn.finish(True)
             await self._turn.durable
@@ -122,6 +156,30 @@ class UnitOfWork:
             await self.conn.commit()
         if self.recorded:
             await self.ctx.bus.publish(self.branch, self.recorded[-1].seq)
+
+    async def _write_events(self) -> None:
+        data = [json.dumps(r.data, ensure_ascii=False, separators=(",", ":")) for r in self.recorded]
+        if self.conn.dialect.name == "postgresql":
+            waiting = [r for r in self.recorded if r.seq is None]
+            ks, k = [], 0  # each waiting event's place among them, from 1
+            for r in self.recorded:
+                k += r.seq is None
+                ks.append(k if r.seq is None else 0)
+            channel = self.ctx.bus.notify_channel
+            last = (await _SEAL[channel is not None].execute(self.conn, {
+                "branch": self.branch, "n": len(waiting), "at": self.now, "channel": channel,
+                "seqs": [r.seq for r in self.recorded], "ks": ks,
+                "types": [r.type for r in self.recorded], "datas": data,
+            })).one()[0]
+            for k, r in enumerate(waiting):
+                r.seq = last - len(waiting) + 1 + k
+            return
+        if any(r.seq is None for r in self.recorded):
+            await self._take_seqs()
+        await _EVENT.execute(self.conn, [
+            {"branch": self.branch, "seq": r.seq, "type": r.type, "at": self.now, "data": d}
+            for r, d in zip(self.recorded, data)
+        ])
 
     async def _roll_over(self) -> None:
         """A new business day: tickets still waiting from earlier days expire."""
