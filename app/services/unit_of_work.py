@@ -67,6 +67,12 @@ def _seal(notify: bool) -> Prepared:
 _SEAL = {False: _seal(False), True: _seal(True)}
 
 
+def _number(waiting: list["Recorded"], last: int) -> None:
+    """Give events still without a seq the seqs up to ``last``, in the order recorded."""
+    for k, r in enumerate(waiting, start=last - len(waiting) + 1):
+        r.seq = k
+
+
 @dataclass
 class Recorded:
     seq: int | None  # None until the commit takes it
@@ -135,8 +141,7 @@ class UnitOfWork:
     async def _take_seqs(self, extra: int = 0) -> int:
         waiting = [r for r in self.recorded if r.seq is None]
         last = (await _ADVANCE_SEQ.execute(self.conn, {"b_code": self.branch, "n": len(waiting) + extra})).scalar_one()
-        for k, r in enumerate(waiting):
-            r.seq = last - extra - len(waiting) + 1 + k
+        _number(waiting, last - extra)
         return last
 
     def record(self, seq: int | None, type_: str, data: dict) -> None:
@@ -171,8 +176,7 @@ class UnitOfWork:
                 "seqs": [r.seq for r in self.recorded], "ks": ks,
                 "types": [r.type for r in self.recorded], "datas": data,
             })).one()[0]
-            for k, r in enumerate(waiting):
-                r.seq = last - len(waiting) + 1 + k
+            _number(waiting, last)
             return
         if any(r.seq is None for r in self.recorded):
             await self._take_seqs()
