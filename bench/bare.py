@@ -22,6 +22,16 @@ from app.store.db import connect
 ROUTES = {"issue": "tickets", "callnext": "call-next", "finish": "finish"}
 
 
+def transaction(count: int) -> list[str]:
+    """The ``count`` statements of one bare request: updates of a few hot rows between
+    counts, then an insert. bench/core.py hands the same ones to pgbench."""
+    body = [
+        f"UPDATE bare SET n = n + 1 WHERE id = {i % 8} RETURNING n" if i % 2 == 0 else "SELECT count(*) FROM bare WHERE n > 0"
+        for i in range(count - 1)
+    ]
+    return body + ["INSERT INTO bare_log (id, n, note) VALUES (0, 0, 'x')"]
+
+
 def create() -> FastAPI:
     url = os.environ["BENCH_DB_URL"]
     statements = {k: int(v) for k, v in (p.split("=") for p in os.environ["BENCH_STATEMENTS"].split(","))}
@@ -47,23 +57,16 @@ def create() -> FastAPI:
     app = FastAPI(lifespan=lifespan)
 
     def endpoint(kind: str):
-        count = statements[kind]
+        sql = [text(s) for s in transaction(statements[kind])]
 
         async def run(body: dict | None = None) -> dict:
             db = state["db"]
             async with db.writer.connect() as conn:
                 await conn.begin()
-                n = 0
-                for i in range(count - 1):
-                    if i % 2 == 0:
-                        n = (await conn.execute(
-                            text("UPDATE bare SET n = n + 1 WHERE id = :i RETURNING n"), {"i": i % 8}
-                        )).scalar_one()
-                    else:
-                        await conn.execute(text("SELECT count(*) FROM bare WHERE n > :n"), {"n": n})
-                await conn.execute(text("INSERT INTO bare_log (id, n, note) VALUES (:i, :n, 'x')"), {"i": 0, "n": n})
+                for statement in sql:
+                    await conn.execute(statement)
                 await conn.commit()
-            return {"n": n}
+            return {"statements": len(sql)}
 
         app.add_api_route(f"/bare/{ROUTES.get(kind, kind)}", run, methods=["POST"])
 

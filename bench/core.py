@@ -33,7 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from app.sample_branch import SAMPLE_BRANCH
-from bench import wrk
+from bench import bare, wrk
 from bench.load import run
 from bench.wrk import Client, Figures
 
@@ -234,14 +234,9 @@ def database_alone(url: str, statements: int, seconds: float) -> float | None:
     pgbench = shutil.which("pgbench")
     if pgbench is None:
         return None
-    body = []
-    for i in range(statements - 1):  # as bench/bare.py: hot-row updates between counts
-        body.append(f"UPDATE bare SET n = n + 1 WHERE id = {i % 8} RETURNING n;" if i % 2 == 0
-                    else "SELECT count(*) FROM bare WHERE n > 0;")
-    body.append("INSERT INTO bare_log (id, n, note) VALUES (0, 0, 'x');")
     u = make_url(url)
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write("\n".join(["BEGIN;", *body, "COMMIT;", ""]))
+        script.write("".join(f"{s};\n" for s in ["BEGIN", *bare.transaction(statements), "COMMIT"]))
     try:
         run = subprocess.run(
             [pgbench, "-n", "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres",
@@ -279,13 +274,13 @@ def bench(kind: str, workers: int, seconds: float) -> None:
             server.stop()
         bare_env = {**env, "BENCH_DB_URL": url, "BENCH_STATEMENTS": ",".join(f"{k}={v}" for k, v in statements.items())}
         port = free_port()
-        bare = Server([sys.executable, "-m", "uvicorn", "bench.bare:create", "--factory", "--port", str(port),
+        bare_server = Server([sys.executable, "-m", "uvicorn", "bench.bare:create", "--factory", "--port", str(port),
                        "--workers", str(workers), "--log-level", "error", "--no-access-log"], bare_env, port)
         try:
             for name, clients in workloads(None, None).items():
-                theirs[name] = drive(name, bare.url, clients, seconds)
+                theirs[name] = drive(name, bare_server.url, clients, seconds)
         finally:
-            bare.stop()
+            bare_server.stop()
         alone = database_alone(url, statements["issue"], seconds) if kind == "postgres" else None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
