@@ -1,0 +1,94 @@
+"""The words lobbyq's parts share: ticket statuses, priorities, counter states, roles,
+alert and event types. Each is a ``StrEnum``, so a member is its own wire string."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+# A ticket at a counter.
+ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
+# A ticket still somewhere in the branch's queue or at a counter.
+IN_QUEUE = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.POSTPONED)
+
+
+class Priority(StrEnum):
+    """In call order: green channel, then VIP, then everyone else."""
+
+    GREEN = "green"
+    VIP = "vip"
+    NORMAL = "normal"
+
+
+class CounterState(StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    TELLER = "teller"
+    KIOSK = "kiosk"
+    DISPLAY = "display"
+    AGENT = "agent"
+
+
+# Roles that work the branch's tickets (see a ticket, act on it).
+STAFF = (Role.MANAGER, Role.TELLER, Role.AGENT)
+
+
+class AlertType(StrEnum):
+    UNSATISFIED = "evaluation.unsatisfied"
+    LONG_WAIT = "queue.long_wait"
+    QUEUE_TOO_LONG = "queue.too_long"
+    DEVICE_FAULT = "device.fault"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKED = "acked"
+
+
+class EventType(StrEnum):
+    TICKET_ISSUED = "ticket.issued"
+    TICKET_CALLED = "ticket.called"
+    TICKET_RECALLED = "ticket.recalled"
+    TICKET_SERVING = "ticket.serving"
+    TICKET_DONE = "ticket.done"
+    TICKET_NO_SHOW = "ticket.no_show"
+    TICKET_POSTPONED = "ticket.postponed"
+    TICKET_TRANSFERRED = "ticket.transferred"
+    TICKET_REASSIGNED = "ticket.reassigned"
+    TICKET_PRIORITY_CHANGED = "ticket.priority_changed"
+    TICKET_REQUEUED = "ticket.requeued"
+    TICKET_CANCELLED = "ticket.cancelled"
+    TICKET_EXPIRED = "ticket.expired"
+    TICKET_EVALUATED = "ticket.evaluated"
+    TICKET_PRINTED = "ticket.printed"
+    TICKET_PRINT_FAILED = "ticket.print_failed"
+    TICKET_REPRINT = "ticket.reprint"
+    COUNTER_OPENED = "counter.opened"
+    COUNTER_CLOSED = "counter.closed"
+    COUNTER_PAUSED = "counter.paused"
+    COUNTER_RESUMED = "counter.resumed"
+    ALERT_RAISED = "alert.raised"
+    ALERT_ACKED = "alert.acked"
+    DEVICE_HEALTH = "device.health"
+    BRANCH_UPDATED = "branch.updated"
+
+
+# Events that announce a ticket at a window (voice, the hall's recent calls).
+CALLS = (EventType.TICKET_CALLED, EventType.TICKET_RECALLED)
