@@ -1,4 +1,4 @@
-"""The ``lobbyq`` command line (DESIGN §8)."""
+"""The ``lobbyq`` command line (docs/deployment.md)."""
 
 from __future__ import annotations
 
@@ -28,18 +28,18 @@ def _settings():
 
 
 async def _with_context(work):
-    from .events.bus import LocalBus
+    from .events.wakeups import LocalBus
     from .services.context import Context
     from .store import migrate
-    from .store.db import connect
+    from .store.database import open_database
 
     settings = _settings()
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    db = connect(settings.database_url, 2)
+    db = await open_database(settings.database_url, 2)
     try:
         return await work(Context(db=db, bus=LocalBus(), settings=settings))
     finally:
-        await db.dispose()
+        await db.close()
 
 
 @db_app.command("upgrade")

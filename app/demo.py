@@ -17,16 +17,16 @@ ROLES = [("admin", None), ("manager", "大堂经理"), ("kiosk", "kiosk1"), ("di
 
 
 async def _prepare(url: str) -> dict[str, str]:
-    from .events.bus import LocalBus
+    from .events.wakeups import LocalBus
     from .services import auth, branches
     from .services.context import Context
     from .settings import Settings
     from .store import migrate
-    from .store.db import connect
+    from .store.database import open_database
 
     settings = Settings(database_url=url)
     await asyncio.to_thread(migrate.upgrade, url)
-    db = connect(url)
+    db = await open_database(url)
     ctx = Context(db=db, bus=LocalBus(), settings=settings)
     try:
         layout = {k: v for k, v in SAMPLE_BRANCH.items() if k != "code"}
@@ -38,7 +38,7 @@ async def _prepare(url: str) -> dict[str, str]:
             tokens[name or role] = await auth.create_token(ctx, role, branch, name or role)
         return tokens
     finally:
-        await db.dispose()
+        await db.close()
 
 
 def run_demo(port: int, workdir: Path, with_devices: bool) -> None:

@@ -15,19 +15,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .api import branches, counters, manager, public, stream, tickets
+from .api import branches, counters, manager, public, tickets, websocket
 from .api.limits import NoNul, RateLimit
+from .api.metrics import Metrics
 from .errors import LobbyqError
-from .events.buses import make_bus
-from .events.stream import Hub
-from .metrics import Metrics
+from .events.feeds import Hub
+from .events.wakeups import make_bus
 from .rules.tickets import IllegalMove
+from .rules.vocabulary import Role
 from .services import housekeeping
 from .services.context import Context
 from .settings import Settings, get_settings
 from .store import migrate
-from .store.db import connect
-from .store.group_commit import GroupCommit
+from .store.database import open_database
 
 log = logging.getLogger("lobbyq")
 
@@ -41,15 +41,12 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
     async def lifespan(app: FastAPI):
         if migrate_on_start:
             await asyncio.to_thread(migrate.upgrade, settings.database_url)
-        db = connect(settings.database_url, settings.pg_pool_size)
+        db = await open_database(settings.database_url, settings.pg_pool_size)
         bus = make_bus(settings, db)
-        writes = GroupCommit(db.inline) if db.inline is not None else None
-        ctx = Context(db=db, bus=bus, settings=settings, writes=writes, **({"clock": clock} if clock else {}))
-        if writes:
-            writes.start()
+        ctx = Context(db=db, bus=bus, settings=settings, **({"clock": clock} if clock else {}))
         await bus.start()
         app.state.ctx = ctx
-        app.state.hub = Hub(ctx)
+        app.state.hub = Hub(db, bus, settings, ctx.clock)
         stop = asyncio.Event()
         background = [asyncio.create_task(housekeeping.run(ctx, stop), name="housekeeping")]
         if settings.devices:
@@ -72,15 +69,13 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             await bus.stop()
-            if writes:
-                await writes.stop()
-            await db.dispose()
+            await db.close()
 
     app = FastAPI(
         title="lobbyq",
         version="0.1.0",
         summary="Queue ticketing for bank branches",
-        description="Tickets, counters, screens, keypads and the lobby manager's view. See DESIGN.md for the contract.",
+        description="Tickets, counters, screens, keypads and the lobby manager's view. The reference is in docs/.",
         lifespan=lifespan,
     )
     app.state.metrics = Metrics()
@@ -89,7 +84,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
 
     # A request is matched against the routes in order, each a regular expression, and
     # no path of one router is a path of another: the busiest routers go first.
-    for module in (tickets, counters, public, branches, manager, stream):
+    for module in (tickets, counters, public, branches, manager, websocket):
         app.include_router(module.router)
     try:
         from displays.pages import router as pages
@@ -113,7 +108,7 @@ async def _embedded_agent(ctx: Context, stop: asyncio.Event) -> None:
     from .services import auth
 
     config = load(ctx.settings.devices)
-    token = os.environ.get("LOBBYQ_AGENT_TOKEN") or await auth.create_token(ctx, "agent", config.branch, "embedded-agent")
+    token = os.environ.get("LOBBYQ_AGENT_TOKEN") or await auth.create_token(ctx, Role.AGENT, config.branch, "embedded-agent")
     server = os.environ.get("LOBBYQ_INTERNAL_URL", "http://127.0.0.1:8000")
     await run_agent(server, token, config, stop)
 

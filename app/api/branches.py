@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from ..errors import Invalid
-from ..rules.layout import to_dict
-from ..store.tables import branches as table
-
-from ..services import branches, views
+from ..rules.vocabulary import Role
+from ..services import branches, queries
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
@@ -21,14 +18,12 @@ router = APIRouter(prefix="/api/v1/branches", tags=["branches"])
 
 @router.get("", summary="Branches this token can see")
 async def list_branches(who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    async with ctx.db.reader.connect() as conn:
-        rows = (await conn.execute(select(table.c.code, table.c.name).order_by(table.c.code))).all()
-    return {"branches": [{"code": r.code, "name": r.name} for r in rows if who.role == "admin" or who.branch == r.code]}
+    return {"branches": await queries.visible_branches(ctx, who)}
 
 
 @router.put("/{b}", summary="Create or replace a branch layout (admin)")
 async def put_layout(b: str, body: LayoutIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(None, "admin")
+    who.require(None, Role.ADMIN)
     data = body.model_dump()
     if data.pop("code") not in (None, b):
         raise Invalid("the layout's code does not match the branch in the path")
@@ -38,19 +33,19 @@ async def put_layout(b: str, body: LayoutIn, who: Principal = Depends(principal)
 @router.get("/{b}", summary="The branch layout")
 async def get_layout(b: str, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
     who.require(b)
-    return to_dict(await views.layout_of(ctx, b))
+    return await queries.layout_json(ctx, b)
 
 
 @router.put("/{b}/vip-cards", summary="Replace the VIP registry (stored salted and hashed)")
 async def put_vip_cards(b: str, body: VipCardsIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(b, "admin")
+    who.require(b, Role.ADMIN)
     return await branches.replace_vip_cards(ctx, b, body.cards)
 
 
 @router.get("/{b}/state", summary="Snapshot of the hall: counters, waiting tickets, recent calls, and its seq")
 async def get_state(b: str, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
     who.require(b)
-    return await views.state(ctx, b)
+    return await queries.state(ctx, b)
 
 
 @router.get("/{b}/events", summary="Events after a sequence number, in order")
@@ -59,6 +54,6 @@ async def get_events(
     who: Principal = Depends(principal), ctx: Context = Depends(context),
 ) -> Response:
     who.require(b)
-    batch, gone = await views.events_after(ctx, b, after, limit=limit)
+    batch, gone = await queries.events_after(ctx, b, after, limit=limit)
     body = '{"events":[' + ",".join(text for _, text in batch) + '],"snapshot_required":' + ("true" if gone else "false") + "}"
     return Response(body, media_type="application/json")

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..services import counters
+from ..rules.vocabulary import Role
 from ..services.auth import Principal
 from ..services.context import Context
-from ..services.unit_of_work import UnitOfWork
 from .deps import context, principal
 from .schemas import EvaluationIn, PauseIn, TransferIn
 
@@ -17,36 +17,32 @@ router = APIRouter(prefix="/api/v1/branches/{b}/counters/{n}", tags=["counters"]
 # The hot endpoints answer with a JSONResponse of the ticket the service already made
 # JSON-ready: returned as a dict, FastAPI would walk it again with jsonable_encoder. The
 # ``-> dict`` annotation still describes the answer in the OpenAPI document.
-WORKERS = ("teller", "manager", "agent")
+WORKERS = (Role.TELLER, Role.MANAGER, Role.AGENT)
 N = Path(ge=1, le=999, description="counter number")
 
 
 @router.post("/open", summary="Sign the teller in; the counter is ready")
 async def open_(b: str, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(b, "teller", "manager")
-    async with UnitOfWork(ctx, b) as uow:
-        return await counters.open_counter(uow, who, n)
+    who.require(b, Role.TELLER, Role.MANAGER)
+    return await counters.open_counter(ctx, b, who, n)
 
 
 @router.post("/close", summary="Sign out; the counter takes no more calls")
 async def close(b: str, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(b, "teller", "manager")
-    async with UnitOfWork(ctx, b) as uow:
-        return await counters.close_counter(uow, who, n)
+    who.require(b, Role.TELLER, Role.MANAGER)
+    return await counters.close_counter(ctx, b, who, n)
 
 
 @router.post("/pause", summary="Pause the window (暂停服务)")
 async def pause(b: str, body: PauseIn | None = None, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
     who.require(b, *WORKERS)
-    async with UnitOfWork(ctx, b) as uow:
-        return await counters.pause_counter(uow, who, n, body.reason if body else None)
+    return await counters.pause_counter(ctx, b, who, n, body.reason if body else None)
 
 
 @router.post("/resume", summary="Resume a paused window")
 async def resume(b: str, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
     who.require(b, *WORKERS)
-    async with UnitOfWork(ctx, b) as uow:
-        return await counters.resume_counter(uow, who, n)
+    return await counters.resume_counter(ctx, b, who, n)
 
 
 @router.post(
@@ -55,8 +51,7 @@ async def resume(b: str, n: int = N, who: Principal = Depends(principal), ctx: C
 )
 async def call_next(b: str, request: Request, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)):
     who.require(b, *WORKERS)
-    async with UnitOfWork(ctx, b) as uow:
-        ticket = await counters.call_next(uow, who, n)
+    ticket = await counters.call_next(ctx, b, who, n)
     if ticket is None:
         return Response(status_code=204)
     request.app.state.metrics.called(b)
@@ -66,8 +61,7 @@ async def call_next(b: str, request: Request, n: int = N, who: Principal = Depen
 @router.post("/call/{ticket_id}", summary="Call one chosen waiting or postponed ticket")
 async def call_one(b: str, ticket_id: str, request: Request, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
     who.require(b, *WORKERS)
-    async with UnitOfWork(ctx, b) as uow:
-        ticket = await counters.call_ticket(uow, who, n, ticket_id)
+    ticket = await counters.call_ticket(ctx, b, who, n, ticket_id)
     request.app.state.metrics.called(b)
     return ticket
 
@@ -75,8 +69,7 @@ async def call_one(b: str, ticket_id: str, request: Request, n: int = N, who: Pr
 def _on_current(action: str, summary: str):
     async def endpoint(b: str, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
         who.require(b, *WORKERS)
-        async with UnitOfWork(ctx, b) as uow:
-            return JSONResponse(await counters.on_current(uow, who, n, action))
+        return JSONResponse(await counters.on_current(ctx, b, who, n, action))
 
     endpoint.__name__ = action
     router.add_api_route(f"/{action}", endpoint, methods=["POST"], summary=summary)
@@ -92,12 +85,10 @@ _on_current("postpone", "The customer steps aside (a form to fill); call the tic
 @router.post("/transfer", summary="Current ticket back to waiting for another category, or pinned to another counter (转柜)")
 async def transfer(b: str, body: TransferIn, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
     who.require(b, *WORKERS)
-    async with UnitOfWork(ctx, b) as uow:
-        return await counters.on_current(uow, who, n, "transfer", category=body.category, counter=body.counter)
+    return await counters.transfer(ctx, b, who, n, body.category, body.counter)
 
 
 @router.post("/evaluation", summary="The customer's rating, in the evaluation window after finish; else 409")
 async def evaluation(b: str, body: EvaluationIn, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(b, "agent", "teller", "manager")
-    async with UnitOfWork(ctx, b) as uow:
-        return await counters.evaluate(uow, who, n, body.score)
+    who.require(b, Role.AGENT, Role.TELLER, Role.MANAGER)
+    return await counters.evaluate(ctx, b, who, n, body.score)

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from ..errors import Invalid
-from ..services import alerts, devices, views
+from ..rules.vocabulary import Role
+from ..services import alerts, devices, queries
 from ..services.auth import Principal
 from ..services.context import Context
-from ..services.unit_of_work import UnitOfWork
 from .deps import context, principal
 from .schemas import AckIn, HealthIn
 
@@ -22,27 +22,26 @@ async def list_alerts(
     b: str, status: str | None = Query(None, pattern="^(open|acked)$"),
     who: Principal = Depends(principal), ctx: Context = Depends(context),
 ) -> dict:
-    who.require(b, "manager")
-    return {"alerts": await views.alert_list(ctx, b, status)}
+    who.require(b, Role.MANAGER)
+    return {"alerts": await queries.alert_list(ctx, b, status)}
 
 
 @router.post("/alerts/{alert_id}/ack", summary="Acknowledge an alert with a note")
 async def ack(b: str, alert_id: str, body: AckIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(b, "manager")
-    async with UnitOfWork(ctx, b) as uow:
-        return await alerts.acknowledge(uow, alert_id, body.note, who.name)
+    who.require(b, Role.MANAGER)
+    return await alerts.acknowledge(ctx, b, alert_id, body.note, who.name)
 
 
 @router.get("/stats", summary="KPIs of a business day")
 async def stats(b: str, date: str | None = DATE, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(b, "manager")
-    return await views.stats(ctx, b, date)
+    who.require(b, Role.MANAGER)
+    return await queries.stats(ctx, b, date)
 
 
 @router.get("/stats.csv", summary="The day's tickets as CSV", response_class=PlainTextResponse)
 async def stats_csv(b: str, date: str | None = DATE, who: Principal = Depends(principal), ctx: Context = Depends(context)):
-    who.require(b, "manager")
-    text = await views.stats_csv(ctx, b, date)
+    who.require(b, Role.MANAGER)
+    text = await queries.stats_csv(ctx, b, date)
     return PlainTextResponse(text, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{b}-{date or "today"}.csv"'
     })
@@ -50,14 +49,13 @@ async def stats_csv(b: str, date: str | None = DATE, who: Principal = Depends(pr
 
 @router.get("/devices", summary="Device health")
 async def list_devices(b: str, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(b, "manager", "agent", "display")
-    return {"devices": await views.device_list(ctx, b)}
+    who.require(b, Role.MANAGER, Role.AGENT, Role.DISPLAY)
+    return {"devices": await queries.device_list(ctx, b)}
 
 
 @router.post("/devices/{device_id}/health", summary="The device agent reports a device's health")
 async def health(b: str, device_id: str, body: HealthIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
-    who.require(b, "agent")
+    who.require(b, Role.AGENT)
     if len(device_id) > 64:
         raise Invalid("device id is at most 64 characters")
-    async with UnitOfWork(ctx, b) as uow:
-        return await devices.report_health(uow, device_id, body.kind, body.status, body.detail, body.kiosk)
+    return await devices.report_health(ctx, b, device_id, body.kind, body.status, body.detail, body.kiosk)

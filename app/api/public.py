@@ -7,11 +7,9 @@ import re
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from sqlalchemy import text
-
 from ..errors import NotFound
-from ..services import auth, tickets
-from ..services.views import layout_of
+from ..rules.vocabulary import Role
+from ..services import auth, queries, tickets
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
@@ -23,9 +21,9 @@ TRACK = r"^[A-Za-z0-9_-]{16,64}$"
 
 @router.post("/api/v1/tokens", status_code=201, response_model=TokenOut, summary="Create a token (admin); shown once")
 async def create_token(body: TokenIn, who: Principal = Depends(principal), ctx: Context = Depends(context)):
-    who.require(None, "admin")
-    if body.branch is not None and body.role != "admin":
-        await layout_of(ctx, body.branch)  # 404 for a branch that does not exist
+    who.require(None, Role.ADMIN)
+    if body.branch is not None and body.role != Role.ADMIN:
+        await queries.layout_of(ctx, body.branch)  # 404 for a branch that does not exist
     name = body.name or body.role
     token = await auth.create_token(ctx, body.role, body.branch, name)
     return JSONResponse({"token": token, "role": body.role, "branch": body.branch, "name": name}, status_code=201)
@@ -56,8 +54,7 @@ def _valid(track_token: str) -> None:
 
 @router.get("/healthz", summary="Liveness, and whether the database answers")
 async def healthz(ctx: Context = Depends(context)) -> dict:
-    async with ctx.db.reader.connect() as conn:
-        await conn.execute(text("SELECT 1"))
+    await queries.database_answers(ctx)
     return {"status": "ok"}
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..rules.layout import POLICY_BOUNDS
+from ..rules.vocabulary import Priority, Role
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -34,7 +37,7 @@ class Strict(BaseModel):
 class TokenIn(Strict):
     """A new API token: its role, its branch (all roles but admin) and a name (a teller's, or the kiosk whose printer prints its tickets)."""
 
-    role: Literal["admin", "manager", "teller", "kiosk", "display", "agent"]
+    role: Role
     branch: str | None = Field(None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field("", max_length=100)
 
@@ -64,18 +67,23 @@ class CounterIn(Strict):
     serves: list[str] = Field(max_length=50)
 
 
+def _bounded(name: str, default: int | None) -> Any:
+    low, high = POLICY_BOUNDS[name]
+    return Field(default, ge=low, le=high)
+
+
 class PolicyIn(Strict):
     """Branch rules: rating window, fairness, alert thresholds, the default service time for estimates."""
 
-    evaluation_window_s: int = Field(30, ge=1, le=3600)
-    max_wait_minutes: int | None = Field(None, ge=1, le=1440)
-    alert_wait_minutes: int | None = Field(30, ge=1, le=1440)
-    alert_queue_length: int | None = Field(20, ge=1, le=100000)
-    default_service_s: int = Field(300, ge=1, le=86400)
+    evaluation_window_s: int = _bounded("evaluation_window_s", 30)
+    max_wait_minutes: int | None = _bounded("max_wait_minutes", None)
+    alert_wait_minutes: int | None = _bounded("alert_wait_minutes", 30)
+    alert_queue_length: int | None = _bounded("alert_queue_length", 20)
+    default_service_s: int = _bounded("default_service_s", 300)
 
 
 class LayoutIn(Strict):
-    """A branch layout (DESIGN §2). ``code`` in the body, if present, must match the path."""
+    """A branch layout (docs/layout.md). ``code`` in the body, if present, must match the path."""
 
     code: str | None = Field(None, max_length=32)
     name: str = Field(min_length=1, max_length=200)
@@ -102,7 +110,7 @@ class IssueIn(Strict):
     """A ticket request: category, and optionally a VIP card (kiosk) or a priority (manager)."""
 
     category: str = Field(min_length=1, max_length=32)
-    priority: Literal["green", "vip", "normal"] | None = None
+    priority: Priority | None = None
     vip_card: str | None = Field(None, min_length=1, max_length=64)
 
 
@@ -115,7 +123,7 @@ class ReassignIn(Strict):
 class PriorityIn(Strict):
     """green (green channel) > vip > normal."""
 
-    priority: Literal["green", "vip", "normal"]
+    priority: Priority
 
 
 class RequeueIn(Strict):

@@ -11,6 +11,9 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 
 
+_OPTIONAL_POLICY = ("max_wait_minutes", "alert_wait_minutes", "alert_queue_length")
+
+
 class LayoutError(ValueError):
     """A layout that would leave the branch unusable; the message says what is wrong."""
 
@@ -27,6 +30,17 @@ class Counter:
     number: int
     name: str
     serves: tuple[str, ...]
+
+
+# Each policy field's bounds, inclusive: the one place they are written (the API's
+# request model reads them too).
+POLICY_BOUNDS: dict[str, tuple[int, int]] = {
+    "evaluation_window_s": (1, 3600),
+    "max_wait_minutes": (1, 1440),
+    "alert_wait_minutes": (1, 1440),
+    "alert_queue_length": (1, 100_000),
+    "default_service_s": (1, 86400),
+}
 
 
 @dataclass(frozen=True)
@@ -100,15 +114,13 @@ def validate(layout: Layout) -> Layout:
         for code in counter.serves:
             if code not in codes:
                 raise LayoutError(f"counter {counter.number} serves unknown category {code!r}")
-    p = layout.policy
-    if not 1 <= p.evaluation_window_s <= 3600:
-        raise LayoutError("policy.evaluation_window_s must be between 1 and 3600")
-    for name in ("max_wait_minutes", "alert_wait_minutes", "alert_queue_length"):
-        value = getattr(p, name)
-        if value is not None and value < 1:
-            raise LayoutError(f"policy.{name} must be at least 1 or null")
-    if not 1 <= p.default_service_s <= 86400:
-        raise LayoutError("policy.default_service_s must be between 1 and 86400")
+    for name, (low, high) in POLICY_BOUNDS.items():
+        value = getattr(layout.policy, name)
+        if value is None and name in _OPTIONAL_POLICY:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            null = " or null" if name in _OPTIONAL_POLICY else ""
+            raise LayoutError(f"policy.{name} must be a whole number between {low} and {high}{null}")
     return layout
 
 

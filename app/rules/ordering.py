@@ -1,4 +1,4 @@
-"""Who is next at a counter, and how many are ahead of a ticket (DESIGN §2, normative).
+"""Who is next at a counter, and how many are ahead of a ticket (docs/domain.md, normative).
 
 The store's claim reads the few tickets that can be next and lets these functions
 choose; a test checks the claim and the position agree with them on random queues.
@@ -10,8 +10,9 @@ from collections.abc import Iterable
 
 from .layout import Counter, Policy
 from .tickets import Ticket
+from .vocabulary import Priority, TicketStatus
 
-PRIORITY_RANK = {"green": 0, "vip": 1, "normal": 2}
+PRIORITY_RANK = {Priority.GREEN: 0, Priority.VIP: 1, Priority.NORMAL: 2}
 
 
 def effective_rank(ticket: Ticket, policy: Policy, now: float) -> int:
@@ -23,7 +24,7 @@ def effective_rank(ticket: Ticket, policy: Policy, now: float) -> int:
 
 
 def is_candidate(ticket: Ticket, counter: Counter) -> bool:
-    if ticket.status != "waiting":
+    if ticket.status != TicketStatus.WAITING:
         return False
     if ticket.pinned_counter is not None:
         return ticket.pinned_counter == counter.number
@@ -60,6 +61,6 @@ def ahead_of(ticket: Ticket, tickets: Iterable[Ticket], policy: Policy, now: flo
     return sum(
         1
         for t in tickets
-        if t.id != ticket.id and t.status == "waiting" and t.pinned_counter is None
+        if t.id != ticket.id and t.status == TicketStatus.WAITING and t.pinned_counter is None
         and t.category == ticket.category and queue_key(t, policy, now) < mine
     )

@@ -21,6 +21,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .tickets import Ticket
+from .vocabulary import TicketStatus
+
+# Tickets that left without service.
+LEFT = (TicketStatus.CANCELLED, TicketStatus.NO_SHOW, TicketStatus.EXPIRED)
 
 
 def _summary(values: list[float]) -> dict:
@@ -42,8 +46,8 @@ def _summary(values: list[float]) -> dict:
 
 def _figures(tickets: list[Ticket]) -> dict:
     issued = len(tickets)
-    done = [t for t in tickets if t.status == "done"]
-    left = [t for t in tickets if t.status in ("cancelled", "no_show", "expired")]
+    done = [t for t in tickets if t.status == TicketStatus.DONE]
+    left = [t for t in tickets if t.status in LEFT]
     waits = [t.called_at - t.issued_at for t in tickets if t.called_at is not None]
     services = [t.finished_at - t.started_at for t in done if t.started_at and t.finished_at]
     rated = [t.score for t in tickets if t.score is not None]
@@ -54,10 +58,10 @@ def _figures(tickets: list[Ticket]) -> dict:
     return {
         "issued": issued,
         "served": len(done),
-        "no_show": sum(t.status == "no_show" for t in tickets),
-        "cancelled": sum(t.status == "cancelled" for t in tickets),
-        "expired": sum(t.status == "expired" for t in tickets),
-        "waiting": sum(t.status == "waiting" for t in tickets),
+        "no_show": sum(t.status == TicketStatus.NO_SHOW for t in tickets),
+        "cancelled": sum(t.status == TicketStatus.CANCELLED for t in tickets),
+        "expired": sum(t.status == TicketStatus.EXPIRED for t in tickets),
+        "waiting": sum(t.status == TicketStatus.WAITING for t in tickets),
         "abandonment_rate": round(len(left) / issued, 4) if issued else None,
         "wait_s": _summary(waits),
         "service_s": _summary(services),
@@ -82,7 +86,7 @@ def day_stats(day: str, tickets: Iterable[Ticket], zone: ZoneInfo) -> dict:
     counters = []
     for number, mine in sorted(by_counter.items()):
         figures = _figures(mine)
-        busy = sum(t.finished_at - t.started_at for t in mine if t.status == "done" and t.started_at and t.finished_at)
+        busy = sum(t.finished_at - t.started_at for t in mine if t.status == TicketStatus.DONE and t.started_at and t.finished_at)
         calls = [t.called_at for t in mine if t.called_at]
         ends = [t.finished_at for t in mine if t.finished_at]
         span = (max(ends) - min(calls)) if calls and ends else 0

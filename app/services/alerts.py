@@ -3,51 +3,39 @@ open until acknowledged with a note."""
 
 from __future__ import annotations
 
-import json
 import uuid
-
-from sqlalchemy import insert, select, update
+from typing import Any
 
 from ..errors import Conflict, NotFound
-from ..representations import alert_json
-from ..store.tables import alerts
+from ..rules.alerts import Alert
+from ..rules.representations import alert_json
+from ..rules.vocabulary import AlertStatus, AlertType, EventType
+from ..store import alerts
+from .context import Context
 from .unit_of_work import UnitOfWork
 
 
-async def raise_alert(uow: UnitOfWork, type_: str, key: str, data: dict) -> dict | None:
-    """Raise an alert unless one of the same type and key is still open (no alert storms)."""
-    if key:
-        open_one = (await uow.conn.execute(
-            select(alerts.c.id).where(
-                alerts.c.branch == uow.branch, alerts.c.status == "open", alerts.c.type == type_, alerts.c.key == key
-            )
-        )).first()
-        if open_one:
-            return None
+async def raise_alert(uow: UnitOfWork, type_: AlertType, key: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Raise an alert unless one of the same type and key is still open (no alert storms);
+    an empty key never matches another."""
+    if key and await alerts.is_open(uow.tx, uow.branch, type_, key):
+        return None
     alert_id = uuid.uuid4().hex
-    await uow.conn.execute(insert(alerts).values(
-        id=alert_id, branch=uow.branch, type=type_, key=key or alert_id, status="open", raised_at=uow.now,
-        data=json.dumps(data, ensure_ascii=False),
-    ))
-    row = (await uow.conn.execute(select(alerts).where(alerts.c.id == alert_id))).one()
-    body = alert_json(row, uow.zone)
-    await uow.emit("alert.raised", body)
+    alert = Alert(alert_id, type_, key or alert_id, AlertStatus.OPEN, uow.now, data)
+    await alerts.add(uow.tx, uow.branch, alert)
+    body = alert_json(alert, uow.zone)
+    uow.record(EventType.ALERT_RAISED, body)
     return body
 
 
-async def acknowledge(uow: UnitOfWork, alert_id: str, note: str, by: str) -> dict:
-    row = (await uow.conn.execute(
-        select(alerts).where(alerts.c.id == alert_id, alerts.c.branch == uow.branch)
-    )).first()
-    if row is None:
-        raise NotFound(f"alert {alert_id!r} not found")
-    if row.status != "open":
-        raise Conflict("this alert is already acknowledged")
-    await uow.conn.execute(
-        update(alerts).where(alerts.c.id == alert_id).values(status="acked", note=note, acked_at=uow.now, acked_by=by)
-    )
-    row = (await uow.conn.execute(select(alerts).where(alerts.c.id == alert_id))).one()
-    body = alert_json(row, uow.zone)
-    await uow.emit("alert.acked", body)
-    await uow.commit()
+async def acknowledge(ctx: Context, branch: str, alert_id: str, note: str, by: str) -> dict[str, Any]:
+    async with UnitOfWork(ctx, branch) as uow:
+        acked = await alerts.acknowledge(uow.tx, branch, alert_id, note, uow.now, by)
+        if acked is None:
+            if await alerts.get(uow.tx, branch, alert_id) is None:
+                raise NotFound(f"alert {alert_id!r} not found")
+            raise Conflict("this alert is already acknowledged")
+        body = alert_json(acked, uow.zone)
+        uow.record(EventType.ALERT_ACKED, body)
+        await uow.commit()
     return body

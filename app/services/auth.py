@@ -6,26 +6,24 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
-
 from ..errors import Forbidden, Invalid, Unauthorized
-from ..store.tables import tokens
+from ..rules.vocabulary import Role
+from ..store import tokens
+from ..store.database import transaction
+from ..store.tokens import TokenRecord
 from .context import Context
-
-ROLES = ("admin", "manager", "teller", "kiosk", "display", "agent")
-STAFF = ("manager", "teller", "agent")
 
 
 @dataclass(frozen=True)
 class Principal:
-    role: str
+    role: Role
     branch: str | None
     name: str
     token_hash: str
 
-    def require(self, branch: str | None, *roles: str) -> "Principal":
+    def require(self, branch: str | None, *roles: Role) -> Principal:
         """Admins may do anything; everyone else only their roles, in their own branch."""
-        if self.role == "admin":
+        if self.role == Role.ADMIN:
             return self
         if branch is not None and self.branch != branch:
             raise Forbidden(f"this token belongs to branch {self.branch!r}, not {branch!r}")
@@ -39,16 +37,14 @@ def hash_token(token: str) -> str:
 
 
 async def create_token(ctx: Context, role: str, branch: str | None, name: str) -> str:
-    if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}")
-    if role != "admin" and not branch:
+    if role not in tuple(Role):
+        raise Invalid(f"role must be one of {', '.join(Role)}")
+    if role != Role.ADMIN and not branch:
         raise Invalid(f"a {role} token needs a branch")
     token = secrets.token_urlsafe(32)
-    async with ctx.db.writer.begin() as conn:
-        await conn.execute(insert(tokens).values(
-            hash=hash_token(token), role=role, branch=None if role == "admin" else branch, name=name,
-            created_at=ctx.clock(),
-        ))
+    record = TokenRecord(hash_token(token), role, None if role == Role.ADMIN else branch, name)
+    async with transaction(ctx.db) as tx:
+        await tokens.add(tx, record, ctx.clock())
     return token
 
 
@@ -62,11 +58,11 @@ async def authenticate(ctx: Context, token: str | None) -> Principal:
     digest = hash_token(token)
     principal = _known.get(digest)
     if principal is None:
-        async with ctx.db.reader.connect() as conn:
-            row = (await conn.execute(select(tokens).where(tokens.c.hash == digest))).first()
-        if row is None:
+        async with ctx.db.read() as tx:
+            record = await tokens.get(tx, digest)
+        if record is None:
             raise Unauthorized("unknown token")
-        principal = Principal(row.role, row.branch, row.name, digest)
+        principal = Principal(Role(record.role), record.branch, record.name, digest)
         if len(_known) < 100_000:
             _known[digest] = principal
     return principal

@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import delete, select
-
-from ..store.tables import branches, events, tickets
+from ..rules.vocabulary import AlertType
+from ..store import branches, events, tickets
 from . import alerts
 from .context import Context
 from .unit_of_work import UnitOfWork
@@ -23,38 +22,20 @@ async def sweep_branch(ctx: Context, code: str) -> None:
     async with UnitOfWork(ctx, code) as uow:  # entering rolls the day over if needed
         limit = uow.layout.policy.alert_wait_minutes
         if limit is not None:
-            rows = (await uow.conn.execute(
-                select(tickets.c.id, tickets.c.number, tickets.c.category, tickets.c.queued_at).where(
-                    tickets.c.branch == code, tickets.c.status == "waiting", tickets.c.day == uow.today,
-                    tickets.c.queued_at < uow.now - limit * 60,
-                )
-            )).all()
-            for row in rows:
-                await alerts.raise_alert(uow, "queue.long_wait", row.id, {
-                    "ticket_number": row.number, "ticket_id": row.id, "category": row.category,
-                    "waited_s": int(uow.now - row.queued_at), "limit_minutes": limit,
-                    "message": f"{row.number} has waited over {limit} minutes",
+            for ticket in await tickets.waiting_since(uow.tx, code, uow.today, uow.now - limit * 60):
+                await alerts.raise_alert(uow, AlertType.LONG_WAIT, ticket.id, {
+                    "ticket_number": ticket.number, "ticket_id": ticket.id, "category": ticket.category,
+                    "waited_s": int(uow.now - ticket.queued_at), "limit_minutes": limit,
+                    "message": f"{ticket.number} has waited over {limit} minutes",
                 })
-        await _prune_events(uow, ctx.clock() - ctx.settings.events_kept_days * 86400)
+        # In the sweep's own unit of work: on SQLite a second writer would wait for the lock.
+        await events.prune(uow.tx, code, ctx.clock() - ctx.settings.events_kept_days * 86400)
         await uow.commit()
 
 
-async def _prune_events(uow: UnitOfWork, cutoff: float) -> None:
-    """Drop the branch's events older than ``cutoff``, in the sweep's own unit of work: on
-    SQLite a second writer would make the group commit wait for the file lock.
-
-    The oldest event is one seek on the primary key; only when it is older than the cutoff
-    (about once a day) does the delete walk the branch's events."""
-    oldest = (await uow.conn.execute(
-        select(events.c.at).where(events.c.branch == uow.branch).order_by(events.c.seq).limit(1)
-    )).scalar()
-    if oldest is not None and oldest < cutoff:
-        await uow.conn.execute(delete(events).where(events.c.branch == uow.branch, events.c.at < cutoff))
-
-
 async def sweep_all(ctx: Context) -> None:
-    async with ctx.db.reader.connect() as conn:
-        codes = list((await conn.execute(select(branches.c.code))).scalars())
+    async with ctx.db.read() as tx:
+        codes = [code for code, _ in await branches.all_codes_and_names(tx)]
     for code in codes:
         await sweep_branch(ctx, code)
 
@@ -67,5 +48,5 @@ async def run(ctx: Context, stop: asyncio.Event) -> None:
             log.exception("housekeeping sweep failed")
         try:
             await asyncio.wait_for(stop.wait(), ctx.settings.sweep_interval_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass

@@ -1,1 +1,2 @@
-"""Storage: SQLAlchemy 2 Core on an async engine (SQLite by default, PostgreSQL when configured)."""
+"""Storage: every SQL statement of lobbyq, one module per aggregate, each function taking
+a ``Transaction`` (SQLite by default, PostgreSQL when configured)."""

@@ -18,15 +18,19 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 
 from app.rules import ordering
 from app.rules.layout import Counter, Policy, from_dict
 from app.rules.tickets import Ticket
 from app.sample_branch import SAMPLE_BRANCH
-from app.store import db as store_db
-from app.store import migrate, ticket_rows
+from app.store import migrate
+from app.store import tickets as ticket_rows
+from app.store.database import Database, open_database, transaction
+from app.store.statement import Statement
 from app.store.tables import tickets as tickets_table
+
+_CLEAR = Statement(delete(tickets_table))
 
 CATEGORIES = ("personal", "corporate", "fx", "wealth")
 START = 1_800_000_000.0
@@ -56,16 +60,18 @@ def queues(draw):
     return tickets, counters, policy, now
 
 
-async def _check(database: store_db.Database, tickets: list[Ticket], counters, policy: Policy, now: float) -> None:
-    async with database.writer.begin() as conn:
-        await conn.execute(delete(tickets_table))
-        for i, t in enumerate(tickets):
-            await ticket_rows.add(conn, t, track_token=f"track-{t.id}")
+async def _check(database: Database, tickets: list[Ticket], counters, policy: Policy, now: float) -> None:
+    async with transaction(database) as tx:
+        await tx.execute(_CLEAR, {})
+        for t in tickets:
+            await ticket_rows.add(tx, t, track_token=f"track-{t.id}")
     for counter in counters:
         expected = ordering.next_for(counter, tickets, policy, now)
-        async with database.writer.connect() as conn:
-            async with conn.begin():
-                claimed = await ticket_rows.claim_next(conn, BRANCH, counter, policy, now)
+        writing = await database.begin()
+        try:
+            claimed = await ticket_rows.claim_next(writing.tx, BRANCH, counter, policy, now)
+        finally:
+            await writing.rollback()
         assert (claimed.id if claimed else None) == (expected.id if expected else None), (
             f"counter {counter.number} serves {counter.serves}: SQL claimed "
             f"{claimed and dataclasses.astuple(claimed)[:10]}, the rule picks {expected and dataclasses.astuple(expected)[:10]}"
@@ -74,9 +80,9 @@ async def _check(database: store_db.Database, tickets: list[Ticket], counters, p
             assert claimed == expected  # the row reads back exactly as written
             assert type(claimed.print_failed) is bool  # not SQLite's 0/1: it goes out as JSON
     waiting = [t for t in tickets if t.status == "waiting"]
-    async with database.reader.connect() as conn:
+    async with database.read() as tx:
         for t in waiting:
-            ahead, in_queue = await ticket_rows.queue_position(conn, t, policy, now)
+            ahead, in_queue = await ticket_rows.queue_position(tx, t, policy, now)
             assert ahead == ordering.ahead_of(t, tickets, policy, now), t.id
             assert in_queue == sum(
                 1 for o in waiting if o.id != t.id and o.pinned_counter is None and o.category == t.category
@@ -86,7 +92,7 @@ async def _check(database: store_db.Database, tickets: list[Ticket], counters, p
 def test_claim_query_and_queue_position_agree_with_pure_rule(database_url):
     migrate.upgrade(database_url)
     loop = asyncio.new_event_loop()
-    database = store_db.connect(database_url)
+    database = loop.run_until_complete(open_database(database_url))
     try:
         @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(queues())
@@ -118,18 +124,21 @@ def test_claim_query_and_queue_position_agree_with_pure_rule(database_url):
             for policy in (Policy(), Policy(max_wait_minutes=5)):
                 loop.run_until_complete(_check(database, case, (c3,), policy, START + 601))
     finally:
-        loop.run_until_complete(database.dispose())
+        loop.run_until_complete(database.close())
         loop.close()
 
 
 # --------------------------------------------------------------------------- through the API
 
 
+_ALL_OF_BRANCH = Statement(
+    ticket_rows.SELECT_TICKETS.where(tickets_table.c.branch == bindparam("branch")).order_by(tickets_table.c.issue_seq)
+)
+
+
 async def _tickets_in_db(api, branch: str) -> list[Ticket]:
-    async with api.ctx.db.reader.connect() as conn:
-        rows = (await conn.execute(
-            ticket_rows.select_tickets().where(tickets_table.c.branch == branch).order_by(tickets_table.c.issue_seq)
-        )).all()
+    async with api.ctx.db.read() as tx:
+        rows = await tx.fetch(_ALL_OF_BRANCH, {"branch": branch})
     return [ticket_rows.from_row(r) for r in rows]
 
 
@@ -246,27 +255,27 @@ def test_a_claim_passes_the_tickets_other_counters_hold(postgres_only_url):
     ]
 
     async def scenario():
-        database = store_db.connect(database_url)
+        database = await open_database(database_url)
         holders = []
         try:
-            async with database.writer.begin() as conn:
-                await conn.execute(delete(tickets_table))
+            async with transaction(database) as tx:
+                await tx.execute(_CLEAR, {})
                 for t in queue:
-                    await ticket_rows.add(conn, t, track_token=f"track-{t.id}")
+                    await ticket_rows.add(tx, t, track_token=f"track-{t.id}")
             claimed = []
             for n in range(1, 12):
-                conn = await database.writer.connect()
-                holders.append(conn)
-                await conn.begin()
+                writing = await database.begin()
+                holders.append(writing)
                 counter = Counter(n, str(n), ("personal",))
-                ticket = await asyncio.wait_for(ticket_rows.claim_next(conn, BRANCH, counter, Policy(), START + 60), 5)
+                ticket = await asyncio.wait_for(ticket_rows.claim_next(writing.tx, BRANCH, counter, Policy(), START + 60), 5)
                 claimed.append(ticket and ticket.id)
             assert claimed == [t.id for t in queue] + [None]
             await holders[0].rollback()  # the first counter gives r01 back
-            assert (await ticket_rows.claim_next(holders[-1], BRANCH, Counter(11, "11", ("personal",)), Policy(), START + 60)).id == "r01"
+            last = holders[-1].tx
+            assert (await ticket_rows.claim_next(last, BRANCH, Counter(11, "11", ("personal",)), Policy(), START + 60)).id == "r01"
         finally:
-            for conn in holders:
-                await conn.close()
-            await database.dispose()
+            for writing in holders:
+                await writing.rollback()
+            await database.close()
 
     asyncio.run(scenario())

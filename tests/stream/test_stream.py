@@ -1,5 +1,5 @@
 """The event stream for real: exact replay, snapshots, slow clients, and live fan-out
-across four uvicorn workers through Redis or PostgreSQL LISTEN/NOTIFY (DESIGN §4, §9)."""
+across four uvicorn workers through Redis or PostgreSQL LISTEN/NOTIFY (docs/stream.md, docs/guarantees.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 import pytest
 import websockets
 
-from app.events.stream import Feed, TooSlow, pump
+from app.events.feeds import Feed, TooSlow, pump
 from tests.support.server import LobbyqServer
 from tests.support.services import postgres_url, redis_url, require, reset_postgres
 
@@ -100,7 +100,7 @@ async def test_a_stalled_client_is_dropped_without_delaying_others():
     """Unit level: a client whose send never completes is dropped as too slow."""
     from app.settings import Settings
 
-    class Ctx:
+    class StillHub:
         settings = Settings(stream_send_timeout_s=0.2, ping_interval_s=0.05)
 
     class StillFeed:
@@ -122,8 +122,8 @@ async def test_a_stalled_client_is_dropped_without_delaying_others():
         await asyncio.Event().wait()
 
     with pytest.raises(TooSlow):
-        await asyncio.wait_for(pump(Ctx(), StillFeed(), stalled, after=0), 5)
-    task = asyncio.create_task(pump(Ctx(), StillFeed(), healthy, after=0))
+        await asyncio.wait_for(pump(StillHub(), StillFeed(), stalled, after=0), 5)
+    task = asyncio.create_task(pump(StillHub(), StillFeed(), healthy, after=0))
     await asyncio.sleep(0.2)
     task.cancel()
     assert sent[:3] == ['{"seq":1}', '{"seq":2}', '{"seq":3}'] and '{"type":"ping"}' in sent

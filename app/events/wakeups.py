@@ -1,14 +1,15 @@
-"""The wake-up buses across workers and nodes, and the choice between them.
+"""The wake-up bus: after a commit, "branch B has events up to seq S".
 
-- ``LOBBYQ_REDIS_URL`` set: Redis pub/sub (redis-py asyncio), one pattern subscription
-  per process.
-- PostgreSQL without Redis: LISTEN/NOTIFY on a dedicated asyncpg connection; the NOTIFY
-  is sent inside the unit of work's transaction, so it leaves exactly when the commit does.
-- Otherwise (the embedded SQLite default): in-process only.
+The bus carries only that wake-up. What a client receives, and in what order, always
+comes from the events table, so a lost wake-up costs latency, never an event.
+
+- ``LocalBus``: within one process (the embedded SQLite default).
+- ``RedisBus`` (``LOBBYQ_REDIS_URL`` set): Redis pub/sub across workers and nodes.
+- ``PostgresBus`` (PostgreSQL without Redis): LISTEN/NOTIFY; the NOTIFY leaves with the
+  unit of work's commit, in its own statement.
 
 Every bus delivers locally first, so the worker that made a change wakes its own screens
-without a round trip. Losing the connection to Redis or PostgreSQL costs only latency:
-the stream's feeds also poll the events table.
+without a round trip.
 """
 
 from __future__ import annotations
@@ -16,15 +17,45 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-
-from sqlalchemy.engine import make_url
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from ..settings import Settings
-from ..store.db import Database
-from .bus import LocalBus
+from ..store.database import Database
 
 log = logging.getLogger("lobbyq.bus")
 CHANNEL = "lobbyq"
+
+Listener = Callable[[str, int], None]
+
+
+class LocalBus:
+    """Wake-ups within one process."""
+
+    # The PostgreSQL channel a commit notifies "branch:seq" on, or None.
+    notify_channel: str | None = None
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[Listener]] = defaultdict(set)
+
+    def subscribe(self, branch: str, listener: Listener) -> Callable[[], None]:
+        self._listeners[branch].add(listener)
+        return lambda: self._listeners[branch].discard(listener)
+
+    def deliver(self, branch: str, seq: int) -> None:
+        for listener in list(self._listeners.get(branch, ())):
+            listener(branch, seq)
+
+    async def publish(self, branch: str, seq: int) -> None:
+        """Called just after the commit that wrote events up to ``seq``."""
+        self.deliver(branch, seq)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
 
 
 class _Reconnecting(LocalBus):
@@ -69,7 +100,7 @@ class RedisBus(_Reconnecting):
         import redis.asyncio as redis
 
         self._redis = redis.from_url(url, socket_connect_timeout=2, socket_timeout=None, health_check_interval=10)
-        self._pending: set[asyncio.Task] = set()
+        self._pending: set[asyncio.Task[None]] = set()
 
     async def publish(self, branch: str, seq: int) -> None:
         self.deliver(branch, seq)
@@ -85,7 +116,7 @@ class RedisBus(_Reconnecting):
             log.warning("redis publish failed (%s); other workers will catch up by polling", error)
 
     async def _listen(self) -> None:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(CHANNEL)
             while True:
@@ -101,41 +132,20 @@ class RedisBus(_Reconnecting):
 
 
 class PostgresBus(_Reconnecting):
-    def __init__(self, url: str):
-        super().__init__()
-        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self._conn = None
-
-    # The unit of work's commit statement sends the NOTIFY (unit_of_work._SEAL_AND_NOTIFY):
-    # it leaves when the commit does, and costs no round trip of its own.
+    # The unit of work's commit statement sends the NOTIFY on this channel.
     notify_channel = CHANNEL
 
+    def __init__(self, db: Database):
+        super().__init__()
+        self._db = db
+
     async def _listen(self) -> None:
-        import asyncpg
-
-        self._conn = await asyncpg.connect(self._dsn)
-        lost = asyncio.Event()
-        self._conn.add_termination_listener(lambda _conn: lost.set())
-        await self._conn.add_listener(CHANNEL, lambda _c, _pid, _channel, payload: self._on_message(payload))
-        try:
-            while not lost.is_set():
-                try:
-                    await asyncio.wait_for(lost.wait(), 10)
-                except asyncio.TimeoutError:
-                    await self._conn.execute("SELECT 1")  # notice a silently dead connection
-            raise ConnectionError("LISTEN connection closed")
-        finally:
-            await self._close()
-
-    async def _close(self) -> None:
-        if self._conn is not None and not self._conn.is_closed():
-            await self._conn.close()
-        self._conn = None
+        await self._db.listen(CHANNEL, self._on_message)
 
 
 def make_bus(settings: Settings, db: Database) -> LocalBus:
     if settings.redis_url:
         return RedisBus(settings.redis_url)
-    if db.writer.dialect.name == "postgresql":
-        return PostgresBus(settings.database_url)
+    if db.notifies:
+        return PostgresBus(db)
     return LocalBus()

@@ -3,13 +3,10 @@ database at scrape time, so it is right whichever worker answers."""
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import func, select
 
-from .rules.business_day import day_of
-from .store.tables import branches, tickets
+from ..services import queries
+from ..services.context import Context
 
 
 class Metrics:
@@ -32,19 +29,10 @@ class Metrics:
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.latency.labels(method, route, str(status)).observe(seconds)
 
-    async def render(self, ctx) -> tuple[bytes, str]:
-        async with ctx.db.reader.connect() as conn:
-            codes = list((await conn.execute(select(branches.c.code))).scalars())
-            self.waiting.clear()
-            for code in codes:
-                layout = await ctx.read_layout(code)
-                today = day_of(time.time(), layout.zone)
-                rows = await conn.execute(
-                    select(tickets.c.category, func.count())
-                    .where(tickets.c.branch == code, tickets.c.status == "waiting", tickets.c.day == today)
-                    .group_by(tickets.c.category)
-                )
-                counts = dict(rows.all())
-                for cat in layout.categories:
-                    self.waiting.labels(code, cat.code).set(counts.get(cat.code, 0))
+    async def render(self, ctx: Context) -> tuple[bytes, str]:
+        waiting = await queries.waiting_by_category(ctx)
+        self.waiting.clear()
+        for code, counts in waiting.items():
+            for category, count in counts.items():
+                self.waiting.labels(code, category).set(count)
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

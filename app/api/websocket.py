@@ -1,4 +1,4 @@
-"""``WS /api/v1/branches/{b}/stream``: snapshot or exact replay, then live (DESIGN §4)."""
+"""``WS /api/v1/branches/{b}/stream``: snapshot or exact replay, then live (docs/stream.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import asyncio
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from ..errors import Forbidden, NotFound, Unauthorized
-from ..events.stream import TooSlow, pump
+from ..errors import Forbidden, Unauthorized
+from ..events.feeds import NoBranch, TooSlow, pump
 from ..services.auth import authenticate
 
 router = APIRouter(tags=["stream"])
@@ -36,11 +36,11 @@ async def stream(websocket: WebSocket, b: str) -> None:
         return await websocket.close(1008, "after must be a non-negative integer")
     try:
         feed = await hub.feed(b)
-    except NotFound as refusal:
-        return await websocket.close(CLOSE_NO_BRANCH, refusal.message)
+    except NoBranch as refusal:
+        return await websocket.close(CLOSE_NO_BRANCH, str(refusal))
     after = int(after_text) if after_text else None
 
-    sender = asyncio.create_task(pump(ctx, feed, websocket.send_text, after))
+    sender = asyncio.create_task(pump(hub, feed, websocket.send_text, after))
     receiver = asyncio.create_task(_drain(websocket))
     try:
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)

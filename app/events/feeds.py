@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 
-from sqlalchemy import select
-
-from ..errors import NotFound
-from ..services import views
-from ..services.context import Context
-from ..store.tables import branches
+from ..settings import Settings
+from ..store import branches, events, hall
+from ..store.database import Database
+from .wakeups import LocalBus
 
 log = logging.getLogger("lobbyq.stream")
 
@@ -28,9 +28,16 @@ RING = 4096
 POLL_S = 1.0
 
 
+Send = Callable[[str], Awaitable[None]]
+
+
+class NoBranch(LookupError):
+    """A stream was asked for a branch that does not exist."""
+
+
 class Feed:
-    def __init__(self, ctx: Context, branch: str, last_seq: int):
-        self.ctx = ctx
+    def __init__(self, db: Database, branch: str, last_seq: int):
+        self.db = db
         self.branch = branch
         self.last_seq = last_seq
         self.ring: deque[tuple[int, str]] = deque(maxlen=RING)
@@ -78,12 +85,10 @@ class Feed:
 
     async def _read(self) -> None:
         while True:
-            batch, gone = await views.events_after(self.ctx, self.branch, self.last_seq, limit=500)
+            batch, gone = await replay(self.db, self.branch, self.last_seq, 500)
             if gone:  # pruned under us: start again from the present
-                async with self.ctx.db.reader.connect() as conn:
-                    self.last_seq = (await conn.execute(
-                        select(branches.c.last_seq).where(branches.c.code == self.branch)
-                    )).scalar_one()
+                async with self.db.read() as tx:
+                    self.last_seq = await branches.last_seq(tx, self.branch) or 0
                 self.ring.clear()
             if not batch:
                 break
@@ -101,23 +106,26 @@ class Feed:
 class Hub:
     """The feeds of one process, created when a branch gets its first client."""
 
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
+    def __init__(self, db: Database, bus: LocalBus, settings: Settings, clock: Callable[[], float] = time.time):
+        self.db = db
+        self.clock = clock
+        self.bus = bus
+        self.settings = settings
         self.feeds: dict[str, Feed] = {}
-        self._unsubscribe: dict[str, object] = {}
+        self._unsubscribe: dict[str, Callable[[], None]] = {}
 
     async def feed(self, branch: str) -> Feed:
         feed = self.feeds.get(branch)
         if feed is None:
-            async with self.ctx.db.reader.connect() as conn:
-                last = (await conn.execute(select(branches.c.last_seq).where(branches.c.code == branch))).scalar()
+            async with self.db.read() as tx:
+                last = await branches.last_seq(tx, branch)
             if last is None:
-                raise NotFound(f"branch {branch!r} not found")
+                raise NoBranch(f"branch {branch!r} not found")
             feed = self.feeds.get(branch)  # another client may have made it meanwhile
             if feed is None:
-                feed = Feed(self.ctx, branch, last)
+                feed = Feed(self.db, branch, last)
                 self.feeds[branch] = feed
-                self._unsubscribe[branch] = self.ctx.bus.subscribe(branch, feed.wake)
+                self._unsubscribe[branch] = self.bus.subscribe(branch, feed.wake)
         return feed
 
     def close(self) -> None:
@@ -131,42 +139,52 @@ class TooSlow(Exception):
     """The client fell too far behind; it is closed and resyncs by seq."""
 
 
-async def pump(ctx: Context, feed: Feed, send, after: int | None) -> None:
+async def replay(db: Database, branch: str, after: int, limit: int) -> tuple[list[tuple[int, str]], bool]:
+    """Events after a seq as (seq, text sent), and whether some are no longer kept."""
+    async with db.read(consistent=True) as tx:
+        found = await events.replay(tx, branch, after, limit)
+    if found is None:
+        raise NoBranch(f"branch {branch!r} not found")
+    return found
+
+
+async def pump(hub: Hub, feed: Feed, send: Send, after: int | None) -> None:
     """Send a client what it missed (or a snapshot), then everything live, pings between.
 
     Catching up may read from the table; once live, a client is served from the ring
     only, and one that falls off it or more than ``stream_queue`` behind is too slow.
     """
+    settings = hub.settings
     if after is None or after > feed.last_seq:
-        last = await _send_snapshot(ctx, feed, send)
+        last = await _send_snapshot(hub, feed, send)
     else:
         last = after
-    limit = ctx.settings.stream_queue
+    limit = settings.stream_queue
     live = False
     while True:
         batch = feed.since(last)
         if batch is None:
             if live:
                 raise TooSlow("fell behind the live events")
-            batch, gone = await views.events_after(ctx, feed.branch, last, limit=limit)
+            batch, gone = await replay(hub.db, feed.branch, last, limit)
             if gone:
-                last = await _send_snapshot(ctx, feed, send)
+                last = await _send_snapshot(hub, feed, send)
                 continue
         elif live and len(batch) > limit:
             raise TooSlow(f"{len(batch)} events behind")
         else:
             live = True
         if not batch:
-            await feed.updated(ctx.settings.ping_interval_s)
+            await feed.updated(settings.ping_interval_s)
             if feed.since(last) == []:
-                await _send(send, '{"type":"ping"}', ctx.settings.stream_send_timeout_s)
+                await _send(send, '{"type":"ping"}', settings.stream_send_timeout_s)
             continue
         for seq, text in batch:
-            await _send(send, text, ctx.settings.stream_send_timeout_s)
+            await _send(send, text, settings.stream_send_timeout_s)
             last = seq
 
 
-async def _send(send, text: str, timeout: float) -> None:
+async def _send(send: Send, text: str, timeout: float) -> None:
     try:
         async with asyncio.timeout(timeout):  # no task per message, unlike wait_for
             await send(text)
@@ -174,8 +192,12 @@ async def _send(send, text: str, timeout: float) -> None:
         raise TooSlow("not reading") from None
 
 
-async def _send_snapshot(ctx: Context, feed: Feed, send) -> int:
-    state = await views.state(ctx, feed.branch)
+async def _send_snapshot(hub: Hub, feed: Feed, send: Send) -> int:
+    async with hub.db.read(consistent=True) as tx:
+        state = await hall.read_state(tx, feed.branch, hub.clock())
+    if state is None:
+        raise NoBranch(f"branch {feed.branch!r} not found")
     snapshot = json.dumps({"type": "snapshot", "seq": state["seq"], "state": state}, ensure_ascii=False)
-    await _send(send, snapshot, ctx.settings.stream_send_timeout_s)
-    return state["seq"]
+    await _send(send, snapshot, hub.settings.stream_send_timeout_s)
+    seq: int = state["seq"]
+    return seq

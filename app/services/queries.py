@@ -1,0 +1,145 @@
+"""The read side: the hall's snapshot, lists, the day's figures. Each read is one
+transaction of the database's readers; the snapshot's is consistent, so its ``seq``
+matches exactly what it shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from ..errors import Invalid, NotFound
+from ..rules.business_day import day_of
+from ..rules.layout import Layout, to_dict
+from ..rules.representations import alert_json, device_json, ticket_json
+from ..rules.stats import day_stats
+from ..rules.tickets import Ticket
+from ..rules.vocabulary import Role
+from ..store import alerts, branches, devices, events, hall, tickets
+from ..store.database import ping
+from .auth import Principal
+from .context import Context
+from .tickets import expire_if_stale
+
+
+async def layout_of(ctx: Context, code: str) -> Layout:
+    async with ctx.db.read() as tx:
+        branch = await branches.read(tx, code)
+    if branch is None:
+        raise NotFound(f"branch {code!r} not found")
+    return branch.layout
+
+
+async def layout_json(ctx: Context, code: str) -> dict[str, Any]:
+    return to_dict(await layout_of(ctx, code))
+
+
+async def visible_branches(ctx: Context, who: Principal) -> list[dict[str, str]]:
+    async with ctx.db.read() as tx:
+        rows = await branches.all_codes_and_names(tx)
+    return [{"code": code, "name": name} for code, name in rows if who.role == Role.ADMIN or who.branch == code]
+
+
+async def state(ctx: Context, code: str) -> dict[str, Any]:
+    async with ctx.db.read(consistent=True) as tx:
+        found = await hall.read_state(tx, code, ctx.clock())
+    if found is None:
+        raise NotFound(f"branch {code!r} not found")
+    return found
+
+
+async def ticket(ctx: Context, code: str, ticket_id: str, *, with_track: bool = False) -> dict[str, Any]:
+    layout = await layout_of(ctx, code)
+    async with ctx.db.read() as tx:
+        found = await tickets.get_with_track(tx, code, ticket_id)
+    if found is None:
+        raise NotFound(f"ticket {ticket_id!r} not found")
+    if await expire_if_stale(ctx, code, found[0], layout):
+        return await ticket(ctx, code, ticket_id, with_track=with_track)
+    return ticket_json(found[0], layout.zone, track_token=found[1] if with_track else None)
+
+
+async def tickets_of_day(
+    ctx: Context, code: str, status: str | None, category: str | None, day: str | None = None
+) -> list[dict[str, Any]]:
+    layout = await layout_of(ctx, code)
+    async with ctx.db.read() as tx:
+        found = await tickets.of_day(
+            tx, code, day or day_of(ctx.clock(), layout.zone), status=status, category=category
+        )
+    return [ticket_json(t, layout.zone) for t in found]
+
+
+async def events_after(ctx: Context, code: str, after: int, limit: int = 1000) -> tuple[list[tuple[int, str]], bool]:
+    """Events after a seq as (seq, text sent), and whether some are no longer kept."""
+    async with ctx.db.read(consistent=True) as tx:
+        found = await events.replay(tx, code, after, limit)
+    if found is None:
+        raise NotFound(f"branch {code!r} not found")
+    return found
+
+
+async def alert_list(ctx: Context, code: str, status: str | None) -> list[dict[str, Any]]:
+    layout = await layout_of(ctx, code)
+    async with ctx.db.read() as tx:
+        found = await alerts.listed(tx, code, status)
+    return [alert_json(a, layout.zone) for a in found]
+
+
+async def device_list(ctx: Context, code: str) -> list[dict[str, Any]]:
+    layout = await layout_of(ctx, code)
+    async with ctx.db.read() as tx:
+        found = await devices.of_branch(tx, code)
+    return [device_json(d, layout.zone) for d in found]
+
+
+async def _day_tickets(ctx: Context, code: str, day: str | None) -> tuple[Layout, str, list[Ticket]]:
+    layout = await layout_of(ctx, code)
+    if day is not None:
+        try:  # the route's pattern lets 2027-13-45 through: a date that is no date is malformed
+            date.fromisoformat(day)
+        except ValueError:
+            raise Invalid(f"date {day!r} is not a calendar day (YYYY-MM-DD)") from None
+    day = day or day_of(ctx.clock(), layout.zone)
+    async with ctx.db.read() as tx:
+        found = await tickets.of_day(tx, code, day)
+    return layout, day, found
+
+
+async def stats(ctx: Context, code: str, day: str | None) -> dict[str, Any]:
+    layout, day, day_tickets = await _day_tickets(ctx, code, day)
+    return {"branch": code, **day_stats(day, day_tickets, layout.zone)}
+
+
+CSV_FIELDS = [
+    "number", "category", "priority", "status", "issued_at", "queued_at", "called_at", "started_at", "finished_at",
+    "counter", "teller", "recall_count", "score", "estimated_wait_s", "print_failed",
+]
+
+
+async def stats_csv(ctx: Context, code: str, day: str | None) -> str:
+    layout, day, day_tickets = await _day_tickets(ctx, code, day)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["id", *CSV_FIELDS], extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for t in day_tickets:
+        writer.writerow(ticket_json(t, layout.zone))
+    return out.getvalue()
+
+
+async def waiting_by_category(ctx: Context) -> dict[str, dict[str, int]]:
+    """Today's waiting tickets per branch and category (every category, zero included)."""
+    out: dict[str, dict[str, int]] = {}
+    async with ctx.db.read() as tx:
+        for code, _ in await branches.all_codes_and_names(tx):
+            branch = await branches.read(tx, code)
+            if branch is None:
+                continue
+            counts = await tickets.waiting_by_category(tx, code, day_of(ctx.clock(), branch.layout.zone))
+            out[code] = {c.code: counts.get(c.code, 0) for c in branch.layout.categories}
+    return out
+
+
+async def database_answers(ctx: Context) -> bool:
+    return await ping(ctx.db)

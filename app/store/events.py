@@ -1,0 +1,153 @@
+"""The events table: each branch's gapless sequence of what happened.
+
+Seqs come from ``branches.last_seq`` inside the writing transaction: the row lock
+PostgreSQL takes there (and SQLite's single writer) makes seqs gapless and committed in
+order. That row is the branch's hottest, so events take their seqs as late as they can,
+at the commit; on PostgreSQL one statement takes them, writes the events and sends the
+NOTIFY, and the row is held for that statement and the COMMIT alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, bindparam, delete, literal, select, text, update
+
+from ..rules.hall import Call
+from ..rules.representations import envelope
+from ..rules.vocabulary import CALLS
+from .statement import Statement
+from . import branches as branch_rows
+from .tables import branches, events
+from .transaction import Transaction, scalar
+
+
+@dataclass
+class Pending:
+    """An event recorded in a unit of work; ``seq`` is None until the commit takes it."""
+
+    seq: int | None
+    type: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Stored:
+    seq: int
+    type: str
+    at: float
+    data_text: str  # sent as stored, never re-parsed
+
+
+_ADVANCE = Statement(
+    update(branches).where(branches.c.code == bindparam("code"))
+    .values(last_seq=branches.c.last_seq + bindparam("n", type_=BigInteger)).returning(branches.c.last_seq)
+)
+_INSERT = Statement(events.insert())
+_WRITTEN = """
+    WITH advanced AS (
+        UPDATE branches SET last_seq = last_seq + CAST(:n AS BIGINT)
+        WHERE code = CAST(:branch AS VARCHAR) RETURNING last_seq
+    ), written AS (
+        INSERT INTO events (branch, seq, type, at, data)
+        SELECT CAST(:branch AS VARCHAR), COALESCE(e.seq, advanced.last_seq - CAST(:n AS BIGINT) + e.k),
+               e.type, CAST(:at AS DOUBLE PRECISION), e.data
+        FROM advanced, unnest(CAST(:seqs AS BIGINT[]), CAST(:ks AS BIGINT[]),
+                              CAST(:types AS VARCHAR[]), CAST(:datas AS TEXT[])) AS e(seq, k, type, data)
+        RETURNING seq
+    )"""
+# PostgreSQL: take the seqs still to take, write every event, and notify the last seq (when
+# a bus listens), in one statement. ``seqs`` holds each event's seq, or NULL for the ``k``-th
+# of the ``n`` still to take.
+_SEAL = {
+    True: Statement(text(_WRITTEN + """
+    SELECT max(seq), pg_notify(CAST(:channel AS TEXT), CAST(:branch AS VARCHAR) || ':' || max(seq)) FROM written""")),
+    False: Statement(text(_WRITTEN + """
+    SELECT max(seq), NULL FROM written""")),
+}
+_AFTER = Statement(
+    select(events.c.seq, events.c.type, events.c.at, events.c.data)
+    .where(events.c.branch == bindparam("branch"), events.c.seq > bindparam("after"))
+    .order_by(events.c.seq).limit(bindparam("limit"))
+)
+_RECENT_CALLS = Statement(
+    select(events.c.seq, events.c.type, events.c.at, events.c.data)
+    .where(events.c.branch == bindparam("branch"), events.c.type.in_([literal(t.value) for t in CALLS]),
+           events.c.at >= bindparam("since"))
+    .order_by(events.c.seq.desc()).limit(10)
+)
+_OLDEST = Statement(
+    select(events.c.at).where(events.c.branch == bindparam("branch")).order_by(events.c.seq).limit(1)
+)
+_PRUNE = Statement(delete(events).where(events.c.branch == bindparam("branch"), events.c.at < bindparam("cutoff")))
+
+
+def _number(waiting: list[Pending], last: int) -> None:
+    """Give the events still without a seq the seqs up to ``last``, in the order recorded."""
+    for k, event in enumerate(waiting, start=last - len(waiting) + 1):
+        event.seq = k
+
+
+async def reserve(tx: Transaction, branch: str, recorded: list[Pending]) -> int:
+    """Take the branch's next seq now (and the seqs of the events recorded before it, so
+    that seqs keep the order of recording)."""
+    waiting = [e for e in recorded if e.seq is None]
+    last: int = await scalar(tx, _ADVANCE, {"code": branch, "n": len(waiting) + 1})
+    _number(waiting, last - 1)
+    return last
+
+
+async def write(tx: Transaction, branch: str, recorded: list[Pending], at: float, notify: str | None) -> int:
+    """Write the recorded events, giving seqs to those without one; the last seq.
+    ``notify``: the PostgreSQL channel to announce it on, in this transaction."""
+    texts = [json.dumps(e.data, ensure_ascii=False, separators=(",", ":")) for e in recorded]
+    waiting = [e for e in recorded if e.seq is None]
+    if tx.database == "postgresql":
+        ks, k = [], 0  # each waiting event's place among them, from 1
+        for e in recorded:
+            k += e.seq is None
+            ks.append(k if e.seq is None else 0)
+        last: int = await scalar(tx, _SEAL[notify is not None], {
+            "branch": branch, "n": len(waiting), "at": at, "channel": notify,
+            "seqs": [e.seq for e in recorded], "ks": ks, "types": [e.type for e in recorded], "datas": texts,
+        })
+        _number(waiting, last)
+        return last
+    if waiting:
+        _number(waiting, await scalar(tx, _ADVANCE, {"code": branch, "n": len(waiting)}))
+    await tx.execute_many(_INSERT, [
+        {"branch": branch, "seq": e.seq, "type": e.type, "at": at, "data": data} for e, data in zip(recorded, texts)
+    ])
+    return max(e.seq or 0 for e in recorded)
+
+
+async def after(tx: Transaction, branch: str, seq: int, limit: int) -> list[Stored]:
+    return [Stored(*r) for r in await tx.fetch(_AFTER, {"branch": branch, "after": seq, "limit": limit})]
+
+
+async def recent_calls(tx: Transaction, branch: str, since: float) -> list[Call]:
+    """The last ten calls and recalls since ``since``, newest first."""
+    return [Call(*r) for r in await tx.fetch(_RECENT_CALLS, {"branch": branch, "since": since})]
+
+
+async def prune(tx: Transaction, branch: str, cutoff: float) -> None:
+    """Drop the branch's events older than ``cutoff``. The oldest event is one seek; only
+    when it is older than the cutoff (about once a day) does the delete walk the events."""
+    oldest = await scalar(tx, _OLDEST, {"branch": branch})
+    if oldest is not None and oldest < cutoff:
+        await tx.execute(_PRUNE, {"branch": branch, "cutoff": cutoff})
+
+
+async def replay(tx: Transaction, code: str, seq: int, limit: int) -> tuple[list[tuple[int, str]], bool] | None:
+    """The branch's events after ``seq`` as (seq, text sent), and whether some of them are no longer
+    kept (the client needs a snapshot instead); None for a branch that does not exist.
+    ``tx`` must be a consistent read."""
+    branch = await branch_rows.read(tx, code)
+    if branch is None:
+        return None
+    found = await after(tx, code, seq, limit)
+    gone = seq < branch.last_seq and (not found or found[0].seq != seq + 1)
+    zone = branch.layout.zone
+    return [(e.seq, envelope(code, e.seq, e.type, e.at, e.data_text, zone)) for e in found], gone
