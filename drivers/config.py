@@ -1,4 +1,4 @@
-"""Devices file (DESIGN §5): load and validate, refusing mistakes at start.
+"""Devices file (docs/devices.md): load and validate, refusing mistakes at start.
 
 Why strict: a typo in a devices file at a branch would otherwise show up hours later as a
 silent screen. Every error names the file, the line and the problem. tomllib gives no

@@ -1,1 +1,2 @@
-"""Pure encoders/decoders: bytes in, bytes out, no I/O (tested against VECTORS.md)."""
+"""Pure encoders/decoders: bytes in, bytes out, no I/O (tested against the reference vectors of
+tests/drivers/data/vectors.toml; docs/protocols.md)."""

@@ -2,7 +2,7 @@
 
 Why: the common protocol of ASCII LED signs. A frame is ``00×5 SOH type addr STX 'A'
 label ESC position mode text ETX checksum EOT``; the checksum is four uppercase hex
-digits of the 16-bit sum from STX through ETX inclusive. Reference: VECTORS.md §2.
+digits of the 16-bit sum from STX through ETX inclusive. Reference: docs/protocols.md (Alpha).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Why: the cheap RS-485 family of Russian/Chinese queue systems. No checksum and no reply:
 a frame is ``01 addr … 07`` and bytes below 0x20 are framing only, so a receiver must
 resynchronise on the next 0x01 after garbage. Pads send ``01 addr key 07`` (exactly 4
-bytes; anything else is a collision and is dropped). Reference: VECTORS.md §3.
+bytes; anything else is a collision and is dropped). Reference: docs/protocols.md (QSystem).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DESIGN §6 Modbus register map of teller and evaluation pads.
+"""Modbus register map of teller and evaluation pads (docs/keypads.md).
 
 Why: one place for unit ids, addresses and key codes, shared by the host driver and the
 simulator (which is served by pymodbus's own server, an independent implementation).

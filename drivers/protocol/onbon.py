@@ -3,7 +3,7 @@
 Why here: the most common controller of Chinese LED strip screens. A frame is
 ``A5×8 | escaped(header + data + CRC16/ARC LE) | 5A``. The CRC covers DstAddr through
 the end of Data and is computed *before* escaping; escaping covers the CRC too.
-Reference frames: VECTORS.md §1.
+Reference frames: docs/protocols.md (Onbon).
 """
 from __future__ import annotations
 

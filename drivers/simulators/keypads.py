@@ -2,7 +2,7 @@
 
 Why pymodbus's server: it is an independent Modbus RTU implementation (framing, CRC,
 exceptions), so the host driver is tested against a peer we did not write. The pads'
-registers (DESIGN §6) live in plain Python objects; pymodbus calls our ``action`` hook on
+registers (docs/keypads.md) live in plain Python objects; pymodbus calls our ``action`` hook on
 every access and we sync the registers from/to the pad model there.
 
 Topology: host ⇄ [pty "bus"] ⇄ relay ⇄ [pty] ⇄ pymodbus server. The relay is the wire:

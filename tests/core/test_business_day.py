@@ -1,4 +1,4 @@
-"""The business day is the calendar day in the branch's own timezone (DESIGN §2).
+"""The business day is the calendar day in the branch's own timezone (docs/domain.md).
 
 At local midnight the numbers restart and tickets still waiting become ``expired``, with
 one ``ticket.expired`` event each; ``stats?date=`` means the local day. A branch in

@@ -1,4 +1,4 @@
-"""``app.rules.ordering`` against a deliberately naive model of DESIGN §2.
+"""``app.rules.ordering`` against a deliberately naive model of docs/domain.md ("Who is next").
 
 The model below is written from the text of §2 alone, rule by rule, with plain loops and
 filters; it never calls ``app.rules.ordering``. The system under test evolves its tickets

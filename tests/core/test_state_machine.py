@@ -1,4 +1,4 @@
-"""The ticket state machine of DESIGN §2 through the HTTP API, on each database.
+"""The ticket state machine of docs/domain.md through the HTTP API, on each database.
 
 Every illegal transition is a 409 whose message names the ticket's current state and
 changes nothing (no event either); queue time is kept or reset exactly as §2 says.

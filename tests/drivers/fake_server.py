@@ -1,4 +1,4 @@
-"""A tiny stand-in for the lobbyq server (DESIGN §3/§4 contract only), recording requests.
+"""A tiny stand-in for the lobbyq server (the contract of docs/api.md and docs/stream.md only), recording requests.
 
 Runs uvicorn in a background thread on a free port; ``restart()`` really closes the
 socket so the agent sees connection errors, as with a server restart.

@@ -1,4 +1,4 @@
-"""``kill -9`` while kiosks are issuing (DESIGN §9): whatever was answered 201 survives,
+"""``kill -9`` while kiosks are issuing (docs/guarantees.md): whatever was answered 201 survives,
 and numbering goes on from where it stopped, without a gap."""
 
 from __future__ import annotations

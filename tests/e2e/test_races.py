@@ -1,4 +1,4 @@
-"""Races over a real server: PostgreSQL with 4 uvicorn workers, SQLite with 1 (DESIGN §9).
+"""Races over a real server: PostgreSQL with 4 uvicorn workers, SQLite with 1 (docs/guarantees.md).
 
 No number issued twice or skipped, no ticket called by two counters, no event seq skipped
 or reused, whatever the concurrency.

@@ -1,4 +1,4 @@
-"""The seed stories of DESIGN §1, end to end over the HTTP API, on SQLite and PostgreSQL.
+"""The seed stories of the branch (the moments of docs/domain.md), end to end over the HTTP API, on SQLite and PostgreSQL.
 
 Sample branch: counter 1 serves personal, wealth; 2 personal, fx; 3 corporate, personal;
 4 fx, corporate, personal. Prefixes: personal A, corporate B, fx C, wealth D.

@@ -1,4 +1,4 @@
-"""The websocket stream of a real ``lobbyq serve`` (DESIGN §4): refusals, snapshot, exact replay.
+"""The websocket stream of a real ``lobbyq serve`` (docs/stream.md): refusals, snapshot, exact replay.
 
 PostgreSQL runs with two workers, so a client may reconnect to another process than the
 one that made the events: replay must still be exact.
