@@ -65,7 +65,7 @@ def token_create(
         token = asyncio.run(_with_context(lambda ctx: auth.create_token(ctx, role, branch, name or role)))
     except LobbyqError as error:
         typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"{role} token for {branch or 'all branches'} ({name or role}); keep it, it is shown once:")
     typer.echo(token)
 
@@ -103,14 +103,16 @@ def branch_apply(file: Path = typer.Argument(..., exists=True, dir_okay=False, r
         layout = LayoutIn.model_validate(data).model_dump()
     except ValidationError as error:
         typer.echo(f"error: {file}: {error}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     code = layout.pop("code")
     try:
         result = asyncio.run(_with_context(lambda ctx: branches.apply_layout(ctx, code, layout)))
     except LobbyqError as error:
         typer.echo(f"error: {file}: {error.message}", err=True)
-        raise typer.Exit(2)
-    typer.echo(f"branch {code} ({result['name']}): {len(result['categories'])} categories, {len(result['counters'])} counters")
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"branch {code} ({result['name']}): {len(result['categories'])} categories, {len(result['counters'])} counters"
+    )
 
 
 @app.command()
@@ -129,11 +131,18 @@ def serve(
     os.environ["LOBBYQ_MIGRATE_ON_START"] = "0"
     os.environ.setdefault("LOBBYQ_INTERNAL_URL", f"http://127.0.0.1:{port}")
     if settings.devices and workers > 1:
-        typer.echo("error: LOBBYQ_DEVICES runs the drivers in-process; use --workers 1 or a separate `lobbyq agent`", err=True)
-        raise typer.Exit(2)
+        typer.echo(
+            "error: LOBBYQ_DEVICES runs the drivers in-process; use --workers 1 or a separate `lobbyq agent`", err=True
+        )
+        raise typer.Exit(2) from None
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level=os.environ.get("LOBBYQ_LOG_LEVEL", "warning"), ws_per_message_deflate=False,
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=os.environ.get("LOBBYQ_LOG_LEVEL", "warning"),
+        ws_per_message_deflate=False,
     )
 
 

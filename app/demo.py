@@ -78,8 +78,10 @@ def run_demo(port: int, workdir: Path, with_devices: bool) -> None:
         *(f"  {name:10} {token}" for name, token in tokens.items()),
         "",
         "VIP card for the kiosk: 6222000011112222",
-        "try:  curl -s -X POST -H 'Authorization: Bearer " + tokens["kiosk1"] + f"' -H 'Content-Type: application/json' "
-        f"-d '{{\"category\":\"personal\"}}' {base}/api/v1/branches/{b}/tickets",
+        "try:  curl -s -X POST -H 'Authorization: Bearer "
+        + tokens["kiosk1"]
+        + f"' -H 'Content-Type: application/json' "
+        f'-d \'{{"category":"personal"}}\' {base}/api/v1/branches/{b}/tickets',
     ]
     if simulated is not None:
         lines += ["", "simulated devices:", *(f"  {line}" for line in simulated.describe())]

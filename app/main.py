@@ -52,9 +52,8 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         if settings.devices:
             background.append(asyncio.create_task(_embedded_agent(ctx, stop), name="device-agent"))
         app.state.background = background
-        # Everything made at start-up lives as long as the process: move it out of the
-        # collector's sight, so a full collection (with a thousand screens connected)
-        # walks only what requests made and does not stall every screen for ~0.2 s.
+        # Everything made at start-up lives as long as the process: out of the collector's
+        # sight, a full collection walks only what requests made and stalls no screen.
         gc.collect()
         gc.freeze()
         # Requests and connections make many short-lived objects: collect them in larger,
@@ -107,8 +106,11 @@ async def _embedded_agent(ctx: Context, stop: asyncio.Event) -> None:
 
     from .services import auth
 
+    assert ctx.settings.devices is not None
     config = load(ctx.settings.devices)
-    token = os.environ.get("LOBBYQ_AGENT_TOKEN") or await auth.create_token(ctx, Role.AGENT, config.branch, "embedded-agent")
+    token = os.environ.get("LOBBYQ_AGENT_TOKEN") or await auth.create_token(
+        ctx, Role.AGENT, config.branch, "embedded-agent"
+    )
     server = os.environ.get("LOBBYQ_INTERNAL_URL", "http://127.0.0.1:8000")
     await run_agent(server, token, config, stop)
 
@@ -128,7 +130,8 @@ def _errors(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in error.errors()
         ]
         return JSONResponse(
-            {"message": "invalid request: " + "; ".join(problems), "detail": _plain(error.errors())}, status_code=422
+            {"message": "invalid request: " + "; ".join(problems), "detail": _plain(list(error.errors()))},
+            status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -219,4 +222,6 @@ class Timing:
             await self.app(scope, receive, sending)
         finally:
             route = scope.get("route")
-            self.metrics.observe(scope["method"], getattr(route, "path", "unmatched"), status, time.perf_counter() - started)
+            self.metrics.observe(
+                scope["method"], getattr(route, "path", "unmatched"), status, time.perf_counter() - started
+            )

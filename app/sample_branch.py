@@ -1,6 +1,8 @@
 """The demo's sample branch: a small Chinese bank branch with four windows."""
 
-SAMPLE_BRANCH = {
+from typing import Any
+
+SAMPLE_BRANCH: dict[str, Any] = {
     "code": "sjm01",
     "name": "石景山支行",
     "timezone": "Asia/Shanghai",

@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     track_rate_per_minute: int = Field(60, ge=1, description="public tracking requests per address per minute")
     stream_queue: int = Field(64, ge=4, le=100_000, description="messages buffered per stream client")
     ping_interval_s: float = Field(15.0, gt=0)
-    stream_send_timeout_s: float = Field(10.0, gt=0, description="a client that takes longer to accept a message is dropped")
+    stream_send_timeout_s: float = Field(
+        10.0, gt=0, description="a client that takes longer to accept a message is dropped"
+    )
     events_kept_days: int = Field(7, ge=1, description="older events are pruned; a stream after them gets a snapshot")
     sweep_interval_s: float = Field(15.0, gt=0, description="how often alerts and day rollover are checked")
     max_body_bytes: int = Field(65536, ge=1024)

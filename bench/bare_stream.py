@@ -46,8 +46,14 @@ def create() -> FastAPI:
         nonlocal seq
         seq += 1
         # As large as lobbyq's ticket.issued envelope (~600 bytes), so clients decode as much.
-        text = json.dumps({"seq": seq, "type": "ticket.issued", "at": time.time(),
-                           "data": {"number": f"A{seq:03d}", "padding": "x" * 520}})
+        text = json.dumps(
+            {
+                "seq": seq,
+                "type": "ticket.issued",
+                "at": time.time(),
+                "data": {"number": f"A{seq:03d}", "padding": "x" * 520},
+            }
+        )
         for queue in list(clients):
             try:
                 queue.put_nowait(text)

@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from app.sample_branch import SAMPLE_BRANCH
@@ -52,7 +51,9 @@ def layout() -> dict:
     data = copy.deepcopy(SAMPLE_BRANCH)
     data["code"] = "b1"
     codes = [c["code"] for c in data["categories"]]
-    data["counters"] = [{"number": n, "name": f"{n}号窗口", "serves": codes[n % 4:] + codes[: n % 4]} for n in range(1, CLIENTS + 1)]
+    data["counters"] = [
+        {"number": n, "name": f"{n}号窗口", "serves": codes[n % 4 :] + codes[: n % 4]} for n in range(1, CLIENTS + 1)
+    ]
     data["policy"]["alert_queue_length"] = None
     data["policy"]["alert_wait_minutes"] = None
     return data
@@ -60,23 +61,43 @@ def layout() -> dict:
 
 def reset(url: str, workdir: Path) -> None:
     if url.startswith("postgresql"):
-        subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c",
-                        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "psql",
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "test",
+                "-c",
+                "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+            ],
+            check=True,
+            capture_output=True,
+        )
     else:
         for f in workdir.glob("*.db*"):
             f.unlink()
 
 
 def env_for(url: str) -> dict:
-    return {**os.environ, "LOBBYQ_DATABASE_URL": url, "LOBBYQ_KIOSK_RATE_PER_MINUTE": "10000000",
-            "LOBBYQ_LOG_LEVEL": "error", "PYTHONPATH": str(ROOT)}
+    return {
+        **os.environ,
+        "LOBBYQ_DATABASE_URL": url,
+        "LOBBYQ_KIOSK_RATE_PER_MINUTE": "10000000",
+        "LOBBYQ_LOG_LEVEL": "error",
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 class Server:
     def __init__(self, args: list[str], env: dict, port: int):
         self.port = port
-        self.proc = subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            args, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         # Up means answering HTTP a few times in a row: with several workers the parent
         # listens before every worker is ready.
         deadline = time.time() + 90
@@ -88,7 +109,7 @@ class Server:
             except httpx.HTTPError:
                 answered = 0
                 if self.proc.poll() is not None:
-                    raise RuntimeError(self.proc.stderr.read().decode())
+                    raise RuntimeError(self.proc.stderr.read().decode()) from None
                 time.sleep(0.2)
         if answered < 8:
             raise RuntimeError("server did not start")
@@ -107,63 +128,67 @@ class Server:
 
 
 async def count_statements(url: str) -> dict[str, int]:
-    """SQL statements per lobbyq request, counted on the real app in-process (BEGIN, COMMIT
-    and group-commit savepoints excluded). Hot statements run on the driver's connection
-    itself, past SQLAlchemy's events (app/store/prepared.py): on SQLite's writer they are
-    counted by SQLite's trace callback, on PostgreSQL by asyncpg's query logger."""
+    """SQL statements per lobbyq request, counted on the real app in-process by wrapping
+    the store's two Transaction implementations (BEGIN, COMMIT and the group commit's
+    savepoints do not go through them)."""
     from app.main import create_app
     from app.services import auth
     from app.settings import Settings
+    from app.store.transaction import AsyncpgTransaction, SqliteTransaction
 
-    app = create_app(Settings(database_url=url), migrate_on_start=True)
     counts = {"n": 0}
-    async with app.router.lifespan_context(app):
-        ctx = app.state.ctx
-        def _count(statement: str) -> None:
-            if any(mark in statement for mark in ("pg_catalog", "typeinfo_tree", "'jit'")):
-                return  # asyncpg learning a type, once a connection
-            if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT")):
-                counts["n"] += 1
 
-        for engine in {ctx.db.writer.sync_engine, ctx.db.reader.sync_engine}:
-            event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *args: _count(statement))
-        if not ctx.db.is_sqlite:
-            # asyncpg logs the queries run on it directly, not SQLAlchemy's (prepared first).
-            logged = set()
+    def counted(method):
+        async def run(self, *args, **kwargs):
+            counts["n"] += 1
+            return await method(self, *args, **kwargs)
 
-            @event.listens_for(ctx.db.writer.sync_engine, "checkout")
-            def _log_queries(dbapi_connection, *args):
-                driver = dbapi_connection.driver_connection
-                if id(driver) not in logged:
-                    logged.add(id(driver))
-                    driver.add_query_logger(lambda record: _count(record.query))
-        admin = await auth.create_token(ctx, "admin", None, "admin")
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
-            h = {"Authorization": f"Bearer {admin}"}
-            await c.put("/api/v1/branches/b1", json=layout(), headers=h)
-            kiosk = (await c.post("/api/v1/tokens", json={"role": "kiosk", "branch": "b1", "name": "k"}, headers=h)).json()["token"]
-            teller = (await c.post("/api/v1/tokens", json={"role": "teller", "branch": "b1", "name": "t"}, headers=h)).json()["token"]
-            kh, th = {"Authorization": f"Bearer {kiosk}"}, {"Authorization": f"Bearer {teller}"}
-            await c.post("/api/v1/branches/b1/counters/1/open", headers=th)
-            for _ in range(3):  # warm the caches the way a running server has them
-                await c.post("/api/v1/branches/b1/tickets", json={"category": "personal"}, headers=kh)
-            await c.post("/api/v1/branches/b1/counters/1/call-next", headers=th)
-            await c.post("/api/v1/branches/b1/counters/1/finish", headers=th)
-            if ctx.writes is not None:  # opened by now, by the requests above
-                ctx.writes.driver_connection.set_trace_callback(_count)
+        return run
 
-            async def measure(method, path, **kw) -> int:
-                counts["n"] = 0
-                r = await c.request(method, path, **kw)
-                assert r.status_code < 300, r.text
-                return counts["n"]
+    originals = [
+        (cls, name, getattr(cls, name))
+        for cls in (SqliteTransaction, AsyncpgTransaction)
+        for name in ("fetch", "execute", "execute_many")
+    ]
+    for cls, name, method in originals:
+        setattr(cls, name, counted(method))
+    app = create_app(Settings(database_url=url), migrate_on_start=True)
+    try:
+        async with app.router.lifespan_context(app):
+            ctx = app.state.ctx
+            admin = await auth.create_token(ctx, "admin", None, "admin")
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
+                h = {"Authorization": f"Bearer {admin}"}
+                await c.put("/api/v1/branches/b1", json=layout(), headers=h)
+                kiosk = (
+                    await c.post("/api/v1/tokens", json={"role": "kiosk", "branch": "b1", "name": "k"}, headers=h)
+                ).json()["token"]
+                teller = (
+                    await c.post("/api/v1/tokens", json={"role": "teller", "branch": "b1", "name": "t"}, headers=h)
+                ).json()["token"]
+                kh, th = {"Authorization": f"Bearer {kiosk}"}, {"Authorization": f"Bearer {teller}"}
+                await c.post("/api/v1/branches/b1/counters/1/open", headers=th)
+                for _ in range(3):  # warm the caches the way a running server has them
+                    await c.post("/api/v1/branches/b1/tickets", json={"category": "personal"}, headers=kh)
+                await c.post("/api/v1/branches/b1/counters/1/call-next", headers=th)
+                await c.post("/api/v1/branches/b1/counters/1/finish", headers=th)
 
-            result = {
-                "issue": await measure("POST", "/api/v1/branches/b1/tickets", json={"category": "personal"}, headers=kh),
-                "callnext": await measure("POST", "/api/v1/branches/b1/counters/1/call-next", headers=th),
-                "finish": await measure("POST", "/api/v1/branches/b1/counters/1/finish", headers=th),
-            }
-    return result
+                async def measure(method, path, **kw) -> int:
+                    counts["n"] = 0
+                    r = await c.request(method, path, **kw)
+                    assert r.status_code < 300, r.text
+                    return counts["n"]
+
+                return {
+                    "issue": await measure(
+                        "POST", "/api/v1/branches/b1/tickets", json={"category": "personal"}, headers=kh
+                    ),
+                    "callnext": await measure("POST", "/api/v1/branches/b1/counters/1/call-next", headers=th),
+                    "finish": await measure("POST", "/api/v1/branches/b1/counters/1/finish", headers=th),
+                }
+    finally:
+        for cls, name, method in originals:
+            setattr(cls, name, method)
 
 
 def prepare(base: str, admin: str) -> tuple[str, list[str]]:
@@ -174,7 +199,9 @@ def prepare(base: str, admin: str) -> tuple[str, list[str]]:
         tellers = []
         for n in range(1, CLIENTS + 1):
             t = c.post("/api/v1/tokens", json={"role": "teller", "branch": "b1", "name": f"t{n}"}).json()["token"]
-            c.post(f"/api/v1/branches/b1/counters/{n}/open", headers={"Authorization": f"Bearer {t}"}).raise_for_status()
+            c.post(
+                f"/api/v1/branches/b1/counters/{n}/open", headers={"Authorization": f"Bearer {t}"}
+            ).raise_for_status()
             tellers.append(t)
     return kiosk, tellers
 
@@ -185,6 +212,7 @@ CATEGORIES = ["personal", "corporate", "fx", "wealth"]
 def workloads(kiosk: str | None, tellers: list[str] | None) -> dict[str, list[Client]]:
     """issue, call-next+finish and mixed (half kiosks, half tellers), for lobbyq when
     given its tokens, else for the bare endpoints."""
+
     def kiosk_client(i: int) -> Client:
         body = json.dumps({"category": CATEGORIES[i % 4]})
         return Client("issue", "/api/v1/branches/b1", kiosk, body) if kiosk else Client("issue", "/bare", "", body)
@@ -210,7 +238,9 @@ def drive(name: str, base: str, clients: list[Client], seconds: float) -> Figure
     def step(c: Client):
         headers = {"Authorization": f"Bearer {c.token}"} if c.token else {}
         if c.kind == "issue":
-            return lambda client, k: client.post(c.path + "/tickets", content=c.body, headers={**headers, "Content-Type": "application/json"})
+            return lambda client, k: client.post(
+                c.path + "/tickets", content=c.body, headers={**headers, "Content-Type": "application/json"}
+            )
 
         async def pair(client, k):
             r = await client.post(c.path + "/call-next", headers=headers)
@@ -236,12 +266,30 @@ def database_alone(url: str, statements: int, seconds: float) -> float | None:
         return None
     u = make_url(url)
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write("".join(f"{s};\n" for s in ["BEGIN", *bare.transaction(statements), "COMMIT"]))
+        script.write("".join(f"{s};\n" for s in ["BEGIN", *bare.transaction_sql(statements), "COMMIT"]))
     try:
         run = subprocess.run(
-            [pgbench, "-n", "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres",
-             "-c", str(CLIENTS), "-j", "2", "-T", str(max(1, int(seconds))), "-f", script.name, u.database or "postgres"],
-            capture_output=True, text=True,
+            [
+                pgbench,
+                "-n",
+                "-h",
+                u.host or "127.0.0.1",
+                "-p",
+                str(u.port or 5432),
+                "-U",
+                u.username or "postgres",
+                "-c",
+                str(CLIENTS),
+                "-j",
+                "2",
+                "-T",
+                str(max(1, int(seconds))),
+                "-f",
+                script.name,
+                u.database or "postgres",
+            ],
+            capture_output=True,
+            text=True,
         )
     finally:
         os.unlink(script.name)
@@ -263,8 +311,13 @@ def bench(kind: str, workers: int, seconds: float) -> None:
         env = env_for(url)
         lobbyq = str(Path(sys.executable).with_name("lobbyq"))
         subprocess.run([lobbyq, "db", "upgrade"], env=env, check=True, capture_output=True)
-        admin = subprocess.run([lobbyq, "token", "create", "--role", "admin"], env=env, check=True,
-                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        admin = (
+            subprocess.run(
+                [lobbyq, "token", "create", "--role", "admin"], env=env, check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         port = free_port()
         server = Server([lobbyq, "serve", "--port", str(port), "--workers", str(workers)], env, port)
         try:
@@ -274,8 +327,24 @@ def bench(kind: str, workers: int, seconds: float) -> None:
             server.stop()
         bare_env = {**env, "BENCH_DB_URL": url, "BENCH_STATEMENTS": ",".join(f"{k}={v}" for k, v in statements.items())}
         port = free_port()
-        bare_server = Server([sys.executable, "-m", "uvicorn", "bench.bare:create", "--factory", "--port", str(port),
-                       "--workers", str(workers), "--log-level", "error", "--no-access-log"], bare_env, port)
+        bare_server = Server(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.bare:create",
+                "--factory",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "error",
+                "--no-access-log",
+            ],
+            bare_env,
+            port,
+        )
         try:
             for name, clients in workloads(None, None).items():
                 theirs[name] = drive(name, bare_server.url, clients, seconds)
@@ -285,20 +354,32 @@ def bench(kind: str, workers: int, seconds: float) -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    driver = "wrk, one connection a client" if wrk.available() else "the Python client (install wrk: apt-get install wrk)"
+    driver = (
+        "wrk, one connection a client" if wrk.available() else "the Python client (install wrk: apt-get install wrk)"
+    )
     print(f"\n== {kind}, {workers} worker(s), {CLIENTS} clients, {seconds:.0f} s each, load from {driver} ==")
     print(f"SQL statements per request (counted): {statements}")
-    print(f"{'workload':18} {'req/s':>7} {'calls/s':>7} {'p50 ms':>7} {'p99 ms':>7} | {'bare/s':>7} {'calls/s':>7} {'p99 ms':>7} | {'ratio':>5}  statuses")
+    print(
+        f"{'workload':18} {'req/s':>7} {'calls/s':>7} {'p50 ms':>7} {'p99 ms':>7} | "
+        f"{'bare/s':>7} {'calls/s':>7} {'p99 ms':>7} | {'ratio':>5}  statuses"
+    )
     for name, r in ours.items():
         b = theirs[name]
         ratio = r.rate / b.rate if b.rate else float("nan")
-        calls = lambda f: f"{f.call_rate:7.0f}" if f.calls else f"{'':7}"
-        print(f"{name:18} {r.rate:7.0f} {calls(r)} {r.p50:7.1f} {r.p99:7.1f} | {b.rate:7.0f} {calls(b)} {b.p99:7.1f} | "
-              f"{ratio:5.2f}  {dict(sorted(r.statuses.items()))}" + (f" {r.errors} socket errors" if r.errors else ""))
+
+        def calls(f: Figures) -> str:
+            return f"{f.call_rate:7.0f}" if f.calls else f"{'':7}"
+
+        print(
+            f"{name:18} {r.rate:7.0f} {calls(r)} {r.p50:7.1f} {r.p99:7.1f} | {b.rate:7.0f} {calls(b)} {b.p99:7.1f} | "
+            f"{ratio:5.2f}  {dict(sorted(r.statuses.items()))}" + (f" {r.errors} socket errors" if r.errors else "")
+        )
     print("calls/s: call-nexts that called a ticket, per second; req/s counts call-next and finish alike.")
     if alone is not None:
-        print(f"PostgreSQL alone, pgbench with the bare issue's {statements['issue']} statements a transaction, "
-              f"{CLIENTS} clients, no HTTP: {alone:.0f} transactions/s")
+        print(
+            f"PostgreSQL alone, pgbench with the bare issue's {statements['issue']} statements a transaction, "
+            f"{CLIENTS} clients, no HTTP: {alone:.0f} transactions/s"
+        )
 
 
 def main() -> None:

@@ -9,6 +9,7 @@
 
     .venv/bin/python bench/devices.py [--presses 120]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,8 +95,10 @@ async def keypad_latency(presses: int) -> None:
     url, server = serve(minimal_api(arrivals))
     tmp = tempfile.mkdtemp(prefix="lq-bench-")
     sim = KeypadBusSim(os.path.join(tmp, "bus"), list(range(1, PADS + 1)), [], baudrate=BAUD).start()
-    conf = parse(f'branch = "bench"\n[[keypad_bus]]\nid = "bus1"\nprotocol = "modbus"\nurl = "{sim.url}"\n'
-                 f"baudrate = {BAUD}\nteller_pads = {list(range(1, PADS + 1))}\n")
+    conf = parse(
+        f'branch = "bench"\n[[keypad_bus]]\nid = "bus1"\nprotocol = "modbus"\nurl = "{sim.url}"\n'
+        f"baudrate = {BAUD}\nteller_pads = {list(range(1, PADS + 1))}\n"
+    )
     stop = asyncio.Event()
     agent = Agent(url, "t", conf, state_path=os.path.join(tmp, "state.json"))
     task = asyncio.create_task(agent.run(stop))
@@ -141,16 +144,36 @@ async def keypad_latency(presses: int) -> None:
 
 
 def ticket_bytes() -> None:
-    t = TicketInfo("上海南京路支行", "个人业务", "A012", 12, 1260, "2026-11-22T09:31:05+08:00",
-                   "https://lobbyq.example.com/t/Zq3xYp9KfA2mQ7rT")
+    t = TicketInfo(
+        "上海南京路支行",
+        "个人业务",
+        "A012",
+        12,
+        1260,
+        "2026-11-22T09:31:05+08:00",
+        "https://lobbyq.example.com/t/Zq3xYp9KfA2mQ7rT",
+    )
     data = build_ticket(t)
-    en = build_ticket(TicketInfo("Nanjing Road Branch", "Personal banking", "A012", 12, 1260,
-                                 "2026-11-22T09:31:05+08:00", "https://lobbyq.example.com/t/Zq3xYp9KfA2mQ7rT",
-                                 locale="en"))
-    print(f"ticket (zh-CN, native QR of a {len(t.track_url)}-char URL): {len(data)} bytes; "
-          f"line time {len(data) * 10 / 9600 * 1000:.0f} ms at 9600, {len(data) * 10 / 19200 * 1000:.0f} ms at 19200")
-    print(f"ticket (en): {len(en)} bytes; line time {len(en) * 10 / 9600 * 1000:.0f} ms at 9600, "
-          f"{len(en) * 10 / 19200 * 1000:.0f} ms at 19200")
+    en = build_ticket(
+        TicketInfo(
+            "Nanjing Road Branch",
+            "Personal banking",
+            "A012",
+            12,
+            1260,
+            "2026-11-22T09:31:05+08:00",
+            "https://lobbyq.example.com/t/Zq3xYp9KfA2mQ7rT",
+            locale="en",
+        )
+    )
+    print(
+        f"ticket (zh-CN, native QR of a {len(t.track_url)}-char URL): {len(data)} bytes; "
+        f"line time {len(data) * 10 / 9600 * 1000:.0f} ms at 9600, {len(data) * 10 / 19200 * 1000:.0f} ms at 19200"
+    )
+    print(
+        f"ticket (en): {len(en)} bytes; line time {len(en) * 10 / 9600 * 1000:.0f} ms at 9600, "
+        f"{len(en) * 10 / 19200 * 1000:.0f} ms at 19200"
+    )
 
 
 def main() -> None:

@@ -77,8 +77,10 @@ async def measure(ws_url: str, send_event, key_of, clients: int, stalled: bool =
         host, port = ws_url.split("//")[1].split("/")[0].split(":")
         reader, stall = await asyncio.open_connection(host, int(port))
         path = "/" + ws_url.split("//")[1].split("/", 1)[1]
-        stall.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+        stall.write(
+            f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
 
     async def listen(ws) -> None:
         while True:
@@ -131,6 +133,7 @@ async def lobbyq_run(server: Server, admin: str, clients: int, stalled: bool = F
 
 async def bare_run(server: Server, clients: int, stalled: bool = False) -> dict:
     async with httpx.AsyncClient(base_url=server.url) as c:
+
         async def send_event() -> str:
             return str((await c.post("/event")).json()["seq"])
 
@@ -146,7 +149,7 @@ async def idle_memory(server: Server, admin: str, connections: int) -> float:
     url = server.url.replace("http", "ws") + f"/api/v1/branches/sjm01/stream?token={display}"
     before = rss_of_group(server.proc.pid)
     sockets = []
-    for i in range(connections):
+    for _ in range(connections):
         sockets.append(await websockets.connect(url, compression=None, open_timeout=60))
         await sockets[-1].recv()
     await asyncio.sleep(1)
@@ -163,23 +166,46 @@ def start_lobbyq(url: str, workers: int, redis: str | None) -> tuple[Server, str
         env["LOBBYQ_REDIS_URL"] = redis
     lobbyq = str(Path(sys.executable).with_name("lobbyq"))
     subprocess.run([lobbyq, "db", "upgrade"], env=env, check=True, capture_output=True)
-    admin = subprocess.run([lobbyq, "token", "create", "--role", "admin"], env=env, check=True,
-                           capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    admin = (
+        subprocess.run(
+            [lobbyq, "token", "create", "--role", "admin"], env=env, check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = free_port()
     return Server([lobbyq, "serve", "--port", str(port), "--workers", str(workers)], env, port), admin
 
 
 def start_bare(workers: int) -> Server:
     port = free_port()
-    return Server([sys.executable, "-m", "uvicorn", "bench.bare_stream:create", "--factory", "--port", str(port),
-                   "--workers", str(workers), "--log-level", "error", "--ws-per-message-deflate", "false"],
-                  {**os.environ, "PYTHONPATH": str(ROOT)}, port)
+    return Server(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bare_stream:create",
+            "--factory",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "error",
+            "--ws-per-message-deflate",
+            "false",
+        ],
+        {**os.environ, "PYTHONPATH": str(ROOT)},
+        port,
+    )
 
 
 def row(name: str, ours: dict, bare: dict) -> None:
     ratio = bare["p99"] / ours["p99"] if ours["p99"] else float("nan")
-    print(f"{name:34} {ours['p50']:7.1f} {ours['p99']:7.1f} {ours['max']:7.1f} {ours['missing']:5d} | "
-          f"{bare['p50']:7.1f} {bare['p99']:7.1f} | {ratio:5.2f}")
+    print(
+        f"{name:34} {ours['p50']:7.1f} {ours['p99']:7.1f} {ours['max']:7.1f} {ours['missing']:5d} | "
+        f"{bare['p50']:7.1f} {bare['p99']:7.1f} | {ratio:5.2f}"
+    )
 
 
 def main() -> None:
@@ -190,32 +216,62 @@ def main() -> None:
     args = parser.parse_args()
     raise_fd_limit()
     sizes = args.clients or ([200] if args.quick else [200, 1000])
-    print(f"{'clients':34} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'lost':>5} | {'bare50':>7} {'bare99':>7} | bare99/p99")
+    print(
+        f"{'clients':34} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'lost':>5} | "
+        f"{'bare50':>7} {'bare99':>7} | bare99/p99"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/fanout.db"
         server, admin = start_lobbyq(url, 1, None)
         bare = start_bare(1)
         try:
             for n in sizes:
-                row(f"{n} clients, 1 worker (SQLite)", asyncio.run(lobbyq_run(server, admin, n)), asyncio.run(bare_run(bare, n)))
-            row(f"{sizes[0]} clients + 1 stalled, 1 worker", asyncio.run(lobbyq_run(server, admin, sizes[0], stalled=True)),
-                asyncio.run(bare_run(bare, sizes[0], stalled=True)))
+                row(
+                    f"{n} clients, 1 worker (SQLite)",
+                    asyncio.run(lobbyq_run(server, admin, n)),
+                    asyncio.run(bare_run(bare, n)),
+                )
+            row(
+                f"{sizes[0]} clients + 1 stalled, 1 worker",
+                asyncio.run(lobbyq_run(server, admin, sizes[0], stalled=True)),
+                asyncio.run(bare_run(bare, sizes[0], stalled=True)),
+            )
             if not args.quick:
                 per = asyncio.run(idle_memory(server, admin, args.idle))
-                print(f"\nidle connections: {args.idle}, server memory per connection: {per / 1024:.1f} KiB "
-                      f"({per * args.idle / 2**20:.0f} MiB in all)")
+                print(
+                    f"\nidle connections: {args.idle}, server memory per connection: {per / 1024:.1f} KiB "
+                    f"({per * args.idle / 2**20:.0f} MiB in all)"
+                )
         finally:
             server.stop()
             bare.stop()
     if not args.quick:
-        subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c",
-                        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "psql",
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "test",
+                "-c",
+                "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+            ],
+            check=True,
+            capture_output=True,
+        )
         server, admin = start_lobbyq(PG_URL, 4, REDIS_URL)
         bare = start_bare(1)  # a bare broadcast reaches only its own worker's clients: one worker
         try:
             print()
             for n in sizes:
-                row(f"{n} clients, 4 workers + Redis (PG)", asyncio.run(lobbyq_run(server, admin, n)), asyncio.run(bare_run(bare, n)))
+                row(
+                    f"{n} clients, 4 workers + Redis (PG)",
+                    asyncio.run(lobbyq_run(server, admin, n)),
+                    asyncio.run(bare_run(bare, n)),
+                )
         finally:
             server.stop()
             bare.stop()

@@ -3,8 +3,8 @@ Python client takes a core of its own and the server is measured on what is left
 
 Each wrk thread holds one connection and plays one client: a kiosk issuing tickets, or a
 teller alternating call-next and finish at a counter of its own (finish only after a
-call-next that called somebody, or that found a ticket still called there). The Lua script counts call-nexts and statuses per
-thread and prints them as one JSON line at the end, beside wrk's latency percentiles
+call-next that called somebody, or that found a ticket still called there). The Lua
+script counts call-nexts and statuses per thread and prints them as one JSON line at the end, beside wrk's latency percentiles
 over every request.
 """
 
@@ -130,13 +130,33 @@ def run(name: str, base_url: str, clients: list[Client], seconds: float) -> Figu
         script = Path(f.name)
     try:
         out = subprocess.run(
-            ["wrk", f"-t{len(clients)}", f"-c{len(clients)}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-             "-s", str(script), base_url],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                f"-t{len(clients)}",
+                f"-c{len(clients)}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                base_url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         script.unlink()
     line = next(line for line in out.splitlines() if line.startswith("WRK "))
     data = json.loads(line[4:])
-    return Figures(name, data["requests"], data["seconds"], data["p50_ms"], data["p99_ms"], data["calls"],
-                   data["called"], data["errors"], {int(k): v for k, v in data["statuses"].items()})
+    return Figures(
+        name,
+        data["requests"],
+        data["seconds"],
+        data["p50_ms"],
+        data["p99_ms"],
+        data["calls"],
+        data["called"],
+        data["errors"],
+        {int(k): v for k, v in data["statuses"].items()},
+    )

@@ -22,7 +22,9 @@ async def list_branches(who: Principal = Depends(principal), ctx: Context = Depe
 
 
 @router.put("/{b}", summary="Create or replace a branch layout (admin)")
-async def put_layout(b: str, body: LayoutIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def put_layout(
+    b: str, body: LayoutIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
+) -> dict:
     who.require(None, Role.ADMIN)
     data = body.model_dump()
     if data.pop("code") not in (None, b):
@@ -37,7 +39,9 @@ async def get_layout(b: str, who: Principal = Depends(principal), ctx: Context =
 
 
 @router.put("/{b}/vip-cards", summary="Replace the VIP registry (stored salted and hashed)")
-async def put_vip_cards(b: str, body: VipCardsIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def put_vip_cards(
+    b: str, body: VipCardsIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
+) -> dict:
     who.require(b, Role.ADMIN)
     return await branches.replace_vip_cards(ctx, b, body.cards)
 
@@ -50,10 +54,19 @@ async def get_state(b: str, who: Principal = Depends(principal), ctx: Context = 
 
 @router.get("/{b}/events", summary="Events after a sequence number, in order")
 async def get_events(
-    b: str, after: int = Query(0, ge=0, le=2**63 - 1, description="the last seq the client has"), limit: int = Query(1000, ge=1, le=5000),
-    who: Principal = Depends(principal), ctx: Context = Depends(context),
+    b: str,
+    after: int = Query(0, ge=0, le=2**63 - 1, description="the last seq the client has"),
+    limit: int = Query(1000, ge=1, le=5000),
+    who: Principal = Depends(principal),
+    ctx: Context = Depends(context),
 ) -> Response:
     who.require(b)
     batch, gone = await queries.events_after(ctx, b, after, limit=limit)
-    body = '{"events":[' + ",".join(text for _, text in batch) + '],"snapshot_required":' + ("true" if gone else "false") + "}"
+    body = (
+        '{"events":['
+        + ",".join(text for _, text in batch)
+        + '],"snapshot_required":'
+        + ("true" if gone else "false")
+        + "}"
+    )
     return Response(body, media_type="application/json")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..services import counters
 from ..rules.vocabulary import Role
+from ..services import counters
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
@@ -15,8 +17,7 @@ from .schemas import EvaluationIn, PauseIn, TransferIn
 router = APIRouter(prefix="/api/v1/branches/{b}/counters/{n}", tags=["counters"])
 
 # The hot endpoints answer with a JSONResponse of the ticket the service already made
-# JSON-ready: returned as a dict, FastAPI would walk it again with jsonable_encoder. The
-# ``-> dict`` annotation still describes the answer in the OpenAPI document.
+# JSON-ready, so FastAPI does not walk it again; their response model still describes it.
 WORKERS = (Role.TELLER, Role.MANAGER, Role.AGENT)
 N = Path(ge=1, le=999, description="counter number")
 
@@ -34,7 +35,13 @@ async def close(b: str, n: int = N, who: Principal = Depends(principal), ctx: Co
 
 
 @router.post("/pause", summary="Pause the window (暂停服务)")
-async def pause(b: str, body: PauseIn | None = None, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def pause(
+    b: str,
+    body: PauseIn | None = None,
+    n: int = N,
+    who: Principal = Depends(principal),
+    ctx: Context = Depends(context),
+) -> dict:
     who.require(b, *WORKERS)
     return await counters.pause_counter(ctx, b, who, n, body.reason if body else None)
 
@@ -46,10 +53,13 @@ async def resume(b: str, n: int = N, who: Principal = Depends(principal), ctx: C
 
 
 @router.post(
-    "/call-next", summary="Call the next ticket: 200 with it, or 204 when nobody waits",
+    "/call-next",
+    summary="Call the next ticket: 200 with it, or 204 when nobody waits",
     responses={204: {"description": "nobody waits for this counter"}},
 )
-async def call_next(b: str, request: Request, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)):
+async def call_next(
+    b: str, request: Request, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)
+):
     who.require(b, *WORKERS)
     ticket = await counters.call_next(ctx, b, who, n)
     if ticket is None:
@@ -59,7 +69,14 @@ async def call_next(b: str, request: Request, n: int = N, who: Principal = Depen
 
 
 @router.post("/call/{ticket_id}", summary="Call one chosen waiting or postponed ticket")
-async def call_one(b: str, ticket_id: str, request: Request, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def call_one(
+    b: str,
+    ticket_id: str,
+    request: Request,
+    n: int = N,
+    who: Principal = Depends(principal),
+    ctx: Context = Depends(context),
+) -> dict:
     who.require(b, *WORKERS)
     ticket = await counters.call_ticket(ctx, b, who, n, ticket_id)
     request.app.state.metrics.called(b)
@@ -67,12 +84,14 @@ async def call_one(b: str, ticket_id: str, request: Request, n: int = N, who: Pr
 
 
 def _on_current(action: str, summary: str):
-    async def endpoint(b: str, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+    async def endpoint(
+        b: str, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)
+    ) -> Response:
         who.require(b, *WORKERS)
         return JSONResponse(await counters.on_current(ctx, b, who, n, action))
 
     endpoint.__name__ = action
-    router.add_api_route(f"/{action}", endpoint, methods=["POST"], summary=summary)
+    router.add_api_route(f"/{action}", endpoint, methods=["POST"], summary=summary, response_model=dict[str, Any])
 
 
 _on_current("recall", "Call the current ticket again (counts recalls)")
@@ -82,13 +101,19 @@ _on_current("skip", "The customer did not come: no-show")
 _on_current("postpone", "The customer steps aside (a form to fill); call the ticket back later")
 
 
-@router.post("/transfer", summary="Current ticket back to waiting for another category, or pinned to another counter (转柜)")
-async def transfer(b: str, body: TransferIn, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+@router.post(
+    "/transfer", summary="Current ticket back to waiting for another category, or pinned to another counter (转柜)"
+)
+async def transfer(
+    b: str, body: TransferIn, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)
+) -> dict:
     who.require(b, *WORKERS)
     return await counters.transfer(ctx, b, who, n, body.category, body.counter)
 
 
 @router.post("/evaluation", summary="The customer's rating, in the evaluation window after finish; else 409")
-async def evaluation(b: str, body: EvaluationIn, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def evaluation(
+    b: str, body: EvaluationIn, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)
+) -> dict:
     who.require(b, Role.AGENT, Role.TELLER, Role.MANAGER)
     return await counters.evaluate(ctx, b, who, n, body.score)

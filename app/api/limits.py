@@ -41,10 +41,17 @@ class NoNul:
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 4404 if path_nul else 1008})
                     return
-                status, message = (404, "no such resource") if path_nul else (422, "invalid request: NUL character in the query")
+                status, message = (
+                    (404, "no such resource") if path_nul else (422, "invalid request: NUL character in the query")
+                )
                 body = f'{{"message":"{message}"}}'.encode()
-                await send({"type": "http.response.start", "status": status,
-                            "headers": [(b"content-type", b"application/json")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

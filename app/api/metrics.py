@@ -13,12 +13,21 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.latency = Histogram(
-            "lobbyq_request_seconds", "HTTP request latency", ["method", "route", "status"], registry=self.registry,
+            "lobbyq_request_seconds",
+            "HTTP request latency",
+            ["method", "route", "status"],
+            registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
-        self.tickets_issued = Counter("lobbyq_tickets_issued_total", "Tickets issued", ["branch", "category"], registry=self.registry)
-        self.tickets_called = Counter("lobbyq_tickets_called_total", "Tickets called", ["branch"], registry=self.registry)
-        self.waiting = Gauge("lobbyq_waiting_tickets", "Tickets waiting now", ["branch", "category"], registry=self.registry)
+        self.tickets_issued = Counter(
+            "lobbyq_tickets_issued_total", "Tickets issued", ["branch", "category"], registry=self.registry
+        )
+        self.tickets_called = Counter(
+            "lobbyq_tickets_called_total", "Tickets called", ["branch"], registry=self.registry
+        )
+        self.waiting = Gauge(
+            "lobbyq_waiting_tickets", "Tickets waiting now", ["branch", "category"], registry=self.registry
+        )
 
     def issued(self, branch: str, category: str) -> None:
         self.tickets_issued.labels(branch, category).inc()

@@ -35,7 +35,8 @@ class Strict(BaseModel):
 
 
 class TokenIn(Strict):
-    """A new API token: its role, its branch (all roles but admin) and a name (a teller's, or the kiosk whose printer prints its tickets)."""
+    """A new API token: its role, its branch (all roles but admin) and a name (a teller's,
+    or the kiosk whose printer prints its tickets)."""
 
     role: Role
     branch: str | None = Field(None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")

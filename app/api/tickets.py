@@ -10,13 +10,15 @@ from ..services import queries, tickets
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
-from .schemas import IssueIn, PriorityIn, PrintIn, ReassignIn, RequeueIn
+from .schemas import IssueIn, PrintIn, PriorityIn, ReassignIn, RequeueIn
 
 router = APIRouter(prefix="/api/v1/branches/{b}/tickets", tags=["tickets"])
 
 
 @router.post("", status_code=201, summary="Issue a ticket (kiosk, manager)")
-async def issue(b: str, body: IssueIn, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)):
+async def issue(
+    b: str, body: IssueIn, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)
+):
     who.require(b, Role.KIOSK, Role.MANAGER)
     if who.role == Role.KIOSK:
         request.app.state.kiosk_limit.check(who.token_hash)
@@ -33,14 +35,17 @@ async def list_tickets(
     status: str | None = Query(None, max_length=12),
     category: str | None = Query(None, max_length=32),
     date: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
-    who: Principal = Depends(principal), ctx: Context = Depends(context),
+    who: Principal = Depends(principal),
+    ctx: Context = Depends(context),
 ) -> dict:
     who.require(b, *STAFF, Role.DISPLAY)
     return {"tickets": await queries.tickets_of_day(ctx, b, status, category, date)}
 
 
 @router.get("/{ticket_id}", summary="One ticket (staff); the agent also sees its track_token to print")
-async def get_ticket(b: str, ticket_id: str, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def get_ticket(
+    b: str, ticket_id: str, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)
+) -> dict:
     who.require(b, *STAFF)
     body = await queries.ticket(ctx, b, ticket_id, with_track=who.role in (Role.AGENT, Role.ADMIN))
     if "track_token" in body:
@@ -49,19 +54,29 @@ async def get_ticket(b: str, ticket_id: str, request: Request, who: Principal = 
 
 
 @router.post("/{ticket_id}/reassign", summary="Move a ticket to the right category, keeping its place in time")
-async def reassign(b: str, ticket_id: str, body: ReassignIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def reassign(
+    b: str, ticket_id: str, body: ReassignIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
+) -> dict:
     who.require(b, Role.MANAGER)
     return await tickets.reassign(ctx, b, ticket_id, body.category)
 
 
 @router.post("/{ticket_id}/priority", summary="Green channel, VIP or normal")
-async def priority(b: str, ticket_id: str, body: PriorityIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def priority(
+    b: str, ticket_id: str, body: PriorityIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
+) -> dict:
     who.require(b, Role.MANAGER)
     return await tickets.change_priority(ctx, b, ticket_id, body.priority)
 
 
 @router.post("/{ticket_id}/requeue", summary="A no-show back to waiting; keep_place keeps its place in time")
-async def requeue(b: str, ticket_id: str, body: RequeueIn | None = None, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def requeue(
+    b: str,
+    ticket_id: str,
+    body: RequeueIn | None = None,
+    who: Principal = Depends(principal),
+    ctx: Context = Depends(context),
+) -> dict:
     who.require(b, Role.MANAGER)
     return await tickets.requeue(ctx, b, ticket_id, bool(body and body.keep_place))
 
@@ -73,7 +88,9 @@ async def cancel(b: str, ticket_id: str, who: Principal = Depends(principal), ct
 
 
 @router.post("/{ticket_id}/print", summary="The agent reports whether the ticket's paper came out")
-async def printed(b: str, ticket_id: str, body: PrintIn, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+async def printed(
+    b: str, ticket_id: str, body: PrintIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
+) -> dict:
     who.require(b, Role.AGENT)
     return await tickets.mark_printed(ctx, b, ticket_id, body.status == "printed", body.device, body.detail)
 

@@ -72,7 +72,7 @@ class Feed:
         while True:
             try:
                 await asyncio.wait_for(self._wake.wait(), POLL_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
             try:

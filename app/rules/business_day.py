@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -26,4 +26,4 @@ def iso(moment: float | None, zone: ZoneInfo) -> str | None:
 
 
 def utc_iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")

@@ -18,6 +18,7 @@ def service_capacity(category: str, counters: Iterable[Counter], open_numbers: s
     serves it further down its list shares its time with the categories ahead of it.
     If nobody is open yet, the estimate assumes the counters of the layout will open.
     """
+
     def capacity(numbers: set[int] | None) -> float:
         total = 0.0
         for c in counters:

@@ -53,18 +53,29 @@ def hall_state(
         if record is None:
             continue
         current = by_id.get(record.current_ticket) if record.current_ticket else None
-        counters_out.append(counter_json(
-            record, zone, name=counter.name, serves=list(counter.serves),
-            current=ticket_json(current, zone) if current else None,
-            waiting=sum(ordering.is_candidate(t, counter) for t in waiting),
-        ))
+        counters_out.append(
+            counter_json(
+                record,
+                zone,
+                name=counter.name,
+                serves=list(counter.serves),
+                current=ticket_json(current, zone) if current else None,
+                waiting=sum(ordering.is_candidate(t, counter) for t in waiting),
+            )
+        )
     recent = []
     for call in calls:
         data = json.loads(call.data_text)
-        recent.append({
-            "seq": call.seq, "type": call.type, "number": data.get("number"), "counter": data.get("counter"),
-            "category": data.get("category"), "at": iso(call.at, zone),
-        })
+        recent.append(
+            {
+                "seq": call.seq,
+                "type": call.type,
+                "number": data.get("number"),
+                "counter": data.get("counter"),
+                "category": data.get("category"),
+                "at": iso(call.at, zone),
+            }
+        )
     return {
         "seq": seq,
         "branch": layout.code,

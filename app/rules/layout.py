@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOCALES = ("zh-CN", "en")
@@ -124,7 +125,7 @@ def validate(layout: Layout) -> Layout:
     return layout
 
 
-def from_dict(code: str, data: dict) -> Layout:
+def from_dict(code: str, data: dict[str, Any]) -> Layout:
     """Build a layout from plain data (JSON, YAML or TOML), then validate it."""
     try:
         policy = Policy(**(data.get("policy") or {}))
@@ -133,7 +134,9 @@ def from_dict(code: str, data: dict) -> Layout:
             name=data["name"],
             timezone=data.get("timezone", "Asia/Shanghai"),
             locale=data.get("locale", "zh-CN"),
-            categories=tuple(Category(c["code"], c.get("name", c["code"]), c["prefix"]) for c in data.get("categories", [])),
+            categories=tuple(
+                Category(c["code"], c.get("name", c["code"]), c["prefix"]) for c in data.get("categories", [])
+            ),
             counters=tuple(
                 Counter(int(c["number"]), c.get("name", f"{c['number']}"), tuple(c.get("serves", [])))
                 for c in data.get("counters", [])
@@ -147,7 +150,7 @@ def from_dict(code: str, data: dict) -> Layout:
     return validate(layout)
 
 
-def to_dict(layout: Layout) -> dict:
+def to_dict(layout: Layout) -> dict[str, Any]:
     p = layout.policy
     return {
         "code": layout.code,

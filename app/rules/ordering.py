@@ -31,7 +31,7 @@ def is_candidate(ticket: Ticket, counter: Counter) -> bool:
     return ticket.category in counter.serves
 
 
-def call_key(ticket: Ticket, counter: Counter, policy: Policy, now: float) -> tuple:
+def call_key(ticket: Ticket, counter: Counter, policy: Policy, now: float) -> tuple[int, int, int, float, int]:
     pinned = ticket.pinned_counter == counter.number
     # A pinned ticket of a category the counter does not serve counts as first: it ranks
     # with the first served category (queue time decides between them), not before it.
@@ -51,7 +51,7 @@ def in_call_order(counter: Counter, tickets: Iterable[Ticket], policy: Policy, n
     return sorted((t for t in tickets if is_candidate(t, counter)), key=lambda t: call_key(t, counter, policy, now))
 
 
-def queue_key(ticket: Ticket, policy: Policy, now: float) -> tuple:
+def queue_key(ticket: Ticket, policy: Policy, now: float) -> tuple[int, float, int]:
     return (effective_rank(ticket, policy, now), ticket.queued_at, ticket.issue_seq)
 
 
@@ -61,6 +61,9 @@ def ahead_of(ticket: Ticket, tickets: Iterable[Ticket], policy: Policy, now: flo
     return sum(
         1
         for t in tickets
-        if t.id != ticket.id and t.status == TicketStatus.WAITING and t.pinned_counter is None
-        and t.category == ticket.category and queue_key(t, policy, now) < mine
+        if t.id != ticket.id
+        and t.status == TicketStatus.WAITING
+        and t.pinned_counter is None
+        and t.category == ticket.category
+        and queue_key(t, policy, now) < mine
     )

@@ -18,6 +18,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .tickets import Ticket
@@ -27,7 +28,7 @@ from .vocabulary import TicketStatus
 LEFT = (TicketStatus.CANCELLED, TicketStatus.NO_SHOW, TicketStatus.EXPIRED)
 
 
-def _summary(values: list[float]) -> dict:
+def _summary(values: list[float]) -> dict[str, Any]:
     if not values:
         return {"avg": None, "p50": None, "p90": None, "max": None}
     ordered = sorted(values)
@@ -44,7 +45,7 @@ def _summary(values: list[float]) -> dict:
     }
 
 
-def _figures(tickets: list[Ticket]) -> dict:
+def _figures(tickets: list[Ticket]) -> dict[str, Any]:
     issued = len(tickets)
     done = [t for t in tickets if t.status == TicketStatus.DONE]
     left = [t for t in tickets if t.status in LEFT]
@@ -53,7 +54,8 @@ def _figures(tickets: list[Ticket]) -> dict:
     rated = [t.score for t in tickets if t.score is not None]
     errors = [
         abs((t.called_at - t.issued_at) - t.estimated_wait_s)
-        for t in tickets if t.called_at is not None and t.estimated_wait_s is not None
+        for t in tickets
+        if t.called_at is not None and t.estimated_wait_s is not None
     ]
     return {
         "issued": issued,
@@ -72,7 +74,7 @@ def _figures(tickets: list[Ticket]) -> dict:
     }
 
 
-def day_stats(day: str, tickets: Iterable[Ticket], zone: ZoneInfo) -> dict:
+def day_stats(day: str, tickets: Iterable[Ticket], zone: ZoneInfo) -> dict[str, Any]:
     tickets = list(tickets)
     by_category: dict[str, list[Ticket]] = defaultdict(list)
     by_counter: dict[int, list[Ticket]] = defaultdict(list)
@@ -86,7 +88,11 @@ def day_stats(day: str, tickets: Iterable[Ticket], zone: ZoneInfo) -> dict:
     counters = []
     for number, mine in sorted(by_counter.items()):
         figures = _figures(mine)
-        busy = sum(t.finished_at - t.started_at for t in mine if t.status == TicketStatus.DONE and t.started_at and t.finished_at)
+        busy = sum(
+            t.finished_at - t.started_at
+            for t in mine
+            if t.status == TicketStatus.DONE and t.started_at and t.finished_at
+        )
         calls = [t.called_at for t in mine if t.called_at]
         ends = [t.finished_at for t in mine if t.finished_at]
         span = (max(ends) - min(calls)) if calls and ends else 0

@@ -22,9 +22,7 @@ class IllegalMove(Exception):
 
     def __init__(self, ticket: Ticket, move: str, allowed: tuple[str, ...]):
         self.status = ticket.status
-        super().__init__(
-            f"ticket {ticket.number} is {ticket.status}; {move} needs it to be {' or '.join(allowed)}"
-        )
+        super().__init__(f"ticket {ticket.number} is {ticket.status}; {move} needs it to be {' or '.join(allowed)}")
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,10 @@ def finish(ticket: Ticket, now: float, evaluation_window_s: int) -> Ticket:
     """Finishing from ``called`` passes through ``serving`` implicitly."""
     _require(ticket, "finish", *ACTIVE)
     return replace(
-        ticket, status=DONE, started_at=ticket.started_at or now, finished_at=now,
+        ticket,
+        status=DONE,
+        started_at=ticket.started_at or now,
+        finished_at=now,
         evaluation_until=now + evaluation_window_s,
     )
 
@@ -98,16 +99,28 @@ def transfer(ticket: Ticket, *, category: str | None = None, counter: int | None
     """Back to waiting, keeping ``queued_at``; a named counter pins it there."""
     _require(ticket, "transfer", *ACTIVE)
     return replace(
-        ticket, status=WAITING, category=category or ticket.category, pinned_counter=counter,
-        counter=None, called_at=None, started_at=None, teller=None,
+        ticket,
+        status=WAITING,
+        category=category or ticket.category,
+        pinned_counter=counter,
+        counter=None,
+        called_at=None,
+        started_at=None,
+        teller=None,
     )
 
 
 def requeue(ticket: Ticket, now: float, keep_place: bool) -> Ticket:
     _require(ticket, "requeue", NO_SHOW)
     return replace(
-        ticket, status=WAITING, queued_at=ticket.queued_at if keep_place else now,
-        counter=None, called_at=None, started_at=None, finished_at=None, teller=None,
+        ticket,
+        status=WAITING,
+        queued_at=ticket.queued_at if keep_place else now,
+        counter=None,
+        called_at=None,
+        started_at=None,
+        finished_at=None,
+        teller=None,
     )
 
 
@@ -128,8 +141,14 @@ def reassign(ticket: Ticket, category: str) -> Ticket:
         return replace(ticket, category=category)
     # At a counter already: the customer goes back to the queue of the right category.
     return replace(
-        ticket, category=category, status=WAITING, counter=None, pinned_counter=None,
-        called_at=None, started_at=None, teller=None,
+        ticket,
+        category=category,
+        status=WAITING,
+        counter=None,
+        pinned_counter=None,
+        called_at=None,
+        started_at=None,
+        teller=None,
     )
 
 
@@ -139,6 +158,11 @@ def change_priority(ticket: Ticket, priority: Priority) -> Ticket:
 
 
 def evaluate(ticket: Ticket, score: int, now: float) -> Ticket:
-    if ticket.status != DONE or ticket.score is not None or not ticket.evaluation_until or now > ticket.evaluation_until:
+    if (
+        ticket.status != DONE
+        or ticket.score is not None
+        or not ticket.evaluation_until
+        or now > ticket.evaluation_until
+    ):
         raise IllegalMove(ticket, "evaluation", ("done within its evaluation window",))
     return replace(ticket, score=score, evaluation_until=None)

@@ -77,7 +77,10 @@ class CounterWork:
     async def body(self) -> dict[str, Any]:
         current = await self.current()
         return counter_json(
-            self.record, self.uow.zone, name=self.counter.name, serves=list(self.counter.serves),
+            self.record,
+            self.uow.zone,
+            name=self.counter.name,
+            serves=list(self.counter.serves),
             current=ticket_json(current, self.uow.zone) if current else None,
         )
 
@@ -109,7 +112,9 @@ class CounterWork:
 Change = Callable[[CounterWork], Awaitable[None]]
 
 
-async def _change_state(ctx: Context, branch: str, who: Principal, number: int, event: EventType, change: Change) -> dict[str, Any]:
+async def _change_state(
+    ctx: Context, branch: str, who: Principal, number: int, event: EventType, change: Change
+) -> dict[str, Any]:
     async with UnitOfWork(ctx, branch) as uow:
         work = CounterWork(uow, who, number)
         await work.lock(signed_in=event != EventType.COUNTER_OPENED)
@@ -138,7 +143,9 @@ async def close_counter(ctx: Context, branch: str, who: Principal, number: int) 
         ticket = await work.current()
         if ticket is not None and ticket.status in ACTIVE:
             raise Conflict(f"ticket {ticket.number} is still at counter {number}; finish or transfer it first")
-        await work.set(state=CounterState.CLOSED, teller=None, teller_token=None, pause_reason=None, current_ticket=None)
+        await work.set(
+            state=CounterState.CLOSED, teller=None, teller_token=None, pause_reason=None, current_ticket=None
+        )
 
     return await _change_state(ctx, branch, who, number, EventType.COUNTER_CLOSED, change)
 
@@ -181,7 +188,9 @@ async def call_ticket(ctx: Context, branch: str, who: Principal, number: int, ti
         work.require_not_paused()
         ticket = await load(uow, ticket_id)
         if ticket.status not in (TicketStatus.WAITING, TicketStatus.POSTPONED):
-            raise Conflict(f"ticket {ticket.number} is {ticket.status}; only a waiting or postponed ticket can be called")
+            raise Conflict(
+                f"ticket {ticket.number} is {ticket.status}; only a waiting or postponed ticket can be called"
+            )
         await work.make_way()
         body = await work.call(ticket)
         await uow.commit()
@@ -213,11 +222,17 @@ async def _postpone(work: CounterWork, ticket: Ticket) -> dict[str, Any]:
 CurrentMove = Callable[[CounterWork, Ticket], Awaitable[dict[str, Any]]]
 # Moves of the counter's current ticket, by the name the routes and keypads use.
 ON_CURRENT: dict[str, CurrentMove] = {
-    "recall": _recall, "start": _start, "finish": _finish, "skip": _skip, "postpone": _postpone,
+    "recall": _recall,
+    "start": _start,
+    "finish": _finish,
+    "skip": _skip,
+    "postpone": _postpone,
 }
 
 
-async def _on_current(ctx: Context, branch: str, who: Principal, number: int, action: str, move: CurrentMove) -> dict[str, Any]:
+async def _on_current(
+    ctx: Context, branch: str, who: Principal, number: int, action: str, move: CurrentMove
+) -> dict[str, Any]:
     async with UnitOfWork(ctx, branch) as uow:
         work = CounterWork(uow, who, number)
         await work.lock()
@@ -273,10 +288,18 @@ async def evaluate(ctx: Context, branch: str, who: Principal, number: int, score
             raise Conflict(f"no evaluation is open at counter {number}; the press was counted as stray")
         body = await apply(uow, ticket, moves.evaluate(ticket, score, uow.now), EventType.TICKET_EVALUATED)
         if score == 4:
-            await alerts.raise_alert(uow, AlertType.UNSATISFIED, "", {
-                "ticket_number": ticket.number, "ticket_id": ticket.id, "counter": number,
-                "teller": ticket.teller, "score": score,
-                "message": f"customer {ticket.number} was unsatisfied at counter {number} ({ticket.teller})",
-            })
+            await alerts.raise_alert(
+                uow,
+                AlertType.UNSATISFIED,
+                "",
+                {
+                    "ticket_number": ticket.number,
+                    "ticket_id": ticket.id,
+                    "counter": number,
+                    "teller": ticket.teller,
+                    "score": score,
+                    "message": f"customer {ticket.number} was unsatisfied at counter {number} ({ticket.teller})",
+                },
+            )
         await uow.commit()
     return body

@@ -24,9 +24,18 @@ async def report_health(
         if before is None or (before.status, before.detail) != (status, detail):
             uow.record(EventType.DEVICE_HEALTH, body)
         if status in FAULTY:
-            await alerts.raise_alert(uow, AlertType.DEVICE_FAULT, device_id, {
-                "device": device_id, "kind": kind, "status": status, "detail": detail, "kiosk": kiosk,
-                "message": f"{kind} {device_id} is {status}" + (f": {detail}" if detail else ""),
-            })
+            await alerts.raise_alert(
+                uow,
+                AlertType.DEVICE_FAULT,
+                device_id,
+                {
+                    "device": device_id,
+                    "kind": kind,
+                    "status": status,
+                    "detail": detail,
+                    "kiosk": kiosk,
+                    "message": f"{kind} {device_id} is {status}" + (f": {detail}" if detail else ""),
+                },
+            )
         await uow.commit()
     return body

@@ -23,11 +23,19 @@ async def sweep_branch(ctx: Context, code: str) -> None:
         limit = uow.layout.policy.alert_wait_minutes
         if limit is not None:
             for ticket in await tickets.waiting_since(uow.tx, code, uow.today, uow.now - limit * 60):
-                await alerts.raise_alert(uow, AlertType.LONG_WAIT, ticket.id, {
-                    "ticket_number": ticket.number, "ticket_id": ticket.id, "category": ticket.category,
-                    "waited_s": int(uow.now - ticket.queued_at), "limit_minutes": limit,
-                    "message": f"{ticket.number} has waited over {limit} minutes",
-                })
+                await alerts.raise_alert(
+                    uow,
+                    AlertType.LONG_WAIT,
+                    ticket.id,
+                    {
+                        "ticket_number": ticket.number,
+                        "ticket_id": ticket.id,
+                        "category": ticket.category,
+                        "waited_s": int(uow.now - ticket.queued_at),
+                        "limit_minutes": limit,
+                        "message": f"{ticket.number} has waited over {limit} minutes",
+                    },
+                )
         # In the sweep's own unit of work: on SQLite a second writer would wait for the lock.
         await events.prune(uow.tx, code, ctx.clock() - ctx.settings.events_kept_days * 86400)
         await uow.commit()

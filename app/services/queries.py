@@ -113,8 +113,21 @@ async def stats(ctx: Context, code: str, day: str | None) -> dict[str, Any]:
 
 
 CSV_FIELDS = [
-    "number", "category", "priority", "status", "issued_at", "queued_at", "called_at", "started_at", "finished_at",
-    "counter", "teller", "recall_count", "score", "estimated_wait_s", "print_failed",
+    "number",
+    "category",
+    "priority",
+    "status",
+    "issued_at",
+    "queued_at",
+    "called_at",
+    "started_at",
+    "finished_at",
+    "counter",
+    "teller",
+    "recall_count",
+    "score",
+    "estimated_wait_s",
+    "print_failed",
 ]
 
 

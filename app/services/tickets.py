@@ -37,22 +37,38 @@ async def issue(
         priority = priority or Priority.NORMAL
         if vip_card:
             if not await is_vip(uow, vip_card):
-                raise Forbidden("this VIP card is not in the branch's VIP registry; a normal ticket can be issued instead")
+                raise Forbidden(
+                    "this VIP card is not in the branch's VIP registry; a normal ticket can be issued instead"
+                )
             priority = Priority.VIP if priority == Priority.NORMAL else priority
         manager = who.role in (Role.MANAGER, Role.ADMIN)
         if priority != Priority.NORMAL and not manager and not (priority == Priority.VIP and vip_card):
-            raise Forbidden(f"a {priority} ticket needs the lobby manager" + (" or a VIP card" if priority == Priority.VIP else ""))
+            raise Forbidden(
+                f"a {priority} ticket needs the lobby manager" + (" or a VIP card" if priority == Priority.VIP else "")
+            )
 
         number = await tickets.take_number(uow.tx, branch, uow.today, cat.prefix)
         seq = await uow.reserve_seq()
         ticket = Ticket(
-            id=uuid.uuid4().hex, branch=branch, day=uow.today, number=number, category=cat.code, priority=priority,
-            status=TicketStatus.WAITING, issued_at=uow.now, queued_at=uow.now, issue_seq=seq,
+            id=uuid.uuid4().hex,
+            branch=branch,
+            day=uow.today,
+            number=number,
+            category=cat.code,
+            priority=priority,
+            status=TicketStatus.WAITING,
+            issued_at=uow.now,
+            queued_at=uow.now,
+            issue_seq=seq,
             kiosk=who.name if who.role == Role.KIOSK else None,
         )
         ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
         estimate = estimated_wait_s(
-            ahead, cat.code, uow.layout.counters, profile.open_numbers, profile.mean_service_s,
+            ahead,
+            cat.code,
+            uow.layout.counters,
+            profile.open_numbers,
+            profile.mean_service_s,
             uow.layout.policy.default_service_s,
         )
         ticket = replace(ticket, estimated_wait_s=estimate)
@@ -63,10 +79,17 @@ async def issue(
         uow.record_reserved(seq, EventType.TICKET_ISSUED, body)
         limit = uow.layout.policy.alert_queue_length
         if limit is not None and waiting + 1 > limit:
-            await alerts.raise_alert(uow, AlertType.QUEUE_TOO_LONG, cat.code, {
-                "category": cat.code, "waiting": waiting + 1, "limit": limit,
-                "message": f"{waiting + 1} customers wait for {cat.name}: open another window",
-            })
+            await alerts.raise_alert(
+                uow,
+                AlertType.QUEUE_TOO_LONG,
+                cat.code,
+                {
+                    "category": cat.code,
+                    "waiting": waiting + 1,
+                    "limit": limit,
+                    "message": f"{waiting + 1} customers wait for {cat.name}: open another window",
+                },
+            )
         await uow.commit()
     return {**body, "track_token": track_token, "track_url": track_url(ctx, track_token)}
 
@@ -96,7 +119,9 @@ async def apply(uow: UnitOfWork, before: Ticket, after: Ticket, event: EventType
 Move = Callable[[UnitOfWork, Ticket], Ticket]
 
 
-async def _manager_move(ctx: Context, branch: str, ticket_id: str, move: Move, event: EventType, **extra: Any) -> dict[str, Any]:
+async def _manager_move(
+    ctx: Context, branch: str, ticket_id: str, move: Move, event: EventType, **extra: Any
+) -> dict[str, Any]:
     async with UnitOfWork(ctx, branch) as uow:
         # Lock order is counter, then ticket, as at the counter itself, so a manager's
         # repair and a teller's press on the same ticket never deadlock.
@@ -118,12 +143,18 @@ async def reassign(ctx: Context, branch: str, ticket_id: str, category: str) -> 
             raise Invalid(f"unknown category {category!r}")
         return moves.reassign(ticket, category)
 
-    return await _manager_move(ctx, branch, ticket_id, move, EventType.TICKET_REASSIGNED, from_category=lambda t: t.category)
+    return await _manager_move(
+        ctx, branch, ticket_id, move, EventType.TICKET_REASSIGNED, from_category=lambda t: t.category
+    )
 
 
 async def change_priority(ctx: Context, branch: str, ticket_id: str, priority: Priority) -> dict[str, Any]:
     return await _manager_move(
-        ctx, branch, ticket_id, lambda uow, t: moves.change_priority(t, priority), EventType.TICKET_PRIORITY_CHANGED,
+        ctx,
+        branch,
+        ticket_id,
+        lambda uow, t: moves.change_priority(t, priority),
+        EventType.TICKET_PRIORITY_CHANGED,
         from_priority=lambda t: t.priority,
     )
 
@@ -135,7 +166,9 @@ async def requeue(ctx: Context, branch: str, ticket_id: str, keep_place: bool) -
 
 
 async def cancel(ctx: Context, branch: str, ticket_id: str) -> dict[str, Any]:
-    return await _manager_move(ctx, branch, ticket_id, lambda uow, t: moves.cancel(t, uow.now), EventType.TICKET_CANCELLED)
+    return await _manager_move(
+        ctx, branch, ticket_id, lambda uow, t: moves.cancel(t, uow.now), EventType.TICKET_CANCELLED
+    )
 
 
 async def mark_printed(
@@ -200,7 +233,11 @@ async def track(ctx: Context, track_token: str) -> dict[str, Any]:
         async with ctx.db.read() as tx:
             ahead, _ = await tickets.queue_position(tx, ticket, layout.policy, ctx.clock())
         estimate = estimated_wait_s(
-            ahead, ticket.category, layout.counters, profile.open_numbers, profile.mean_service_s,
+            ahead,
+            ticket.category,
+            layout.counters,
+            profile.open_numbers,
+            profile.mean_service_s,
             layout.policy.default_service_s,
         )
     cat = layout.category(ticket.category)

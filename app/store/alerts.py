@@ -14,9 +14,20 @@ from .statement import Statement
 from .tables import alerts
 from .transaction import Transaction, first
 
-_COLUMNS = tuple(alerts.c[name] for name in (
-    "id", "type", "key", "status", "raised_at", "data", "note", "acked_at", "acked_by",
-))
+_COLUMNS = tuple(
+    alerts.c[name]
+    for name in (
+        "id",
+        "type",
+        "key",
+        "status",
+        "raised_at",
+        "data",
+        "note",
+        "acked_at",
+        "acked_by",
+    )
+)
 _OF_BRANCH = alerts.c.branch == bindparam("branch")
 _OPEN = alerts.c.status == AlertStatus.OPEN.value
 
@@ -32,7 +43,8 @@ _OPEN_WITH_KEY = Statement(
 _ADD = Statement(insert(alerts))
 _GET = Statement(select(*_COLUMNS).where(_OF_BRANCH, alerts.c.id == bindparam("id")))
 _ACK = Statement(
-    update(alerts).where(_OF_BRANCH, alerts.c.id == bindparam("id"), _OPEN)
+    update(alerts)
+    .where(_OF_BRANCH, alerts.c.id == bindparam("id"), _OPEN)
     .values(status=AlertStatus.ACKED.value, note=bindparam("note"), acked_at=bindparam("at"), acked_by=bindparam("by"))
     .returning(*_COLUMNS)
 )
@@ -46,11 +58,21 @@ async def is_open(tx: Transaction, branch: str, type_: str, key: str) -> bool:
 
 
 async def add(tx: Transaction, branch: str, alert: Alert) -> None:
-    await tx.execute(_ADD, {
-        "id": alert.id, "branch": branch, "type": alert.type, "key": alert.key, "status": alert.status,
-        "raised_at": alert.raised_at, "data": json.dumps(alert.data, ensure_ascii=False),
-        "note": alert.note, "acked_at": alert.acked_at, "acked_by": alert.acked_by,
-    })
+    await tx.execute(
+        _ADD,
+        {
+            "id": alert.id,
+            "branch": branch,
+            "type": alert.type,
+            "key": alert.key,
+            "status": alert.status,
+            "raised_at": alert.raised_at,
+            "data": json.dumps(alert.data, ensure_ascii=False),
+            "note": alert.note,
+            "acked_at": alert.acked_at,
+            "acked_by": alert.acked_by,
+        },
+    )
 
 
 async def get(tx: Transaction, branch: str, alert_id: str) -> Alert | None:

@@ -25,16 +25,27 @@ class Branch:
 
 
 _CODE = branches.c.code == bindparam("code")
-_READ = Statement(select(
-    branches.c.layout, branches.c.layout_version, branches.c.current_day, branches.c.vip_salt, branches.c.last_seq,
-).where(_CODE))
+_READ = Statement(
+    select(
+        branches.c.layout,
+        branches.c.layout_version,
+        branches.c.current_day,
+        branches.c.vip_salt,
+        branches.c.last_seq,
+    ).where(_CODE)
+)
 _ALL = Statement(select(branches.c.code, branches.c.name).order_by(branches.c.code))
 _LAST_SEQ = Statement(select(branches.c.last_seq).where(_CODE))
 _CREATE = Statement(insert(branches))
 _SET_LAYOUT = Statement(
-    update(branches).where(_CODE)
-    .values(name=bindparam("name"), layout=bindparam("layout"), layout_version=branches.c.layout_version + 1,
-            updated_at=bindparam("now"))
+    update(branches)
+    .where(_CODE)
+    .values(
+        name=bindparam("name"),
+        layout=bindparam("layout"),
+        layout_version=branches.c.layout_version + 1,
+        updated_at=bindparam("now"),
+    )
 )
 _SET_DAY = Statement(update(branches).where(_CODE).values(current_day=bindparam("day")))
 _DROP_CARDS = Statement(delete(vip_cards).where(vip_cards.c.branch == bindparam("code")))
@@ -76,10 +87,19 @@ async def all_codes_and_names(tx: Transaction) -> list[tuple[str, str]]:
 
 async def create(tx: Transaction, layout: layouts.Layout, day: str, vip_salt: str, now: float) -> None:
     """A new branch at layout version 0: the first ``set_layout`` makes it 1."""
-    await tx.execute(_CREATE, {
-        "code": layout.code, "name": layout.name, "layout": to_text(layout), "layout_version": 0, "last_seq": 0,
-        "current_day": day, "vip_salt": vip_salt, "updated_at": now,
-    })
+    await tx.execute(
+        _CREATE,
+        {
+            "code": layout.code,
+            "name": layout.name,
+            "layout": to_text(layout),
+            "layout_version": 0,
+            "last_seq": 0,
+            "current_day": day,
+            "vip_salt": vip_salt,
+            "updated_at": now,
+        },
+    )
 
 
 async def set_layout(tx: Transaction, layout: layouts.Layout, now: float) -> None:

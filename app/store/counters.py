@@ -14,9 +14,19 @@ from .statement import Statement
 from .tables import counters
 from .transaction import Transaction, first, one
 
-_COLUMNS = tuple(counters.c[name] for name in (
-    "number", "state", "teller", "teller_token", "current_ticket", "pause_reason", "stray_presses", "updated_at",
-))
+_COLUMNS = tuple(
+    counters.c[name]
+    for name in (
+        "number",
+        "state",
+        "teller",
+        "teller_token",
+        "current_ticket",
+        "pause_reason",
+        "stray_presses",
+        "updated_at",
+    )
+)
 _KEY = (counters.c.branch == bindparam("w_branch"), counters.c.number == bindparam("w_number"))
 
 
@@ -32,7 +42,8 @@ _OF_BRANCH = Statement(select(*_COLUMNS).where(counters.c.branch == bindparam("w
 _ADD = Statement(insert(counters))
 _REMOVE = Statement(delete(counters).where(*_KEY))
 _FREE = Statement(
-    update(counters).where(*_KEY, counters.c.current_ticket == bindparam("ticket"))
+    update(counters)
+    .where(*_KEY, counters.c.current_ticket == bindparam("ticket"))
     .values(current_ticket=None, updated_at=bindparam("now"))
 )
 

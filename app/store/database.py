@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 import asyncpg
@@ -44,17 +44,11 @@ class Database(Protocol):
 
     async def begin(self) -> Writing: ...
 
-    def read(self, *, consistent: bool = False) -> AsyncIteratorContext: ...
+    def read(self, *, consistent: bool = False) -> AbstractAsyncContextManager[Transaction]: ...
 
     async def listen(self, channel: str, deliver: Callable[[str], None]) -> None: ...
 
     async def close(self) -> None: ...
-
-
-class AsyncIteratorContext(Protocol):
-    async def __aenter__(self) -> Transaction: ...
-
-    async def __aexit__(self, *exc: object) -> None: ...
 
 
 async def open_database(url: str, pool_size: int = 10) -> Database:
@@ -67,7 +61,7 @@ async def open_database(url: str, pool_size: int = 10) -> Database:
 
 async def ping(db: Database) -> bool:
     async with db.read() as tx:
-        return await scalar(tx, _PING, {}) == 1
+        return bool(await scalar(tx, _PING, {}) == 1)
 
 
 # -- SQLite --------------------------------------------------------------------------
@@ -193,6 +187,11 @@ class _PostgresWriting:
             await self._pool.release(conn)
 
 
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """lobbyq leaves no session state on a connection (no SET, LISTEN or advisory lock),
+    so a connection returns to the pool without asyncpg's reset query, a round trip."""
+
+
 class PostgresDatabase:
     notifies = True
 
@@ -201,7 +200,7 @@ class PostgresDatabase:
         self._pool: asyncpg.Pool | None = None
 
     async def open(self, pool_size: int) -> None:
-        self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2 * pool_size)
+        self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2 * pool_size, reset=_keep_session)
 
     @property
     def pool(self) -> asyncpg.Pool:

@@ -19,9 +19,10 @@ _OF = Statement(select(*_COLUMNS).where(_OF_BRANCH).order_by(devices.c.id))
 
 
 def _upsert(dialect: Any) -> Any:
-    values = {name: bindparam(name) for name in ("kind", "status", "detail", "updated_at")}
+    values: dict[str, Any] = {name: bindparam(name) for name in ("kind", "status", "detail", "updated_at")}
     return (
-        dialect.insert(devices).values(branch=bindparam("branch"), id=bindparam("id"), **values)
+        dialect.insert(devices)
+        .values(branch=bindparam("branch"), id=bindparam("id"), **values)
         .on_conflict_do_update(index_elements=["branch", "id"], set_=values)
         .returning(*_COLUMNS)
     )
@@ -36,10 +37,17 @@ async def get(tx: Transaction, branch: str, device_id: str) -> DeviceHealth | No
 
 
 async def report(tx: Transaction, branch: str, health: DeviceHealth) -> None:
-    await tx.execute(_UPSERT, {
-        "branch": branch, "id": health.id, "kind": health.kind, "status": health.status, "detail": health.detail,
-        "updated_at": health.updated_at,
-    })
+    await tx.execute(
+        _UPSERT,
+        {
+            "branch": branch,
+            "id": health.id,
+            "kind": health.kind,
+            "status": health.status,
+            "detail": health.detail,
+            "updated_at": health.updated_at,
+        },
+    )
 
 
 async def of_branch(tx: Transaction, branch: str) -> list[DeviceHealth]:

@@ -13,10 +13,14 @@ from .transaction import Transaction, first
 
 _OPEN_AT = Statement(
     SELECT_TICKETS.where(
-        tickets.c.branch == bindparam("branch"), tickets.c.counter == bindparam("counter"),
-        tickets.c.status == TicketStatus.DONE.value, tickets.c.score.is_(None),
+        tickets.c.branch == bindparam("branch"),
+        tickets.c.counter == bindparam("counter"),
+        tickets.c.status == TicketStatus.DONE.value,
+        tickets.c.score.is_(None),
         tickets.c.evaluation_until >= bindparam("now"),
-    ).order_by(desc(tickets.c.finished_at)).limit(1)
+    )
+    .order_by(desc(tickets.c.finished_at))
+    .limit(1)
 )
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import BigInteger, bindparam, delete, literal, select, text, upd
 from ..rules.hall import Call
 from ..rules.representations import envelope
 from ..rules.vocabulary import CALLS
-from .statement import Statement
 from . import branches as branch_rows
+from .statement import Statement
 from .tables import branches, events
 from .transaction import Transaction, scalar
 
@@ -42,8 +42,10 @@ class Stored:
 
 
 _ADVANCE = Statement(
-    update(branches).where(branches.c.code == bindparam("code"))
-    .values(last_seq=branches.c.last_seq + bindparam("n", type_=BigInteger)).returning(branches.c.last_seq)
+    update(branches)
+    .where(branches.c.code == bindparam("code"))
+    .values(last_seq=branches.c.last_seq + bindparam("n", type_=BigInteger))
+    .returning(branches.c.last_seq)
 )
 _INSERT = Statement(events.insert())
 _WRITTEN = """
@@ -62,25 +64,38 @@ _WRITTEN = """
 # a bus listens), in one statement. ``seqs`` holds each event's seq, or NULL for the ``k``-th
 # of the ``n`` still to take.
 _SEAL = {
-    True: Statement(text(_WRITTEN + """
-    SELECT max(seq), pg_notify(CAST(:channel AS TEXT), CAST(:branch AS VARCHAR) || ':' || max(seq)) FROM written""")),
-    False: Statement(text(_WRITTEN + """
-    SELECT max(seq), NULL FROM written""")),
+    True: Statement(
+        text(
+            _WRITTEN
+            + """
+    SELECT max(seq), pg_notify(CAST(:channel AS TEXT), CAST(:branch AS VARCHAR) || ':' || max(seq)) FROM written"""
+        )
+    ),
+    False: Statement(
+        text(
+            _WRITTEN
+            + """
+    SELECT max(seq), NULL FROM written"""
+        )
+    ),
 }
 _AFTER = Statement(
     select(events.c.seq, events.c.type, events.c.at, events.c.data)
     .where(events.c.branch == bindparam("branch"), events.c.seq > bindparam("after"))
-    .order_by(events.c.seq).limit(bindparam("limit"))
+    .order_by(events.c.seq)
+    .limit(bindparam("limit"))
 )
 _RECENT_CALLS = Statement(
     select(events.c.seq, events.c.type, events.c.at, events.c.data)
-    .where(events.c.branch == bindparam("branch"), events.c.type.in_([literal(t.value) for t in CALLS]),
-           events.c.at >= bindparam("since"))
-    .order_by(events.c.seq.desc()).limit(10)
+    .where(
+        events.c.branch == bindparam("branch"),
+        events.c.type.in_([literal(t.value) for t in CALLS]),
+        events.c.at >= bindparam("since"),
+    )
+    .order_by(events.c.seq.desc())
+    .limit(10)
 )
-_OLDEST = Statement(
-    select(events.c.at).where(events.c.branch == bindparam("branch")).order_by(events.c.seq).limit(1)
-)
+_OLDEST = Statement(select(events.c.at).where(events.c.branch == bindparam("branch")).order_by(events.c.seq).limit(1))
 _PRUNE = Statement(delete(events).where(events.c.branch == bindparam("branch"), events.c.at < bindparam("cutoff")))
 
 
@@ -109,17 +124,31 @@ async def write(tx: Transaction, branch: str, recorded: list[Pending], at: float
         for e in recorded:
             k += e.seq is None
             ks.append(k if e.seq is None else 0)
-        last: int = await scalar(tx, _SEAL[notify is not None], {
-            "branch": branch, "n": len(waiting), "at": at, "channel": notify,
-            "seqs": [e.seq for e in recorded], "ks": ks, "types": [e.type for e in recorded], "datas": texts,
-        })
+        last: int = await scalar(
+            tx,
+            _SEAL[notify is not None],
+            {
+                "branch": branch,
+                "n": len(waiting),
+                "at": at,
+                "channel": notify,
+                "seqs": [e.seq for e in recorded],
+                "ks": ks,
+                "types": [e.type for e in recorded],
+                "datas": texts,
+            },
+        )
         _number(waiting, last)
         return last
     if waiting:
         _number(waiting, await scalar(tx, _ADVANCE, {"code": branch, "n": len(waiting)}))
-    await tx.execute_many(_INSERT, [
-        {"branch": branch, "seq": e.seq, "type": e.type, "at": at, "data": data} for e, data in zip(recorded, texts)
-    ])
+    await tx.execute_many(
+        _INSERT,
+        [
+            {"branch": branch, "seq": e.seq, "type": e.type, "at": at, "data": data}
+            for e, data in zip(recorded, texts, strict=True)
+        ],
+    )
     return max(e.seq or 0 for e in recorded)
 
 

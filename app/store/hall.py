@@ -20,7 +20,10 @@ async def read_state(tx: Transaction, code: str, now: float) -> dict[str, Any] |
     layout = branch.layout
     today = day_of(now, layout.zone)
     return hall_state(
-        layout, branch.last_seq, today, now,
+        layout,
+        branch.last_seq,
+        today,
+        now,
         counters=await counters.of_branch(tx, code),
         tickets=await tickets.in_hall(tx, code, today),
         calls=await events.recent_calls(tx, code, now - 86400),

@@ -20,6 +20,7 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     """Run in a thread of its own: env.py drives its own event loop."""
+
     def run() -> None:
         command.upgrade(alembic_config(url), "head")
 

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ClauseElement
 
 DIALECTS: dict[str, Dialect] = {
     "sqlite": sqlite_pysqlite.dialect(),
-    "postgresql": postgresql_asyncpg.dialect(),
+    "postgresql": postgresql_asyncpg.dialect(),  # type: ignore[no-untyped-call]
 }
 
 
@@ -44,9 +44,7 @@ class Statement:
     def compiled(self, database: str) -> Compiled:
         found = self._compiled.get(database)
         if found is None:
-            compiled = self._forms[database].compile(dialect=DIALECTS[database])
-            found = Compiled(
-                str(compiled), tuple(compiled.positiontup or ()), compiled.construct_params(_check=False)
-            )
+            compiled: Any = self._forms[database].compile(dialect=DIALECTS[database])
+            found = Compiled(str(compiled), tuple(compiled.positiontup or ()), compiled.construct_params(_check=False))
             self._compiled[database] = found
         return found

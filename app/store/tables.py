@@ -4,14 +4,26 @@ renders them in the branch's own offset. JSON payloads are stored as text."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Float, Index, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text,
-    UniqueConstraint, text,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
 
 branches = Table(
-    "branches", metadata,
+    "branches",
+    metadata,
     Column("code", String(32), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("layout", Text, nullable=False),
@@ -23,7 +35,8 @@ branches = Table(
 )
 
 tokens = Table(
-    "tokens", metadata,
+    "tokens",
+    metadata,
     Column("hash", String(64), primary_key=True),
     Column("role", String(16), nullable=False),
     Column("branch", String(32), nullable=True),
@@ -32,7 +45,8 @@ tokens = Table(
 )
 
 vip_cards = Table(
-    "vip_cards", metadata,
+    "vip_cards",
+    metadata,
     Column("branch", String(32), nullable=False),
     Column("hash", String(64), nullable=False),
     PrimaryKeyConstraint("branch", "hash"),
@@ -41,7 +55,8 @@ vip_cards = Table(
 # One row per (branch, business day, prefix): the number comes from this row, updated in
 # the ticket's own transaction, so numbers never repeat and never skip.
 number_seqs = Table(
-    "number_seqs", metadata,
+    "number_seqs",
+    metadata,
     Column("branch", String(32), nullable=False),
     Column("day", String(10), nullable=False),
     Column("prefix", String(3), nullable=False),
@@ -53,7 +68,8 @@ WAITING_WHERE = "status = 'waiting'"
 QUEUED_WHERE = "status = 'waiting' AND pinned_counter IS NULL"
 
 tickets = Table(
-    "tickets", metadata,
+    "tickets",
+    metadata,
     Column("id", String(32), primary_key=True),
     Column("branch", String(32), nullable=False),
     Column("day", String(10), nullable=False),
@@ -84,17 +100,29 @@ tickets = Table(
     # a queue position one range count (ticket_rows). The last two columns are implied
     # by the condition but let SQLite count from the index alone. Pinned tickets apart.
     Index(
-        "ix_tickets_queue", "branch", "category", "priority", "queued_at", "issue_seq", "pinned_counter", "status",
-        postgresql_where=text(QUEUED_WHERE), sqlite_where=text(QUEUED_WHERE),
+        "ix_tickets_queue",
+        "branch",
+        "category",
+        "priority",
+        "queued_at",
+        "issue_seq",
+        "pinned_counter",
+        "status",
+        postgresql_where=text(QUEUED_WHERE),
+        sqlite_where=text(QUEUED_WHERE),
     ),
     Index(
-        "ix_tickets_pinned", "branch", "pinned_counter",
-        postgresql_where=text(WAITING_WHERE), sqlite_where=text(WAITING_WHERE),
+        "ix_tickets_pinned",
+        "branch",
+        "pinned_counter",
+        postgresql_where=text(WAITING_WHERE),
+        sqlite_where=text(WAITING_WHERE),
     ),
 )
 
 counters = Table(
-    "counters", metadata,
+    "counters",
+    metadata,
     Column("branch", String(32), nullable=False),
     Column("number", Integer, nullable=False),
     Column("state", String(8), nullable=False, server_default="closed"),
@@ -108,7 +136,8 @@ counters = Table(
 )
 
 events = Table(
-    "events", metadata,
+    "events",
+    metadata,
     Column("branch", String(32), nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("type", String(40), nullable=False),
@@ -118,7 +147,8 @@ events = Table(
 )
 
 alerts = Table(
-    "alerts", metadata,
+    "alerts",
+    metadata,
     Column("id", String(32), primary_key=True),
     Column("branch", String(32), nullable=False),
     Column("type", String(40), nullable=False),
@@ -133,7 +163,8 @@ alerts = Table(
 )
 
 devices = Table(
-    "devices", metadata,
+    "devices",
+    metadata,
     Column("branch", String(32), nullable=False),
     Column("id", String(64), nullable=False),
     Column("kind", String(16), nullable=False),

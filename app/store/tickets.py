@@ -15,7 +15,19 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    Integer, and_, any_, bindparam, desc, func, insert, literal, literal_column, select, tuple_, union_all, update,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    desc,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement, Select
@@ -34,7 +46,7 @@ SELECT_TICKETS = select(*(tickets.c[name] for name in _FIELDS))
 
 
 def from_row(row: Any) -> Ticket:
-    values = dict(zip(_FIELDS, row))
+    values = dict(zip(_FIELDS, row, strict=False))  # a row may carry more columns after them
     values["status"] = TicketStatus(values["status"])
     values["priority"] = Priority(values["priority"])
     values["print_failed"] = bool(values["print_failed"])  # SQLite hands back 0 or 1
@@ -126,9 +138,11 @@ def _heads(categories: tuple[str, ...]) -> Statement:
     the same with 10 or 10,000 waiting. Keyed by the set of categories, so counters
     serving the same ones share one statement."""
     oldest = [
-        SELECT_TICKETS.where(_OF_BRANCH, QUEUED, tickets.c.category == category, tickets.c.priority == priority)
-        .order_by(tickets.c.queued_at, tickets.c.issue_seq)
-        for category in categories for priority in Priority
+        SELECT_TICKETS.where(
+            _OF_BRANCH, QUEUED, tickets.c.category == category, tickets.c.priority == priority
+        ).order_by(tickets.c.queued_at, tickets.c.issue_seq)
+        for category in categories
+        for priority in Priority
     ]
     pinned = SELECT_TICKETS.where(_OF_BRANCH, WAITING, tickets.c.pinned_counter == bindparam("number"))
     # PostgreSQL reads the first few of each, for when other counters hold the first ones.
@@ -144,7 +158,8 @@ def _heads(categories: tuple[str, ...]) -> Statement:
 _IDS = bindparam("ids", type_=postgresql.ARRAY(tickets.c.id.type))
 _LOCK_FIRST_FREE = Statement(
     SELECT_TICKETS.where(tickets.c.id == any_(_IDS), WAITING)
-    .order_by(func.array_position(_IDS, tickets.c.id)).limit(1)
+    .order_by(func.array_position(_IDS, tickets.c.id))
+    .limit(1)
     .with_for_update(skip_locked=True)
 )
 
@@ -200,9 +215,16 @@ def _position(rank: int, fair: bool) -> Statement:
     counted and subtracted). The arithmetic is ``ordering.ahead_of``'s (a test compares)."""
 
     def count(*where: ColumnElement[bool]) -> Any:
-        return select(func.count()).where(
-            _OF_BRANCH, tickets.c.category == bindparam("category"), QUEUED, *where,
-        ).scalar_subquery()
+        return (
+            select(func.count())
+            .where(
+                _OF_BRANCH,
+                tickets.c.category == bindparam("category"),
+                QUEUED,
+                *where,
+            )
+            .scalar_subquery()
+        )
 
     priority = tickets.c.priority
     itself = count(priority == bindparam("priority"), _KEY == _MY_KEY)
@@ -225,8 +247,11 @@ async def queue_position(tx: Transaction, ticket: Ticket, policy: Policy, now: f
     rank = effective_rank(ticket, policy, now)
     fair = policy.max_wait_minutes is not None
     params: dict[str, Any] = {
-        "branch": ticket.branch, "category": ticket.category, "priority": ticket.priority,
-        "queued_at": ticket.queued_at, "issue_seq": ticket.issue_seq,
+        "branch": ticket.branch,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "queued_at": ticket.queued_at,
+        "issue_seq": ticket.issue_seq,
     }
     if rank == 1 and fair:
         params["cutoff"] = _cutoff(policy, now)
@@ -261,8 +286,9 @@ async def of_day(
 _IN_HALL = Statement(
     SELECT_TICKETS.where(_OF_DAY, WAITING)
     .union_all(
-        SELECT_TICKETS.join(counters, and_(counters.c.branch == tickets.c.branch, counters.c.current_ticket == tickets.c.id))
-        .where(_OF_BRANCH)
+        SELECT_TICKETS.join(
+            counters, and_(counters.c.branch == tickets.c.branch, counters.c.current_ticket == tickets.c.id)
+        ).where(_OF_BRANCH)
     )
     .order_by("issue_seq")
 )
@@ -275,7 +301,9 @@ async def in_hall(tx: Transaction, branch: str, day: str) -> list[Ticket]:
 
 
 _LAST_AT_COUNTER = Statement(
-    SELECT_TICKETS.where(_OF_DAY, tickets.c.counter == bindparam("counter")).order_by(desc(tickets.c.called_at)).limit(1)
+    SELECT_TICKETS.where(_OF_DAY, tickets.c.counter == bindparam("counter"))
+    .order_by(desc(tickets.c.called_at))
+    .limit(1)
 )
 
 
@@ -333,8 +361,10 @@ async def waiting_by_category(tx: Transaction, branch: str, day: str) -> dict[st
 _MEAN_SERVICE = Statement(
     select(tickets.c.category, func.avg(tickets.c.finished_at - tickets.c.started_at))
     .where(
-        _OF_BRANCH, tickets.c.status == TicketStatus.DONE.value,
-        tickets.c.finished_at > bindparam("since"), tickets.c.started_at.is_not(None),
+        _OF_BRANCH,
+        tickets.c.status == TicketStatus.DONE.value,
+        tickets.c.finished_at > bindparam("since"),
+        tickets.c.started_at.is_not(None),
     )
     .group_by(tickets.c.category)
 )

@@ -26,9 +26,16 @@ _GET = Statement(
 
 
 async def add(tx: Transaction, record: TokenRecord, at: float) -> None:
-    await tx.execute(_ADD, {
-        "hash": record.hash, "role": record.role, "branch": record.branch, "name": record.name, "created_at": at,
-    })
+    await tx.execute(
+        _ADD,
+        {
+            "hash": record.hash,
+            "role": record.role,
+            "branch": record.branch,
+            "name": record.name,
+            "created_at": at,
+        },
+    )
 
 
 async def get(tx: Transaction, token_hash: str) -> TokenRecord | None:

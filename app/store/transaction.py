@@ -28,13 +28,13 @@ class Transaction(Protocol):
 
 
 # Rows come back as named tuples (``row.status``), one type per set of column names.
-_row_types: dict[tuple[str, ...], type] = {}
+_row_types: dict[tuple[str, ...], Any] = {}
 
 
-def _row_type(names: tuple[str, ...]) -> type:
+def _row_type(names: tuple[str, ...]) -> Any:
     found = _row_types.get(names)
     if found is None:
-        found = _row_types[names] = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+        found = _row_types[names] = namedtuple("Row", names, rename=True)
     return found
 
 
