@@ -61,22 +61,9 @@ def layout() -> dict:
 
 def reset(url: str, workdir: Path) -> None:
     if url.startswith("postgresql"):
-        subprocess.run(
-            [
-                "psql",
-                "-q",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "test",
-                "-c",
-                "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        drop = "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+        psql = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", drop]
+        subprocess.run(psql, check=True, capture_output=True)
     else:
         for f in workdir.glob("*.db*"):
             f.unlink()

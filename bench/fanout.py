@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import websockets
 
-from bench.core import ROOT, Server, env_for, free_port
+from bench.core import ROOT, Server, env_for, free_port, reset
 
 PG_URL = os.environ.get("LOBBYQ_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("LOBBYQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -246,22 +246,7 @@ def main() -> None:
             server.stop()
             bare.stop()
     if not args.quick:
-        subprocess.run(
-            [
-                "psql",
-                "-q",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "test",
-                "-c",
-                "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        reset(PG_URL, ROOT)
         server, admin = start_lobbyq(PG_URL, 4, REDIS_URL)
         bare = start_bare(1)  # a bare broadcast reaches only its own worker's clients: one worker
         try:

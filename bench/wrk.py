@@ -4,8 +4,8 @@ Python client takes a core of its own and the server is measured on what is left
 Each wrk thread holds one connection and plays one client: a kiosk issuing tickets, or a
 teller alternating call-next and finish at a counter of its own (finish only after a
 call-next that called somebody, or that found a ticket still called there). The Lua
-script counts call-nexts and statuses per thread and prints them as one JSON line at the end, beside wrk's latency percentiles
-over every request.
+script counts call-nexts and statuses per thread and prints them as one JSON line at
+the end, beside wrk's latency percentiles over every request.
 """
 
 from __future__ import annotations
