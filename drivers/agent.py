@@ -1,15 +1,16 @@
 """The device agent: follows a branch's event stream, drives its devices, posts presses.
 
 Why a separate process (or task): the drivers must work the same next to the server
-(embedded default) and on a PC in a branch far from it. Everything the agent knows comes
-from the public API: the stream (``WS …/stream``, resumed from the last ``seq`` after a
-drop), ``GET …/state`` for waiting counts, ``GET …/tickets/{id}`` for the QR link, and
-keypad actions are POSTed as the teller signed in at that counter.
+(embedded by default) and on a PC in a branch far from it. Everything the agent knows
+comes from the public API (docs/api.md, docs/stream.md): the stream, folded into a
+``HallState`` by the rules of docs/state-fold.md and resumed from the last ``seq`` after
+a drop; ``GET …/tickets/{id}`` for the QR link; keypad actions are POSTed as the agent.
 
 Robustness rules: a device failure never stops the agent (each device runs in its own
 task); keypad actions go through a persisted outbox (``AgentState``) and are retried on
-connection errors, never on a 4xx; health is reported on change only.
+connection errors, never on a 4xx; health is reported on change only (docs/devices.md).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,50 +25,55 @@ from pathlib import Path
 
 import httpx
 
-from .api import Api, ApiRefused
+from app.rules.vocabulary import EventType, TicketStatus
+
 from .config import DevicesConfig, load
 from .devices.keypads import ModbusKeypadBus, QSystemKeypadBus
 from .devices.printer import PrinterDevice
 from .devices.screens import ADAPTERS, ScreenDevice
+from .hall_state import APPLY, GAP, HallState
 from .link import SerialLink
+from .lobbyq_client import ApiRefused, LobbyqClient
 from .protocol import candle
 from .protocol.escpos_ticket import TicketInfo, build_ticket
 from .protocol.keypad_map import KEY_ACTION, Key
 from .state import AgentState
-from .view import BranchView
 
 log = logging.getLogger("lobbyq.agent")
 
-STATE_REFRESH_MIN_S = 0.5  # ≤ 2 GET /state per second
 LAYOUT_PATIENCE_S = 10.0  # the server may still be starting (embedded, demo)
 
 
 def quiet_libraries() -> None:
-    """pymodbus logs a missed keypad poll at ERROR with a hex dump of the last frames of
-    *both* ends in this process (the demo's simulated pads share it). A missed poll is
-    routine on RS-485 — the bus counts misses and reports ``device.fault`` itself — so
-    pymodbus stays silent unless LOBBYQ_LOG_LEVEL=debug."""
+    """A missed keypad poll is routine on RS-485 and the bus reports it itself, but
+    pymodbus logs each one at ERROR with a frame dump: silent unless LOBBYQ_LOG_LEVEL=debug."""
     debug = os.environ.get("LOBBYQ_LOG_LEVEL", "").lower() == "debug"
     logging.getLogger("pymodbus").setLevel(logging.NOTSET if debug else logging.CRITICAL + 1)
 
 
 class Agent:
-    def __init__(self, server_url: str, token: str, config: DevicesConfig, *,
-                 state_path: str | Path | None = None, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        config: DevicesConfig,
+        *,
+        state_path: str | Path | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
         self.config = config
         self.branch = config.branch
-        self.api = Api(server_url, token, config.branch, client=client)
+        self.api = LobbyqClient(server_url, token, config.branch, client=client)
         if state_path is None and config.path not in ("", "<memory>"):
             state_path = str(config.path) + ".state.json"
         self.state = AgentState(state_path)
-        self.view = BranchView()
+        self.hall = HallState()
         self.layout: dict = {}
         self.stop = asyncio.Event()
         self._outbox_wake = asyncio.Event()
         self._health_pending: dict[str, dict] = {}
         self._health_wake = asyncio.Event()
         self._printer_kiosks = {p.id: p.kiosk for p in config.printers}
-        self._refresh_wake = asyncio.Event()
         self._lamp_timers: dict[int, asyncio.TimerHandle] = {}
         self.connected = asyncio.Event()
         self.events_seen = 0
@@ -75,25 +81,48 @@ class Agent:
 
         self.printers: list[tuple[str, PrinterDevice]] = []
         for p in config.printers:
-            dev = PrinterDevice(p.id, SerialLink(p.url, p.baudrate, name=p.id), health_sink=self._health,
-                                result_sink=functools.partial(self._print_result, p.id))
+            dev = PrinterDevice(
+                p.id,
+                SerialLink(p.url, p.baudrate, name=p.id),
+                health_sink=self._health,
+                result_sink=functools.partial(self._print_result, p.id),
+            )
             self.printers.append((p.kiosk, dev))
         self.screens: list[tuple[str | int, ScreenDevice]] = []
         for s in config.screens:
-            dev = ScreenDevice(s.id, ADAPTERS[s.protocol](s.address), SerialLink(s.url, s.baudrate, name=s.id),
-                               health_sink=self._health)
-            self.screens.append((s.shows, dev))
+            screen = ScreenDevice(
+                s.id,
+                ADAPTERS[s.protocol](s.address),
+                SerialLink(s.url, s.baudrate, name=s.id),
+                health_sink=self._health,
+            )
+            self.screens.append((s.shows, screen))
         self.modbus: list[ModbusKeypadBus] = []
         self.qsystem: list[QSystemKeypadBus] = []
         for k in config.keypad_buses:
             if k.protocol == "modbus":
-                self.modbus.append(ModbusKeypadBus(k.id, k.url, k.baudrate, k.teller_pads, k.evaluation_pads,
-                                                   state=self.state, action_sink=self._action_queued,
-                                                   health_sink=self._health))
+                self.modbus.append(
+                    ModbusKeypadBus(
+                        k.id,
+                        k.url,
+                        k.baudrate,
+                        k.teller_pads,
+                        k.evaluation_pads,
+                        state=self.state,
+                        action_sink=self._action_queued,
+                        health_sink=self._health,
+                    )
+                )
             else:
-                self.qsystem.append(QSystemKeypadBus(k.id, SerialLink(k.url, k.baudrate, name=k.id),
-                                                     k.teller_pads, action_sink=self._qsystem_key,
-                                                     health_sink=self._health))
+                self.qsystem.append(
+                    QSystemKeypadBus(
+                        k.id,
+                        SerialLink(k.url, k.baudrate, name=k.id),
+                        k.teller_pads,
+                        action_sink=self._qsystem_key,
+                        health_sink=self._health,
+                    )
+                )
 
     # ---------------------------------------------------------------- health
     def _health(self, device_id: str, kind: str, status: str, detail: str) -> None:
@@ -120,11 +149,12 @@ class Agent:
 
     def _qsystem_key(self, action: dict) -> None:
         n, k = action["counter"], action["key"]
-        cur = self.view.counters.get(n)
-        status = (cur.current or {}).get("status") if cur and cur.current else None
-        key = {candle.KEY_CALL: Key.RECALL if status == "called" else Key.CALL_NEXT,
-               candle.KEY_START: Key.START,
-               candle.KEY_NOSHOW_OR_FINISH: Key.NO_SHOW if status == "called" else Key.FINISH}.get(k)
+        called = (self.hall.current(n) or {}).get("status") == TicketStatus.CALLED
+        key = {
+            candle.KEY_CALL: Key.RECALL if called else Key.CALL_NEXT,
+            candle.KEY_START: Key.START,
+            candle.KEY_NOSHOW_OR_FINISH: Key.NO_SHOW if called else Key.FINISH,
+        }.get(k)
         if key is None:
             log.info("qsystem key %02X at counter %d has no lobbyq action (redirect needs a target)", k, n)
             return
@@ -158,8 +188,6 @@ class Agent:
                 if r is None and self.stop.is_set():
                     return
                 log.info("keypad %s → %s %s", action, path, r.status_code if r is not None else "refused")
-                if action["kind"] == "key" and r is not None:
-                    self._request_refresh()
             self.state.done(action["id"])
 
     # ---------------------------------------------------------------- printing
@@ -227,25 +255,27 @@ class Agent:
         t.add_done_callback(self._bg.discard)
 
     # ---------------------------------------------------------------- events
-    def handle_event(self, ev: dict) -> None:
+    def handle_event(self, ev: dict) -> str:
+        """Fold one stream event into the hall and act on it; returns the seq verdict."""
+        verdict = self.hall.apply(ev)
+        if verdict != APPLY:
+            return verdict
         t, d = ev.get("type"), ev.get("data") or {}
-        self.view.apply_event(ev)
         self.events_seen += 1
-        if t == "ticket.issued" or t == "ticket.reprint":
+        if t in (EventType.TICKET_ISSUED, EventType.TICKET_REPRINT):
             dev = self._printer_for(d.get("kiosk"))
-            if dev is None and t == "ticket.reprint" and self.printers:
-                dev = self.printers[0][1]
+            if dev is None and t == EventType.TICKET_REPRINT and self.printers:
+                dev = self.printers[0][1]  # a reprint asked for at the desk: any printer will do
             if dev is not None:
                 self._spawn(self.print_ticket(d, dev))
-        elif t == "ticket.done" and d.get("counter") is not None:
+        elif t == EventType.TICKET_DONE and d.get("counter") is not None:
             self._lamp(int(d["counter"]), True)
-        elif t == "ticket.evaluated" and d.get("counter") is not None:
+        elif t == EventType.TICKET_EVALUATED and d.get("counter") is not None:
             self._lamp(int(d["counter"]), False)
-        elif t == "branch.updated":
+        elif t == EventType.BRANCH_UPDATED:
             self._spawn(self._load_layout())
-        if t and (t.startswith("ticket.") or t.startswith("counter.")):
-            self._request_refresh()
         self.render()
+        return verdict
 
     def _lamp(self, counter: int, on: bool) -> None:
         for bus in self.modbus:
@@ -256,37 +286,23 @@ class Agent:
         if on:
             window = float((self.layout.get("policy") or {}).get("evaluation_window_s") or 30)
             self._lamp_timers[counter] = asyncio.get_running_loop().call_later(
-                window, lambda: self._lamp(counter, False))
+                window, lambda: self._lamp(counter, False)
+            )
 
     def render(self) -> None:
-        """Push the current view to every screen and pad (devices drop unchanged state)."""
+        """Push the hall to every screen and pad (devices drop unchanged content)."""
         for shows, dev in self.screens:
-            dev.show(self.view.hall_content() if shows == "hall" else self.view.counter_content(int(shows)))
+            dev.show(self.hall.hall_content() if shows == "hall" else self.hall.counter_content(int(shows)))
         for bus in self.modbus:
             for p in bus.pads:
                 if p.kind == "teller":
-                    bus.show(p.counter, self.view.current_number(p.counter), self.view.counter(p.counter).waiting)
+                    bus.show(p.counter, self.hall.current_number(p.counter), self.hall.waiting(p.counter))
         for q in self.qsystem:
             for n in q.teller_pads:
-                q.show(n, self.view.current_number(n), blink=self.view.counter_content(n).blink)
-
-    def _request_refresh(self) -> None:
-        self._refresh_wake.set()
-
-    async def _refresh_worker(self) -> None:
-        """Debounced GET /state (≤ 2/s) for the waiting counts on the teller pads."""
-        while not self.stop.is_set():
-            await self._refresh_wake.wait()
-            await asyncio.sleep(STATE_REFRESH_MIN_S)
-            self._refresh_wake.clear()
-            try:
-                self.view.apply_waiting(await self.api.state())
-                self.render()
-            except (httpx.TransportError, ApiRefused, ValueError) as e:
-                log.debug("state refresh failed: %s", e)
+                q.show(n, self.hall.current_number(n), blink=self.hall.counter_content(n).blink)
 
     async def _ticker(self) -> None:
-        """Re-render once a second so blinking stops after its time."""
+        """Re-render every second so a window stops flashing when its time is up."""
         while not self.stop.is_set():
             await asyncio.sleep(1.0)
             self.render()
@@ -296,7 +312,7 @@ class Agent:
 
         delay = 0.2
         while not self.stop.is_set():
-            url = self.api.stream_url(self.view.seq)
+            url = self.api.stream_url(self.hall.seq)
             try:
                 async with websockets.connect(url, open_timeout=5, ping_interval=20, max_size=2**24) as ws:
                     self.connected.set()
@@ -307,13 +323,13 @@ class Agent:
                         if typ == "ping":
                             continue
                         if typ == "snapshot":
-                            self.view.apply_snapshot(msg.get("state") or {}, msg.get("seq"))
+                            self.hall.apply_snapshot(msg.get("state") or {}, msg.get("seq"))
                             self.render()
                             continue
-                        seq = msg.get("seq")
-                        if seq is not None and self.view.seq is not None and seq <= self.view.seq:
-                            continue  # already applied (resume overlap)
-                        self.handle_event(msg)
+                        if self.handle_event(msg) == GAP:
+                            log.info("stream skipped past seq %s; resuming from it", self.hall.seq)
+                            delay = 0.0
+                            break
             except asyncio.CancelledError:
                 raise
             except Exception as e:
@@ -322,27 +338,36 @@ class Agent:
                     log.error("stream refused (%s): check the agent token and branch", code)
                     delay = 10.0
                 else:
-                    log.info("stream dropped (%s); resuming after seq %s", e, self.view.seq)
+                    log.info("stream dropped (%s); resuming after seq %s", e, self.hall.seq)
             self.connected.clear()
             if self.stop.is_set():
                 break
             await asyncio.sleep(delay * (0.5 + random.random()))
-            delay = min(5.0, delay * 2)
+            delay = min(5.0, max(0.2, delay * 2))
 
     # ---------------------------------------------------------------- run
     async def run(self, stop: asyncio.Event | None = None) -> None:
         if stop is not None:
             self.stop = stop
         quiet_libraries()
-        tasks = [asyncio.create_task(c, name=n) for n, c in [
-            ("layout", self._first_layout()), ("stream", self._stream()), ("outbox", self._outbox_worker()), ("health", self._health_worker()),
-            ("refresh", self._refresh_worker()), ("ticker", self._ticker())]]
-        for _, dev in self.printers:
+        tasks = [
+            asyncio.create_task(c, name=n)
+            for n, c in [
+                ("layout", self._first_layout()),
+                ("stream", self._stream()),
+                ("outbox", self._outbox_worker()),
+                ("health", self._health_worker()),
+                ("ticker", self._ticker()),
+            ]
+        ]
+        devices: list[PrinterDevice | ScreenDevice | ModbusKeypadBus | QSystemKeypadBus] = [
+            *(dev for _, dev in self.printers),
+            *(dev for _, dev in self.screens),
+            *self.modbus,
+            *self.qsystem,
+        ]
+        for dev in devices:
             tasks.append(asyncio.create_task(dev.run(self.stop), name=dev.id))
-        for _, dev in self.screens:
-            tasks.append(asyncio.create_task(dev.run(self.stop), name=dev.id))
-        for bus in (*self.modbus, *self.qsystem):
-            tasks.append(asyncio.create_task(bus.run(self.stop), name=bus.id))
         if self.state.outbox:
             self._outbox_wake.set()
         try:
@@ -357,8 +382,9 @@ class Agent:
             await self.api.close()
 
 
-async def run_agent(server_url: str, token: str, config: DevicesConfig | str | Path,
-                    stop: asyncio.Event | None = None, **kw) -> None:
+async def run_agent(
+    server_url: str, token: str, config: DevicesConfig | str | Path, stop: asyncio.Event | None = None, **kw
+) -> None:
     """Run the device agent until ``stop`` is set. ``config`` is a DevicesConfig or a path."""
     if not isinstance(config, DevicesConfig):
         config = load(config)
@@ -371,8 +397,9 @@ def main(server: str, token: str, devices_path: str) -> int:
 
     # force: python-escpos calls logging.basicConfig() on import, which would win
     level = os.environ.get("LOBBYQ_LOG_LEVEL", "info").upper()
-    logging.basicConfig(level=getattr(logging, level, logging.INFO), force=True,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO), force=True, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     try:
         config = load(devices_path)
     except DevicesFileError as e:

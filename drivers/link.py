@@ -1,31 +1,32 @@
-"""One serial port, named by a pyserial URL, shared by one device driver.
+"""One serial port, named by a pyserial URL (``/dev/tty…``, ``rfc2217://``, ``socket://``,
+a pty), shared by one device driver: opening, timeouts, one writer at a time (a
+transaction is a write and its reply), reconnecting and health, none of it blocking the
+event loop.
 
-Why: every device (printer, screen, keypad line) needs the same things from its port —
-open by URL (``/dev/tty…``, ``rfc2217://``, ``socket://``, a pty path), timeouts, one
-writer at a time, reconnect with backoff, and a health signal — and none of it may block
-the event loop. Blocking pyserial calls run through ``asyncio.to_thread``; an
-``asyncio.Lock`` makes the link single-writer (a transaction = write + its reply).
-
-Pacing: ``write`` returns only after the bytes could have left the wire
-(``len × bits_per_byte / baudrate``), as a real UART's ``flush()`` would. A pty or a
-network serial server would otherwise accept bytes instantly and hide the line rate,
-which coalescing in the device layer relies on.
+A write returns only when its bytes could have left the wire, as a real UART's would, so
+a pty or a network serial server does not hide the line rate the screens' coalescing
+relies on.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable
 
 import serial
 
-try:
-    from termios import error as _TermiosError
-except ImportError:  # pragma: no cover - Windows
+if sys.platform == "win32":  # pragma: no cover
+
     class _TermiosError(Exception):
         pass
+
+else:
+    from termios import error as _TermiosError
+
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,19 @@ class LinkDown(ConnectionError):
 
 
 class SerialLink:
-    def __init__(self, url: str, baudrate: int = 9600, *, name: str = "", timeout: float = 0.2,
-                 write_timeout: float = 2.0, backoff_min: float = 0.05, backoff_max: float = 1.0,
-                 pace: bool = True, bits_per_byte: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        baudrate: int = 9600,
+        *,
+        name: str = "",
+        timeout: float = 0.2,
+        write_timeout: float = 2.0,
+        backoff_min: float = 0.05,
+        backoff_max: float = 1.0,
+        pace: bool = True,
+        bits_per_byte: int = 10,
+    ) -> None:
         self.url, self.baudrate, self.name = url, baudrate, name or url
         self.timeout, self.write_timeout = timeout, write_timeout
         self.backoff_min, self.backoff_max = backoff_min, backoff_max
@@ -75,8 +86,9 @@ class SerialLink:
 
     # ---- open / close
     def _open_sync(self) -> serial.SerialBase:
-        return serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=self.timeout,
-                                     write_timeout=self.write_timeout, exclusive=None)
+        return serial.serial_for_url(
+            self.url, baudrate=self.baudrate, timeout=self.timeout, write_timeout=self.write_timeout, exclusive=None
+        )
 
     async def open_once(self) -> bool:
         try:
@@ -168,8 +180,15 @@ class SerialLink:
         async with self._lock:
             return await self._io(self._read_sync, n, timeout)
 
-    async def transact(self, data: bytes, done: Callable[[bytes], bool], *, max_bytes: int = 256,
-                       timeout: float = 0.5, flush_input: bool = True) -> bytes:
+    async def transact(
+        self,
+        data: bytes,
+        done: Callable[[bytes], bool],
+        *,
+        max_bytes: int = 256,
+        timeout: float = 0.5,
+        flush_input: bool = True,
+    ) -> bytes:
         """Write a request and read its reply until ``done(buf)`` or ``timeout``; the lock
         is held throughout so no other writer interleaves."""
         async with self._lock:

@@ -1,8 +1,6 @@
-"""Health of one device, reported only on change.
+"""Health of one device, reported only on change: the server raises a ``device.fault``
+alert for each fault report, so a device still broken must not report on every poll."""
 
-Why: the server turns every fault/offline report into a ``device.fault`` alert, so a
-device that is still broken must not re-report on every poll.
-"""
 from __future__ import annotations
 
 import asyncio
@@ -36,9 +34,8 @@ class Health:
 
 
 async def reopen(link, health: Health, stop: asyncio.Event) -> None:
-    """Bring a closed port back. Try once first: a port that opens at start is no fault
-    (else every agent start would raise an alert); only a failed open is reported, and
-    then the link retries with its backoff until the port is back or we stop."""
+    """Bring a closed port back. Only a failed first try is reported (an agent start is no
+    fault); then the link retries until the port is back or we stop."""
     if not await link.open_once():
         await health.set("offline", link.last_error or "port not open")
         await link.connect(stop)

@@ -1,18 +1,11 @@
 """Teller and evaluation keypads on an RS-485 bus: Modbus RTU (polled) and QSystem.
 
-Why edge-triggered: a pad exposes a *counter* of presses (§6). The host acts when the
-counter changes, never on a level, so a missed poll (counter +1 seen later), a duplicate
-reply (same counter) or an agent restart (counter persisted in ``AgentState``) neither
-loses nor replays a press. If several presses happened between two polls only the last
-key is known; it is acted on once and the gap is logged.
-
-First sight of a pad (no fresh persisted counter): re-baseline, i.e. take its counter as
-already handled. Presses made while no agent ran are therefore dropped, on purpose:
-acting on a "call next" pressed minutes ago would call a customer nobody is waiting for.
-
-A pad that misses ``fault_after`` polls in a row is reported ``fault`` and then polled
-only every ``dead_poll_s`` so it cannot slow the bus for the others.
+A pad counts its presses and the host acts when the count changes (docs/keypads.md), so a
+missed poll, a repeated reply or an agent restart (the count is kept in ``AgentState``)
+neither loses nor replays a press. A pad seen afresh is taken as handled: a "call next"
+pressed while no agent ran would call a customer nobody is waiting for.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,6 +32,7 @@ ActionSink = Callable[[dict], Awaitable[None] | None]
 @dataclass
 class PadOutput:
     """What the host wants a pad to show; written only when it changes."""
+
     text: str | None = None
     waiting: int | None = None
     lamp: bool | None = None
@@ -57,10 +51,22 @@ class _Pad:
 
 
 class ModbusKeypadBus:
-    def __init__(self, bus_id: str, url: str, baudrate: int, teller_pads, evaluation_pads, *,
-                 state: AgentState | None = None, action_sink: ActionSink | None = None,
-                 health_sink: HealthSink | None = None, timeout: float = 0.15,
-                 poll_interval: float = 0.01, fault_after: int = 3, dead_poll_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        bus_id: str,
+        url: str,
+        baudrate: int,
+        teller_pads,
+        evaluation_pads,
+        *,
+        state: AgentState | None = None,
+        action_sink: ActionSink | None = None,
+        health_sink: HealthSink | None = None,
+        timeout: float = 0.15,
+        poll_interval: float = 0.01,
+        fault_after: int = 3,
+        dead_poll_s: float = 2.0,
+    ) -> None:
         self.id, self.url, self.baudrate = bus_id, url, baudrate
         self.state = state or AgentState(None)
         self.action_sink = action_sink
@@ -68,7 +74,9 @@ class ModbusKeypadBus:
         self.fault_after, self.dead_poll_s = fault_after, dead_poll_s
         self.pads: list[_Pad] = []
         for n in teller_pads:
-            self.pads.append(_Pad(km.teller_unit(n), n, "teller", Health(f"{bus_id}-teller-{n}", "keypad", health_sink)))
+            self.pads.append(
+                _Pad(km.teller_unit(n), n, "teller", Health(f"{bus_id}-teller-{n}", "keypad", health_sink))
+            )
         for n in evaluation_pads:
             self.pads.append(_Pad(km.eval_unit(n), n, "eval", Health(f"{bus_id}-eval-{n}", "keypad", health_sink)))
         self.bus_health = Health(bus_id, "keypad", health_sink)
@@ -98,8 +106,14 @@ class ModbusKeypadBus:
     # ---- bus I/O
     async def _connect(self) -> bool:
         if self.client is None:
-            self.client = AsyncModbusSerialClient(self.url, baudrate=self.baudrate, timeout=self.timeout,
-                                                  retries=0, reconnect_delay=0, reconnect_delay_max=0)
+            self.client = AsyncModbusSerialClient(
+                self.url,
+                baudrate=self.baudrate,
+                timeout=self.timeout,
+                retries=0,
+                reconnect_delay=0,
+                reconnect_delay_max=0,
+            )
         if self.client.connected:
             return True
         try:
@@ -117,13 +131,14 @@ class ModbusKeypadBus:
     async def _call(self, coro):
         try:
             r = await coro
-        except (ModbusException, asyncio.TimeoutError, OSError) as e:
+        except (TimeoutError, ModbusException, OSError) as e:
             return None, str(e)
         if r is None or r.isError():
             return None, f"error reply {r}"
         return r, ""
 
     async def _read(self, p: _Pad, count: int) -> list[int] | None:
+        assert self.client is not None  # connected before any poll
         r, _ = await self._call(self.client.read_input_registers(0, count=count, device_id=p.unit))
         p.last_try = time.monotonic()
         if r is None or len(r.registers) < count:
@@ -136,8 +151,8 @@ class ModbusKeypadBus:
         return list(r.registers[:count])
 
     async def _poll_pad(self, p: _Pad) -> None:
-        """Steady state reads only the event counter (7-byte reply); on a change the
-        counter, key and argument are re-read together, so they always belong together."""
+        """Read only the press count; on a change, read count, key and argument in one go
+        so that they belong together."""
         regs = await self._read(p, 1)
         if regs is None:
             return
@@ -160,7 +175,7 @@ class ModbusKeypadBus:
         delta = km.counter_delta(last, cur)
         if delta == 0:
             return
-        if delta > 1:
+        if delta > 1:  # only the last key is known: act on it once
             log.warning("pad %s: %d presses between polls, acting on the last one only", key, delta)
         if p.kind == "teller":
             action = {"kind": "key", "counter": p.counter, "key": regs[1], "arg": regs[2]}
@@ -174,7 +189,9 @@ class ModbusKeypadBus:
                 await r
 
     async def _write_outputs(self, p: _Pad) -> None:
+        assert self.client is not None  # connected before any poll
         o = p.out
+        want: tuple
         if p.kind == "teller" and o.text is not None:
             want = ("t", o.text, o.waiting or 0)
             if o.written != want:
@@ -194,7 +211,7 @@ class ModbusKeypadBus:
         tried = answered = 0
         for p in self.pads:
             if p.misses >= self.fault_after and now - p.last_try < self.dead_poll_s:
-                continue
+                continue  # a silent pad is tried now and then, so it cannot slow the others
             tried += 1
             await self._poll_pad(p)
             answered += p.misses == 0
@@ -224,7 +241,7 @@ class ModbusKeypadBus:
                 await self._reopen(str(e))
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
         if self.client:
@@ -232,15 +249,21 @@ class ModbusKeypadBus:
 
 
 class QSystemKeypadBus:
-    """QSystem pads: ``01 addr key 07`` in (4-byte frames only; anything else is a
-    collision and dropped), 3-character display ``01 addr blink c1 c2 c3 07`` out.
-    Pad address = counter number. Keys are mapped by the agent, which knows whether the
-    counter's ticket is called or serving (QSystem's keys are context dependent)."""
+    """QSystem pads (docs/protocols.md): key frames in, a 3-character display out; the pad
+    address is the counter number. The agent maps the keys: what they mean depends on
+    whether the counter's ticket is called or serving."""
 
     KEYS = (candle.KEY_CALL, candle.KEY_START, candle.KEY_REDIRECT, candle.KEY_NOSHOW_OR_FINISH)
 
-    def __init__(self, bus_id: str, link: SerialLink, teller_pads, *,
-                 action_sink: ActionSink | None = None, health_sink: HealthSink | None = None) -> None:
+    def __init__(
+        self,
+        bus_id: str,
+        link: SerialLink,
+        teller_pads,
+        *,
+        action_sink: ActionSink | None = None,
+        health_sink: HealthSink | None = None,
+    ) -> None:
         self.id, self.link = bus_id, link
         self.teller_pads = set(teller_pads)
         self.action_sink = action_sink
@@ -255,8 +278,9 @@ class QSystemKeypadBus:
             self.out[counter] = (text[-3:].rjust(3), blink)
 
     async def feed(self, data: bytes) -> list[tuple[int, int]]:
-        keys = [(a, k) for a, k in candle.key_frames(self.reader.feed(data))
-                if a in self.teller_pads and k in self.KEYS]
+        keys = [
+            (a, k) for a, k in candle.key_frames(self.reader.feed(data)) if a in self.teller_pads and k in self.KEYS
+        ]
         for addr, k in keys:
             action = {"kind": "qsystem", "counter": addr, "key": k}
             if self.action_sink:
@@ -277,8 +301,9 @@ class QSystemKeypadBus:
                     await self.feed(data)
                 for counter, (text, blink) in list(self.out.items()):
                     if self.written.get(counter) != (text, blink):
-                        await self.link.write(candle.board_text(counter, text,
-                                                                candle.BLINK_ALWAYS if blink else candle.BLINK_NONE))
+                        await self.link.write(
+                            candle.board_text(counter, text, candle.BLINK_ALWAYS if blink else candle.BLINK_NONE)
+                        )
                         self.written[counter] = (text, blink)
             except LinkDown as e:
                 await self.health.set("offline", str(e))

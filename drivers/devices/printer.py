@@ -1,9 +1,9 @@
-"""Kiosk ticket printer: a print queue per printer, DLE EOT status under our own timeout.
+"""Kiosk ticket printer: its own print queue, so a slow or broken printer delays nobody.
 
-Why: a printer that does not answer must be treated as offline (not "paper OK"), and a
-printer that is out of paper must fail the job visibly instead of swallowing it. The
-queue keeps one slow/broken printer from ever delaying the API or other devices.
+A printer that does not answer its status query in time is offline, never "paper OK";
+one out of paper fails the job visibly instead of swallowing it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,9 +28,16 @@ class PrintJob:
 
 
 class PrinterDevice:
-    def __init__(self, device_id: str, link: SerialLink, *, status_timeout: float = 0.3,
-                 idle_poll_s: float = 5.0, health_sink: HealthSink | None = None,
-                 result_sink: ResultSink | None = None) -> None:
+    def __init__(
+        self,
+        device_id: str,
+        link: SerialLink,
+        *,
+        status_timeout: float = 0.3,
+        idle_poll_s: float = 5.0,
+        health_sink: HealthSink | None = None,
+        result_sink: ResultSink | None = None,
+    ) -> None:
         self.id, self.link = device_id, link
         self.status_timeout, self.idle_poll_s = status_timeout, idle_poll_s
         self.health = Health(device_id, "printer", health_sink)
@@ -102,7 +109,7 @@ class PrinterDevice:
         while not stop.is_set():
             try:
                 job = await asyncio.wait_for(self.queue.get(), self.idle_poll_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await self.check()  # paper/offline noticed between tickets too
                 continue
             await self.print_job(job)

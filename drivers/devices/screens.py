@@ -1,11 +1,10 @@
-"""LED call screens: one adapter interface, three wire protocols, latest state wins.
+"""LED call screens: one adapter interface, three wire protocols (docs/protocols.md).
 
-Why: a 9600-baud screen takes ~65 ms per frame, so a burst of calls must never queue up
-as a backlog of stale frames. The device keeps only the *latest* content; a single sender
-task renders it when the line is free (at most one frame per ``min_interval``), so the
-screen ends on the final state after a handful of frames. After a reconnect the full
-state is sent again, so a screen never shows stale calls.
+Latest content wins: a slow serial screen must never work through a backlog of stale
+frames, so the device keeps only what it should show now and sends that when the line is
+free (at most one frame per ``min_interval``), and again after a reconnect.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,6 +28,7 @@ class Call:
 @dataclass(frozen=True)
 class ScreenContent:
     """What a screen should show, independent of protocol."""
+
     kind: str  # "hall" | "counter"
     calls: tuple[Call, ...] = ()  # hall: latest first
     number: str = ""  # counter: current number ("" = none)
@@ -39,6 +39,7 @@ class ScreenContent:
 
 class Adapter:
     """Renders content to one wire frame; says whether and how the screen replies."""
+
     reply = False
 
     def __init__(self, address: int) -> None:
@@ -59,6 +60,7 @@ class Adapter:
 
 class OnbonAdapter(Adapter):
     """Chinese text in GB2312 in a dynamic area; the controller ACKs each frame."""
+
     reply = True
     hall_lines = 3
 
@@ -74,8 +76,7 @@ class OnbonAdapter(Adapter):
     def render(self, c: ScreenContent) -> bytes:
         multi = c.kind == "hall" and len(c.calls) > 1
         # display mode 02 "quick type" draws attention to a new call; 01 static otherwise
-        return onbon.dynamic_area(self.text(c), self.address, multi_line=multi,
-                                  display_mode=2 if c.blink else 1)
+        return onbon.dynamic_area(self.text(c), self.address, multi_line=multi, display_mode=2 if c.blink else 1)
 
     def reply_done(self, buf: bytes) -> bool:
         return len(buf) > 8 and buf.endswith(b"\x5a")
@@ -104,12 +105,14 @@ class AlphaAdapter(Adapter):
         return c.number
 
     def render(self, c: ScreenContent) -> bytes:
-        return alpha.write_text(self.text(c), address=self.address,
-                                mode=alpha.MODE_FLASH if c.blink else alpha.MODE_HOLD)
+        return alpha.write_text(
+            self.text(c), address=self.address, mode=alpha.MODE_FLASH if c.blink else alpha.MODE_HOLD
+        )
 
 
 class CandleAdapter(Adapter):
     """Candle/QSystem window board: 7 cp1251 cells; no Chinese, so paused shows '-- --'."""
+
     cells = 7
 
     def text(self, c: ScreenContent) -> str:
@@ -133,10 +136,19 @@ ADAPTERS = {"onbon-bx": OnbonAdapter, "alpha": AlphaAdapter, "candle": CandleAda
 
 
 class ScreenDevice:
-    def __init__(self, device_id: str, adapter: Adapter, link: SerialLink, *,
-                 min_interval: float = 0.2, debounce: float = 0.02, probe_interval: float = 0.25,
-                 refresh_s: float = 30.0, reply_timeout: float = 0.5,
-                 health_sink: HealthSink | None = None) -> None:
+    def __init__(
+        self,
+        device_id: str,
+        adapter: Adapter,
+        link: SerialLink,
+        *,
+        min_interval: float = 0.2,
+        debounce: float = 0.02,
+        probe_interval: float = 0.25,
+        refresh_s: float = 30.0,
+        reply_timeout: float = 0.5,
+        health_sink: HealthSink | None = None,
+    ) -> None:
         self.id, self.adapter, self.link = device_id, adapter, link
         self.min_interval, self.debounce = min_interval, debounce
         self.probe_interval, self.refresh_s, self.reply_timeout = probe_interval, refresh_s, reply_timeout
@@ -196,7 +208,7 @@ class ScreenDevice:
                 continue
             try:
                 await asyncio.wait_for(self._dirty.wait(), self.probe_interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if time.monotonic() - last_refresh > self.refresh_s and self.sent is not None:
                     self.sent = None  # periodic full refresh (a power-cycled screen forgets)
                     self._dirty.set()

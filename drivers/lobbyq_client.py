@@ -1,9 +1,10 @@
-"""HTTP side of the agent: the few lobbyq API calls the devices need.
+"""The agent's client of the lobbyq HTTP API (docs/api.md): the few calls the devices need.
 
-Why a separate module: retry rules live here. A connection error or a 5xx is retried
-(a keypad press must survive a server restart); a 4xx is the server's considered "no"
-(e.g. 409 nothing to recall) and is logged, never retried.
+Retry rules live here: a connection error or a 5xx is retried (a keypad press must
+survive a server restart); a 4xx is the server's considered "no" (e.g. 409 nothing to
+recall) and is logged, never retried.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,13 +22,15 @@ class ApiRefused(Exception):
         super().__init__(f"{status}: {body[:200]}")
 
 
-class Api:
-    def __init__(self, server_url: str, token: str, branch: str, timeout: float = 5.0,
-                 client: httpx.AsyncClient | None = None) -> None:
+class LobbyqClient:
+    def __init__(
+        self, server_url: str, token: str, branch: str, timeout: float = 5.0, client: httpx.AsyncClient | None = None
+    ) -> None:
         self.server_url = server_url.rstrip("/")
         self.branch = branch
-        self.client = client or httpx.AsyncClient(base_url=self.server_url, timeout=timeout,
-                                                  headers={"Authorization": f"Bearer {token}"})
+        self.client = client or httpx.AsyncClient(
+            base_url=self.server_url, timeout=timeout, headers={"Authorization": f"Bearer {token}"}
+        )
         self.token = token
 
     @property
@@ -44,11 +47,18 @@ class Api:
             raise ApiRefused(r.status_code, r.text)
         return r
 
-    async def request_retrying(self, method: str, path: str, json: dict | None = None,
-                               stop: asyncio.Event | None = None, max_delay: float = 5.0) -> httpx.Response | None:
+    async def request_retrying(
+        self,
+        method: str,
+        path: str,
+        json: dict | None = None,
+        stop: asyncio.Event | None = None,
+        max_delay: float = 5.0,
+    ) -> httpx.Response | None:
         """Retry transport errors and 5xx with jittered backoff until done or ``stop``;
         a 4xx is logged and returns None."""
         delay = 0.1
+        err: Exception
         while True:
             try:
                 return await self.request(method, path, json)
@@ -70,9 +80,6 @@ class Api:
 
     async def layout(self) -> dict:
         return await self.get_json(self.b)
-
-    async def state(self) -> dict:
-        return await self.get_json(f"{self.b}/state")
 
     async def ticket(self, ticket_id: str) -> dict:
         return await self.get_json(f"{self.b}/tickets/{ticket_id}")
