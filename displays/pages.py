@@ -9,7 +9,7 @@ Mounted by the core with ``app.include_router(displays.pages.router)``.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
@@ -24,8 +24,7 @@ TEMPLATES = HERE / "templates"
 BRANCH_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TRACK_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 STATIC_RE = re.compile(r"^[a-z0-9_-]+\.(js|css|svg|wav|html)$")
-MEDIA = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml",
-         "wav": "audio/wav", "html": "text/html"}
+MEDIA = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml", "wav": "audio/wav", "html": "text/html"}
 # Pages are tiny and change with each release; let browsers revalidate.
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -34,7 +33,7 @@ router.include_router(voice.router)
 router.include_router(qr.router)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> str:
     return (TEMPLATES / f"{name}.html").read_text(encoding="utf-8")
 
@@ -67,7 +66,10 @@ def _branch_page(name: str):
 
 # One HTML shell per page; the page's JS reads the branch (and counter) from the path.
 for _path, _name in {
-    "/screens/{b}/hall": "hall", "/kiosk/{b}": "kiosk", "/teller/{b}": "teller", "/manager/{b}": "manager",
+    "/screens/{b}/hall": "hall",
+    "/kiosk/{b}": "kiosk",
+    "/teller/{b}": "teller",
+    "/manager/{b}": "manager",
 }.items():
     router.add_api_route(_path, _branch_page(_name), methods=["GET"], include_in_schema=False)
 
@@ -83,9 +85,3 @@ async def track(track_token: str) -> HTMLResponse:
     if not TRACK_RE.match(track_token):
         raise HTTPException(404, "no such ticket")
     return _page("track")
-
-
-@router.get("/displays/test/reducer", include_in_schema=False)
-async def reducer_tests() -> HTMLResponse:
-    """In-browser unit tests of the pure state reducer (used by tests/displays)."""
-    return _page("reducer-test")

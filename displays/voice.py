@@ -66,12 +66,15 @@ def espeak_binary() -> str:
 
 
 def phonemes(locale: str, text: str) -> str:
-    """espeak-ng's phoneme transcription of a phrase (used by tests and debugging)."""
+    """espeak-ng's phoneme transcription of a phrase: what the voice will actually say."""
     import subprocess
 
     out = subprocess.run(
         [espeak_binary(), "-q", "-x", "-v", VOICES[locale], text],
-        check=True, capture_output=True, text=True, timeout=20,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=20,
     )
     return out.stdout.strip()
 
@@ -90,9 +93,9 @@ def wav_duration(path: Path) -> float:
         return w.getnframes() / float(w.getframerate())
 
 
-# One render at a time (per event loop): espeak-ng is quick, but a burst of
-# distinct phrases should not fork a process per request on a two-core branch PC.
-_render_locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+# One render at a time (per event loop): a burst of distinct phrases must not
+# fork a process per request on a small branch PC.
+_render_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def _render_lock() -> asyncio.Lock:
@@ -124,8 +127,16 @@ async def render(locale: str, number: str, counter: int) -> Path:
         os.close(fd)
         try:
             proc = await asyncio.create_subprocess_exec(
-                espeak_binary(), "-v", VOICES[locale], "-s", "150", "-w", tmp, text,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+                espeak_binary(),
+                "-v",
+                VOICES[locale],
+                "-s",
+                "150",
+                "-w",
+                tmp,
+                text,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
             )
             _, err = await asyncio.wait_for(proc.communicate(), timeout=20)
             if proc.returncode != 0:
@@ -148,8 +159,7 @@ def chime_wav() -> bytes:
         for i in range(n):
             t = i / rate
             envelope = math.exp(-4.0 * t) * min(1.0, i / (0.005 * rate))
-            sample = 0.45 * envelope * (math.sin(2 * math.pi * freq * t)
-                                        + 0.25 * math.sin(4 * math.pi * freq * t))
+            sample = 0.45 * envelope * (math.sin(2 * math.pi * freq * t) + 0.25 * math.sin(4 * math.pi * freq * t))
             frames += struct.pack("<h", int(max(-1.0, min(1.0, sample)) * 32767))
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
@@ -162,8 +172,7 @@ def chime_wav() -> bytes:
 
 @router.get("/voice/chime.wav", include_in_schema=False)
 async def get_chime() -> Response:
-    return Response(chime_wav(), media_type="audio/wav",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    return Response(chime_wav(), media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/voice/{locale}/{number}/{counter}.wav", include_in_schema=False)
@@ -179,5 +188,4 @@ async def get_voice(locale: str, number: str, counter: str) -> FileResponse:
         path = await render(locale, number, int(counter))
     except RuntimeError as exc:
         raise HTTPException(503, str(exc)) from exc
-    return FileResponse(path, media_type="audio/wav",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})

@@ -12,10 +12,9 @@ import { spokenCall } from './i18n.js';
 const CLIP_TIMEOUT_MS = 15000;
 
 export class Announcer {
-  constructor({ locale = 'zh-CN', onBlocked = () => {}, onSpeak = () => {} } = {}) {
+  constructor({ locale = 'zh-CN', onBlocked = () => {} } = {}) {
     this.locale = locale;
     this.onBlocked = onBlocked; // autoplay refused: the page shows an "enable sound" button
-    this.onSpeak = onSpeak;     // called with each item as it starts (for display/tests)
     this.queue = [];
     this.busy = false;
   }
@@ -37,7 +36,6 @@ export class Announcer {
     this.busy = true;
     while (this.queue.length) {
       const item = this.queue.shift();
-      this.onSpeak(item);
       try {
         await this.play('/voice/chime.wav');
       } catch (e) {

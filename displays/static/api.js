@@ -1,4 +1,4 @@
-// Thin fetch wrapper for the JSON API of DESIGN §3 (bearer tokens).
+// Thin fetch wrapper for the JSON API of docs/api.md (bearer tokens).
 
 export class ApiError extends Error {
   constructor(status, message, body) {

@@ -11,10 +11,7 @@ const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 
 const soundButton = $('enable-sound');
-const announcer = new Announcer({
-  onBlocked: () => { soundButton.hidden = false; },
-  onSpeak: (item) => { (window.__announced ||= []).push(item.number + '@' + item.counter); },
-});
+const announcer = new Announcer({ onBlocked: () => { soundButton.hidden = false; } });
 soundButton.addEventListener('click', () => {
   // A user gesture unlocks audio for the rest of the session.
   new Audio('/voice/chime.wav').play().catch(() => {});

@@ -2,11 +2,9 @@
 // ticket with its QR on screen - shown whether or not the paper prints.
 
 import { followBranch, startClock, translateStatic } from './screen.js';
-import { applyAlert } from './state.js';
 import { api, branchPath } from './api.js';
-import { deviceToken } from './auth.js';
+import { deviceToken, pathParts } from './auth.js';
 import { t, locale, waitingLabel, minutesLabel } from './i18n.js';
-import { pathParts } from './auth.js';
 
 const [, branch] = pathParts(); // /kiosk/{b}
 const $ = (id) => document.getElementById(id);
@@ -23,7 +21,6 @@ if (urlName) {
   const u = new URL(location.href); u.searchParams.delete('kiosk');
   history.replaceState(null, '', u.pathname + u.search);
 }
-let alerts = new Map();
 let busy = false;
 let hideTimer = null;
 
@@ -40,8 +37,9 @@ function ours(alert) {
   return d.kiosk === name || dev === name || dev.startsWith(`${name}-`);
 }
 
+// The open device faults come with the branch state (snapshot, then alert events).
 function renderFault() {
-  const fault = [...alerts.values()].some(ours);
+  const fault = (box.state?.device_faults || []).some(ours);
   $('printer-fault').hidden = !fault;
   $('printer-fault').textContent = t('printer_fault');
   return fault;
@@ -85,12 +83,12 @@ function offerNormal(category) {
 function showTicket(res) {
   const tk = res.ticket || res;
   if (tk.kiosk && !kioskName()) localStorage.setItem(nameKey, tk.kiosk);
-  const cat = window.__lobbyq?.state?.categories.find(c => c.code === tk.category);
+  const cat = box.state?.categories.find(c => c.code === tk.category);
   $('t-number').textContent = tk.number;
   $('t-category').textContent = cat?.name || tk.category;
   $('t-ahead').textContent = `${res.ahead ?? '–'}`;
   $('t-wait').textContent = minutesLabel(res.estimated_wait_s);
-  const tz = window.__lobbyq?.state?.timezone;
+  const tz = box.state?.timezone;
   try {
     $('t-time').textContent = new Date(tk.issued_at).toLocaleTimeString(locale(),
       { hour: '2-digit', minute: '2-digit', hour12: false, ...(tz ? { timeZone: tz } : {}) });
@@ -122,22 +120,11 @@ document.addEventListener('click', (e) => {
 $('t-done').addEventListener('click', hideTicket);
 
 const box = followBranch('kiosk', branch, {
-  snapshot(state) {
-    alerts = new Map((state.device_faults || []).map(a => [a.id, a]));
-    renderButtons(state); renderFault();
-  },
+  snapshot(state) { renderButtons(state); renderFault(); },
   event(ev, state) {
-    if (ev.type.startsWith('alert.')) { alerts = applyAlert(alerts, ev); renderFault(); }
+    if (ev.type.startsWith('alert.')) renderFault();
     if (ev.type === 'branch.updated' || ev.type.startsWith('ticket.')) renderButtons(state);
   },
 });
-
-// Alerts open before this page loaded: readable only if the token may; the
-// live stream covers everything raised from now on.
-if (token) {
-  api('GET', branchPath(branch, '/alerts?status=open'), { token })
-    .then(r => { for (const a of r.alerts || []) alerts.set(a.id, a); renderFault(); })
-    .catch(() => {});
-}
 translateStatic();
 startClock(() => box.state?.timezone, locale);

@@ -120,7 +120,6 @@ function flashUnsatisfied(a) {
 }
 
 function beep() {
-  window.__beeps = (window.__beeps || 0) + 1;
   try {
     audio ||= new AudioContext();
     audio.resume?.();
@@ -172,7 +171,6 @@ function startStream() {
     },
     onEvent,
   }).start();
-  window.__lobbyq = { get state() { return state; }, get alerts() { return alerts; } };
 }
 
 function showDashboard() {

@@ -68,7 +68,6 @@ export function followBranch(kind, branch, page) {
       if (ev.type === 'branch.updated') box.stream.resync();
     },
   }).start();
-  window.__lobbyq = box; // for tests and for debugging on site
   return box;
 }
 

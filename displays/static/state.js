@@ -1,26 +1,33 @@
-// Pure functions that fold stream events into a branch state (DESIGN §4).
+// The pages' fold of stream events into the branch state, by the rules of
+// docs/state-fold.md (the device agent's drivers/hall_state.py follows the
+// same rules; both are checked against tests/data/event_folds.json).
 //
-// A page keeps one state object: the `snapshot` state from the server, then
-// every event applied in seq order.  Nothing here touches the DOM or the
-// network, so a reconnect that replays the missed events ends in exactly the
-// state of a page that never left, and the reducer can be unit-tested in the
-// browser (templates/reducer-test.html).  Functions return new objects and
-// never mutate their inputs.
+// Pure functions: no DOM, no network, inputs never mutated, so a page that
+// reconnects and replays the events it missed ends in the state of one that
+// never left.
 
 export const ACTIVE = new Set(['called', 'serving']);
-export const RECENT_MAX = 10; // as many as the server's snapshot keeps
+export const RECENT_MAX = 10; // as many as a snapshot carries
 
-// Normalise a snapshot state; the side lists (postponed, no_show) are not part
-// of the snapshot: pages that need them seed them over HTTP (seedTickets).
+// What to do with an event whose seq is `seq` when the state is at `lastSeq`.
+export function seqVerdict(lastSeq, seq) {
+  if (typeof seq !== 'number') return 'skip';
+  if (lastSeq === null || lastSeq === undefined || seq === lastSeq + 1) return 'apply';
+  return seq <= lastSeq ? 'skip' : 'gap';
+}
+
+// A snapshot's state, with the side lists it does not carry (postponed,
+// no_show): pages that show them seed them over HTTP (seedTickets).
 export function fromSnapshot(state) {
   return recount({
     ...state,
     categories: (state.categories || []).map(c => ({ ...c })),
     counters: (state.counters || []).map(c => ({ ...c })),
     waiting: [...(state.waiting || [])],
-    recent_calls: [...(state.recent_calls || [])],
+    recent_calls: [...(state.recent_calls || [])].slice(0, RECENT_MAX),
     postponed: [...(state.postponed || [])],
     no_show: [...(state.no_show || [])],
+    device_faults: [...(state.device_faults || [])],
   });
 }
 
@@ -31,16 +38,18 @@ export function seedTickets(state, tickets) {
   return recount(s);
 }
 
+// Fold one event whose seqVerdict is 'apply'.
 export function applyEvent(state, ev) {
   let s = { ...state, seq: ev.seq };
   const kind = ev.type.split('.')[0];
   if (kind === 'ticket') s = applyTicket(s, ev);
   else if (kind === 'counter') s = applyCounter(s, ev.data);
+  else if (kind === 'alert') s = applyFault(s, ev);
   else if (ev.type === 'branch.updated') s = applyLayout(s, ev.data);
   return recount(s);
 }
 
-// Sort key of "issue order": issued_at, then the id as a tie-breaker.
+// Issue order: issued_at, then the id as a tie-breaker.
 function issueOrder(a, b) {
   const d = Date.parse(a.issued_at) - Date.parse(b.issued_at);
   if (d) return d;
@@ -57,14 +66,14 @@ function upsert(list, t, keep) {
   return out;
 }
 
-// Put a ticket in the one list (or counter) its status belongs to.
+// A ticket event carries the ticket after the event: put it where its status says.
 function placeTicket(s, t) {
   s.waiting = upsert(s.waiting, t, t.status === 'waiting');
   s.postponed = upsert(s.postponed || [], t, t.status === 'postponed');
   s.no_show = upsert(s.no_show || [], t, t.status === 'no_show');
   s.counters = s.counters.map(c => {
-    if (ACTIVE.has(t.status) && t.counter === c.number) return { ...c, current: t };
-    if (c.current && c.current.id === t.id) return { ...c, current: null };
+    if (ACTIVE.has(t.status) && t.counter === c.number) return { ...c, current: t, current_ticket: t.id };
+    if (c.current && c.current.id === t.id) return { ...c, current: null, current_ticket: null };
     return c;
   });
   return s;
@@ -75,23 +84,31 @@ function applyTicket(s, ev) {
   s = placeTicket(s, t);
   if (ev.type === 'ticket.called' || ev.type === 'ticket.recalled') {
     const call = {
-      number: t.number, counter: t.counter, category: t.category, at: ev.at,
-      type: ev.type, seq: ev.seq,
+      seq: ev.seq, type: ev.type, number: t.number, counter: t.counter, category: t.category, at: ev.at,
     };
     s.recent_calls = [call, ...s.recent_calls].slice(0, RECENT_MAX);
   }
   return s;
 }
 
+// The event's fields replace the counter's; an unknown counter is added last.
 function applyCounter(s, counter) {
   const i = s.counters.findIndex(c => c.number === counter.number);
   const merged = i >= 0 ? { ...s.counters[i], ...counter } : { current: null, ...counter };
   const counters = [...s.counters];
-  if (i >= 0) counters[i] = merged; else counters.push(merged); // keep the layout's order
+  if (i >= 0) counters[i] = merged; else counters.push(merged);
   return { ...s, counters };
 }
 
-// branch.updated carries the layout: keep runtime fields, adopt the new shape.
+// Open device faults: what the kiosk's printer banner and the hall need.
+function applyFault(s, ev) {
+  const a = ev.data;
+  const faults = s.device_faults.filter(f => f.id !== a.id);
+  if (ev.type === 'alert.raised' && a.type === 'device.fault' && a.status === 'open') faults.push(a);
+  return { ...s, device_faults: faults };
+}
+
+// branch.updated carries the layout: adopt its names and shape, keep what runs.
 function applyLayout(s, layout) {
   if (!layout) return s;
   const out = { ...s };
@@ -100,13 +117,13 @@ function applyLayout(s, layout) {
   if (layout.counters) {
     out.counters = layout.counters.map(c => {
       const old = s.counters.find(o => o.number === c.number);
-      return { state: 'closed', pause_reason: null, teller: null, current: null, ...old, ...c };
+      return { state: 'closed', pause_reason: null, teller: null, current: null, current_ticket: null, ...old, ...c };
     });
   }
   return out;
 }
 
-// Waiting counts are derived from the waiting list, so they can never drift.
+// Waiting counts are derived from the waiting list, so they never drift.
 export function recount(s) {
   const byCat = {};
   for (const t of s.waiting) byCat[t.category] = (byCat[t.category] || 0) + 1;
@@ -115,14 +132,15 @@ export function recount(s) {
   return { ...s, categories, counters };
 }
 
-// DESIGN §2 "who is next": tickets pinned here, plus unpinned ones it serves.
+// Who a counter may call (docs/domain.md): tickets pinned to it, and unpinned ones it serves.
 export function candidatesFor(waiting, counter) {
   const serves = counter.serves || [];
   return waiting.filter(t => t.pinned_counter === counter.number
     || (t.pinned_counter == null && serves.includes(t.category)));
 }
 
-// Alerts and device health live beside the branch state (manager, kiosk).
+// Every open alert and every device's health, which the manager keeps beside
+// the state (seeded over HTTP: a snapshot carries only open device faults).
 export function applyAlert(alerts, ev) {
   const a = ev.data;
   const out = new Map(alerts);

@@ -1,17 +1,17 @@
-// One live connection to a branch's event stream (DESIGN §4), shared by all pages.
+// One live connection to a branch's event stream (docs/stream.md), shared by all pages.
 //
 // Guarantees the pages rely on:
-//  - every event is delivered to onEvent exactly once and in seq order: events
-//    at or below the last seq are dropped (replays overlap), and a gap makes
-//    us reconnect with after=<last seq> instead of applying out of order;
-//  - a `snapshot` replaces the page's state (onSnapshot) - it comes first on a
-//    fresh connection or when our last seq is too old for a replay;
-//  - the connection heals by itself: pings are answered with pongs, 30 s of
-//    silence counts as dead, and any close is retried with jittered
-//    exponential backoff (4408 "too slow" included) resuming from the last seq.
+//  - every event reaches onEvent once and in seq order: seqVerdict (the rule
+//    of docs/state-fold.md) drops replayed events, and a gap makes us
+//    reconnect with after=<last seq> instead of applying out of order;
+//  - a `snapshot` replaces the page's state (onSnapshot): it comes first on a
+//    fresh connection, or when our last seq is too old to replay from;
+//  - the connection heals by itself: pings are answered, silence counts as a
+//    dead line, and any close is retried with jittered backoff from the last seq.
 
-// Tests shorten the silence limit by setting globalThis.LOBBYQ_SILENCE_MS before load.
-const SILENCE_MS = globalThis.LOBBYQ_SILENCE_MS || 30000;
+import { seqVerdict } from './state.js';
+
+const SILENCE_MS = 30000; // longer than the server's ping interval
 const MAX_BACKOFF_MS = 15000;
 const DENIED_RETRY_MS = 60000;
 export const CLOSE_BAD_TOKEN = 4401;
@@ -93,10 +93,10 @@ export class BranchStream {
       this.onSnapshot(msg.state, msg.seq);
       return;
     }
-    if (typeof msg.seq !== 'number') return;
-    if (this.lastSeq !== null && msg.seq <= this.lastSeq) return; // already applied
-    if (this.lastSeq !== null && msg.seq !== this.lastSeq + 1) {
-      // A hole: never apply out of order; ask the server for what we missed.
+    const verdict = seqVerdict(this.lastSeq, msg.seq);
+    if (verdict === 'skip') return;
+    if (verdict === 'gap') {
+      // Never apply out of order: ask the server for what we missed.
       this.drop();
       this.scheduleReconnect(0);
       return;

@@ -1,5 +1,6 @@
-// Teller console: sign in to a counter, then the nine keypad keys (DESIGN §6)
-// as buttons and F1–F9, the current ticket, waiting counts, postponed list.
+// Teller console: sign in to a counter, then the nine keypad keys
+// (docs/keypads.md) as buttons and F1–F9, the current ticket, waiting counts,
+// postponed list.
 
 import { BranchStream } from './stream.js';
 import { fromSnapshot, applyEvent, seedTickets } from './state.js';
@@ -16,7 +17,7 @@ let session = staffSession.load('teller', branch); // {token, counter}
 let state = null;
 let stream = null;
 
-// Keypad key → what it does (DESIGN §6 numbering).
+// Keypad key → what it does (numbered as in docs/keypads.md).
 const KEYS = {
   1: () => act('/call-next'),
   2: () => act('/recall'),
@@ -131,7 +132,6 @@ function startStream() {
       if (ev.type === 'branch.updated') stream.resync(); // exact state for a new layout
     },
   }).start();
-  window.__lobbyq = { get state() { return state; } };
 }
 
 function showConsole() {

@@ -24,7 +24,6 @@ $('tr-notify').addEventListener('click', () => {
 
 // Vibrate and beep once when it matters: 3 or fewer ahead, and when called.
 function nudge() {
-  window.__nudges = (window.__nudges || 0) + 1;
   try { navigator.vibrate?.([300, 150, 300]); } catch { /* not a phone */ }
   try {
     const ctx = audioCtx ||= new AudioContext();

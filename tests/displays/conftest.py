@@ -11,11 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.displays.support import (BRANCH, CHROMIUM, CHROMIUM_ARGS, LAYOUT, ROOT, Lobbyq, Process,
-                                    core_available, free_port, lobbyq_argv)
-
+from tests.displays.support import (
+    BRANCH,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LAYOUT,
+    ROOT,
+    Lobbyq,
+    Process,
+    core_available,
+    free_port,
+    lobbyq_argv,
+)
 
 # ---------------------------------------------------------------- browser
+
 
 @pytest.fixture(scope="package")
 def browser():
@@ -55,15 +65,30 @@ def new_page(browser):
 
 # ---------------------------------------------------------------- servers
 
+
 @pytest.fixture(scope="package")
 def pages_server(tmp_path_factory):
-    """Only the displays router (reducer tests, voice): no core needed."""
+    """Only the displays router (pages against a scripted stream): no core needed."""
     tmp = tmp_path_factory.mktemp("pages")
     port = free_port()
     env = {**os.environ, "LOBBYQ_VOICE_CACHE": str(tmp / "voice"), "PYTHONPATH": str(ROOT)}
-    p = Process([sys.executable, "-m", "uvicorn", "--factory", "tests.displays.pages_app:make",
-                 "--port", str(port), "--log-level", "warning"], env, port, "/voice/chime.wav",
-                tmp / "server.log")
+    p = Process(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "tests.displays.pages_app:make",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env,
+        port,
+        "/voice/chime.wav",
+        tmp / "server.log",
+    )
     p.start()
     yield p
     p.stop()
@@ -75,23 +100,42 @@ def lobbyq(tmp_path):
     if not core_available():
         pytest.skip("the core server (app.main, app.cli) is not there yet")
     port = free_port()
-    env = {**os.environ,
-           "LOBBYQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/lobbyq.db",
-           "LOBBYQ_VOICE_CACHE": str(tmp_path / "voice"),
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "LOBBYQ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/lobbyq.db",
+        "LOBBYQ_VOICE_CACHE": str(tmp_path / "voice"),
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("LOBBYQ_DEVICES", None)
-    out = subprocess.run(lobbyq_argv() + ["token", "create", "--role", "admin"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        lobbyq_argv() + ["token", "create", "--role", "admin"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     admin = out.stdout.strip().splitlines()[-1].strip()
-    server = Lobbyq(lobbyq_argv() + ["serve", "--host", "127.0.0.1", "--port", str(port)],
-                    env, port, "/healthz", tmp_path / "server.log")
+    server = Lobbyq(
+        lobbyq_argv() + ["serve", "--host", "127.0.0.1", "--port", str(port)],
+        env,
+        port,
+        "/healthz",
+        tmp_path / "server.log",
+    )
     server.tokens = {"admin": admin}
     server.start()
     try:
         server.ok("PUT", server.b(), json={"code": BRANCH, **LAYOUT})
-        for role, name in [("display", "hall"), ("kiosk", "kiosk1"), ("manager", "wang"),
-                           ("agent", "agent1"), ("teller", "li"), ("teller2", "zhao")]:
+        for role, name in [
+            ("display", "hall"),
+            ("kiosk", "kiosk1"),
+            ("manager", "wang"),
+            ("agent", "agent1"),
+            ("teller", "li"),
+            ("teller2", "zhao"),
+        ]:
             body = {"role": role.rstrip("2"), "branch": BRANCH, "name": name}
             server.tokens[role] = server.ok("POST", "/api/v1/tokens", json=body)["token"]
         yield server

@@ -9,24 +9,6 @@ from urllib.parse import parse_qs, urlparse
 
 TZ = timezone(timedelta(hours=8))
 
-# Audio interception: every play() is logged and "ends" after CLIP_MS.
-AUDIO_SPY = """
-window.__audio = [];
-HTMLMediaElement.prototype.play = function () {
-  const src = new URL(this.src, location.href).pathname;
-  window.__audio.push({ ev: 'play', src, t: performance.now() });
-  setTimeout(() => {
-    window.__audio.push({ ev: 'end', src, t: performance.now() });
-    this.dispatchEvent(new Event('ended'));
-  }, %d);
-  return Promise.resolve();
-};
-"""
-
-
-def audio_spy(clip_ms: int = 150) -> str:
-    return AUDIO_SPY % clip_ms
-
 
 def now_iso() -> str:
     return datetime.now(TZ).isoformat(timespec="seconds")
@@ -34,27 +16,48 @@ def now_iso() -> str:
 
 def base_state(layout: dict, branch: str) -> dict:
     return {
-        "seq": 0, "branch": branch, "name": layout["name"], "locale": layout["locale"],
-        "timezone": layout["timezone"], "date": datetime.now(TZ).date().isoformat(),
+        "seq": 0,
+        "branch": branch,
+        "name": layout["name"],
+        "locale": layout["locale"],
+        "timezone": layout["timezone"],
+        "date": datetime.now(TZ).date().isoformat(),
         "categories": [{**c, "waiting": 0} for c in layout["categories"]],
-        "counters": [{**c, "state": "open", "pause_reason": None, "teller": f"t{c['number']}",
-                      "waiting": 0, "current": None} for c in layout["counters"]],
-        "waiting": [], "recent_calls": [],
+        "counters": [
+            {**c, "state": "open", "pause_reason": None, "teller": f"t{c['number']}", "waiting": 0, "current": None}
+            for c in layout["counters"]
+        ],
+        "waiting": [],
+        "recent_calls": [],
     }
 
 
 def ticket(number: str, category: str, status: str = "waiting", counter: int | None = None) -> dict:
-    return {"id": f"id-{number}", "number": number, "category": category, "priority": "normal",
-            "status": status, "issued_at": now_iso(), "queued_at": now_iso(), "called_at": None,
-            "started_at": None, "finished_at": None, "counter": counter, "pinned_counter": None,
-            "recall_count": 0, "score": None, "kiosk": None, "print_failed": False}
+    return {
+        "id": f"id-{number}",
+        "number": number,
+        "category": category,
+        "priority": "normal",
+        "status": status,
+        "issued_at": now_iso(),
+        "queued_at": now_iso(),
+        "called_at": None,
+        "started_at": None,
+        "finished_at": None,
+        "counter": counter,
+        "pinned_counter": None,
+        "recall_count": 0,
+        "score": None,
+        "kiosk": None,
+        "print_failed": False,
+    }
 
 
 class FakeStream:
     """Keeps an event log; answers each connection with a snapshot or a replay."""
 
     def __init__(self, state: dict):
-        self.state = state            # what a snapshot says (seq 0)
+        self.state = state  # what a snapshot says (seq 0)
         self.events: list[dict] = []
         self.connections: list[dict] = []  # query of each connection
         self.received: list[str] = []  # what pages sent us (pongs)
@@ -78,8 +81,13 @@ class FakeStream:
                 ws.send(json.dumps(ev))
 
     def event(self, type_: str, data: dict, send: bool = True) -> dict:
-        ev = {"seq": len(self.events) + 1 + self.state["seq"], "type": type_, "at": now_iso(),
-              "branch": self.state["branch"], "data": data}
+        ev = {
+            "seq": len(self.events) + 1 + self.state["seq"],
+            "type": type_,
+            "at": now_iso(),
+            "branch": self.state["branch"],
+            "data": data,
+        }
         self.events.append(ev)
         if send and self.ws is not None:
             self.ws.send(json.dumps(ev))

@@ -1,4 +1,4 @@
-"""The displays router alone, for tests that need no core server (reducer, announcer)."""
+"""The displays router alone, for tests that need no core server (pages against a scripted stream)."""
 
 from fastapi import FastAPI
 

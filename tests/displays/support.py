@@ -15,8 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BRANCH = "sjm01"
 LAYOUT = {
     "name": "上海静安支行",
@@ -128,21 +135,21 @@ class Lobbyq(Process):
         return f"/api/v1/branches/{BRANCH}{rest}"
 
 
-
-
 def voice_log(page) -> list[str]:
-    """The phrases (not chimes) the page played, in order (needs fake_stream.audio_spy)."""
+    """The phrases (not chimes) the page played, in order (needs spies.audio_spy)."""
     return [e["src"] for e in page.evaluate("window.__audio") if e["ev"] == "play" and "chime" not in e["src"]]
 
 
 def page_matches_server(page, server: Lobbyq) -> None:
-    """The state the page folded from events equals a fresh snapshot."""
-    mine = page.evaluate("window.__lobbyq.state")
+    """The state the page folded from events equals a fresh snapshot (needs spies.watch_state)."""
+    mine = page.evaluate("window.__state")
     theirs = server.ok("GET", server.b("/state"), "display")
     assert mine["seq"] == theirs["seq"]
     assert [t["number"] for t in mine["waiting"]] == [t["number"] for t in theirs["waiting"]]
-    assert [(c["number"], c["state"], (c["current"] or {}).get("number"), c["waiting"]) for c in mine["counters"]] == \
-        [(c["number"], c["state"], (c["current"] or {}).get("number"), c["waiting"]) for c in theirs["counters"]]
+    assert [(c["number"], c["state"], (c["current"] or {}).get("number"), c["waiting"]) for c in mine["counters"]] == [
+        (c["number"], c["state"], (c["current"] or {}).get("number"), c["waiting"]) for c in theirs["counters"]
+    ]
     assert [c["waiting"] for c in mine["categories"]] == [c["waiting"] for c in theirs["categories"]]
-    assert [(c["number"], c["type"]) for c in mine["recent_calls"]] == \
-        [(c["number"], c["type"]) for c in theirs["recent_calls"]]
+    assert [(c["number"], c["type"]) for c in mine["recent_calls"]] == [
+        (c["number"], c["type"]) for c in theirs["recent_calls"]
+    ]

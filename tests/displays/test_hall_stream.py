@@ -4,8 +4,10 @@ burst, dedupe and resume after 4408 / drops, snapshot after a long gap."""
 import json
 
 import pytest
+
+from tests.displays.fake_stream import FakeStream, base_state
+from tests.displays.spies import audio_spy
 from tests.displays.support import BRANCH, LAYOUT
-from tests.displays.fake_stream import FakeStream, audio_spy, base_state
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +67,10 @@ def test_reconnect_after_4408_resumes_without_repeat_or_loss(pages_server, new_p
     page.wait_for_timeout(500)
     srcs, _ = phrases(page)
     assert [s for s in srcs if "chime" not in s] == [
-        "/voice/zh-CN/A001/1.wav", "/voice/zh-CN/A002/2.wav", "/voice/zh-CN/A003/3.wav"]
+        "/voice/zh-CN/A001/1.wav",
+        "/voice/zh-CN/A002/2.wav",
+        "/voice/zh-CN/A003/3.wav",
+    ]
 
 
 def test_a_gap_in_seq_makes_the_page_ask_for_the_missed_events(pages_server, new_page):
@@ -87,8 +92,22 @@ def test_snapshot_after_a_long_gap_replaces_state_and_announces_missed_calls(pag
     state = base_state(LAYOUT, BRANCH)
     state["seq"] = 40
     state["recent_calls"] = [
-        {"seq": 40, "type": "ticket.called", "number": "A010", "counter": 2, "category": "personal", "at": "2099-01-01T10:00:02+08:00"},
-        {"seq": 39, "type": "ticket.called", "number": "A009", "counter": 1, "category": "personal", "at": "2099-01-01T10:00:01+08:00"},
+        {
+            "seq": 40,
+            "type": "ticket.called",
+            "number": "A010",
+            "counter": 2,
+            "category": "personal",
+            "at": "2099-01-01T10:00:02+08:00",
+        },
+        {
+            "seq": 39,
+            "type": "ticket.called",
+            "number": "A009",
+            "counter": 1,
+            "category": "personal",
+            "at": "2099-01-01T10:00:01+08:00",
+        },
     ]
     state["counters"][1]["state"] = "paused"
     stream.state, stream.events, stream.replay_from = state, [], 38
@@ -97,28 +116,47 @@ def test_snapshot_after_a_long_gap_replaces_state_and_announces_missed_calls(pag
     page.wait_for_function("window.__audio.filter(e => e.ev === 'end').length === 6", timeout=10000)
     srcs, _ = phrases(page)
     assert [s for s in srcs if "chime" not in s] == [
-        "/voice/zh-CN/A001/1.wav", "/voice/zh-CN/A009/1.wav", "/voice/zh-CN/A010/2.wav"]
+        "/voice/zh-CN/A001/1.wav",
+        "/voice/zh-CN/A009/1.wav",
+        "/voice/zh-CN/A010/2.wav",
+    ]
     assert "暂停服务" in page.inner_text('.tile[data-counter="2"]')
 
 
+def wait_until(page, predicate, timeout_ms=5000):
+    """Poll a Python-side condition while Playwright delivers the page's messages."""
+    for _ in range(timeout_ms // 50):
+        if predicate():
+            return True
+        page.wait_for_timeout(50)
+    return predicate()
+
+
+SILENCE_LIMIT_MS = 30_000  # stream.js's SILENCE_MS; the page's clock is driven by the test
+
+
 def test_pings_are_answered_and_silence_means_reconnect(pages_server, new_page):
-    page = new_page(1280, 720, init_script="globalThis.LOBBYQ_SILENCE_MS = 1500;")
+    page = new_page(1280, 720)
+    page.clock.install()
     stream = FakeStream(base_state(LAYOUT, BRANCH))
     stream.attach(page, BRANCH)
     page.goto(f"{pages_server.base}/screens/{BRANCH}/hall?token=disp-token")
     page.wait_for_function("document.body.dataset.seq === '0'")
     stream.ws.send(json.dumps({"type": "ping"}))
-    page.wait_for_timeout(300)
+    assert wait_until(page, lambda: stream.received)
     assert json.loads(stream.received[-1]) == {"type": "pong"}
     stream.call("A001", "personal", 1)
     # Keep the line alive with pings for longer than the silence limit: no reconnect.
     for _ in range(4):
-        page.wait_for_timeout(600)
+        page.clock.fast_forward(SILENCE_LIMIT_MS * 2 // 3)
+        pongs = len(stream.received)
         stream.ws.send(json.dumps({"type": "ping"}))
+        assert wait_until(page, lambda pongs=pongs: len(stream.received) > pongs)
     assert len(stream.connections) == 1
     # Then total silence: the page gives up on this socket and resumes after seq 1.
-    page.wait_for_timeout(2500)
-    assert len(stream.connections) == 2 and stream.connections[1]["after"] == "1"
+    page.clock.fast_forward(SILENCE_LIMIT_MS + 1000)
+    assert wait_until(page, lambda: len(stream.connections) == 2)
+    assert stream.connections[1]["after"] == "1"
 
 
 def test_bad_token_and_missing_token_are_shown(pages_server, new_page):

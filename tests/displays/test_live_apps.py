@@ -5,6 +5,8 @@ a screenshot under tests/artifacts/."""
 import re
 
 import pytest
+
+from tests.displays.spies import sound_spy
 from tests.displays.support import BRANCH, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -28,7 +30,9 @@ def test_kiosk_issues_shows_qr_and_printer_fault(lobbyq, new_page):
     page.wait_for_selector("#ticket-view:not([hidden])")
     assert page.inner_text("#t-number") == "A003"
     assert page.inner_text("#t-ahead") == "2"
-    page.wait_for_function("document.querySelector('#t-qr').complete && document.querySelector('#t-qr').naturalWidth > 0")
+    page.wait_for_function(
+        "document.querySelector('#t-qr').complete && document.querySelector('#t-qr').naturalWidth > 0"
+    )
     assert re.search(r"/t/[A-Za-z0-9_-]{16,}$", page.get_attribute("#t-qr", "data-url"))
     screenshot(page, "kiosk-ticket")
     page.click("#t-done")
@@ -47,17 +51,25 @@ def test_kiosk_issues_shows_qr_and_printer_fault(lobbyq, new_page):
     page.click("#t-done")
 
     # Another kiosk's printer is not ours: no banner here.
-    lobbyq.ok("POST", lobbyq.b("/devices/kiosk2-printer/health"), "agent",
-              json={"kind": "printer", "status": "offline"})
+    lobbyq.ok(
+        "POST", lobbyq.b("/devices/kiosk2-printer/health"), "agent", json={"kind": "printer", "status": "offline"}
+    )
     page.wait_for_timeout(700)
     assert page.is_hidden("#printer-fault")
     # The printer of this kiosk runs out of paper: the banner is up within a second.
-    lobbyq.ok("POST", lobbyq.b("/devices/kiosk1-printer/health"), "agent",
-              json={"kind": "printer", "status": "fault", "detail": "paper out"})
+    lobbyq.ok(
+        "POST",
+        lobbyq.b("/devices/kiosk1-printer/health"),
+        "agent",
+        json={"kind": "printer", "status": "fault", "detail": "paper out"},
+    )
     page.wait_for_selector("#printer-fault:not([hidden])", timeout=1000)
     screenshot(page, "kiosk-printer-fault")
-    alert = [a for a in lobbyq.ok("GET", lobbyq.b("/alerts?status=open"), "manager")["alerts"]
-             if a["data"].get("device") == "kiosk1-printer"][0]
+    alert = [
+        a
+        for a in lobbyq.ok("GET", lobbyq.b("/alerts?status=open"), "manager")["alerts"]
+        if a["data"].get("device") == "kiosk1-printer"
+    ][0]
     lobbyq.ok("POST", lobbyq.b(f"/alerts/{alert['id']}/ack"), "manager", json={"note": "paper loaded"})
     page.wait_for_selector("#printer-fault[hidden]", state="attached", timeout=1000)
     assert not page.errors
@@ -128,7 +140,7 @@ def test_manager_dashboard_alerts_actions_and_screenshot(lobbyq, new_page):
     issue(lobbyq, "corporate", 2)
     lobbyq.ok("POST", lobbyq.b("/devices/hall-screen/health"), "agent", json={"kind": "screen", "status": "ok"})
 
-    page = new_page(1600, 900)
+    page = new_page(1600, 900, init_script=sound_spy())
     page.goto(f"{lobbyq.base}/manager/{BRANCH}")
     page.fill("#signin-token", lobbyq.tokens["manager"])
     page.click("#signin button[type=submit]")
@@ -142,7 +154,7 @@ def test_manager_dashboard_alerts_actions_and_screenshot(lobbyq, new_page):
     lobbyq.ok("POST", lobbyq.b("/counters/1/evaluation"), "agent", json={"score": 4})
     page.wait_for_selector("#alert-flash:not([hidden])", timeout=1000)
     assert "A001" in page.inner_text("#alert-flash") and "li" in page.inner_text("#alert-flash")
-    assert page.evaluate("window.__beeps") == 1
+    assert page.evaluate("window.__tones") == [880, 660, 880]  # one beep: its three tones
     page.wait_for_selector(".alert.evaluation-unsatisfied")
 
     # Green channel from the issue bar.
@@ -163,7 +175,8 @@ def test_manager_dashboard_alerts_actions_and_screenshot(lobbyq, new_page):
     page.click("[data-td=call]")
     page.wait_for_function(
         "[...document.querySelectorAll('#counters tr[data-counter=\"3\"] td')].some(td => td.textContent === 'B002')",
-        timeout=1000)
+        timeout=1000,
+    )
     screenshot(page, "manager")
 
     # No-show, then requeue from the dashboard.
@@ -183,11 +196,12 @@ def test_manager_dashboard_alerts_actions_and_screenshot(lobbyq, new_page):
 def test_customer_page_live_and_cancel(lobbyq, new_page):
     lobbyq.ok("POST", lobbyq.b("/counters/1/open"), "teller")
     first, second, third = issue(lobbyq, "personal", 3)
-    page = new_page(390, 844, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = new_page(390, 844, init_script=sound_spy(), is_mobile=True, has_touch=True, device_scale_factor=2)
     page.goto(f"{lobbyq.base}/t/{second['track_token']}")
     page.wait_for_function("document.querySelector('#tr-number').textContent === 'A002'")
     assert page.inner_text("#tr-ahead") == "1"
-    assert page.evaluate("window.__nudges") == 1  # 3 or fewer ahead
+    # One nudge, for 3 or fewer ahead: one vibration and one tone.
+    assert page.evaluate("[window.__vibrations, window.__tones]") == [[[300, 150, 300]], [880]]
     screenshot(page, "track")
     page.click("#tr-notify")  # one tap unlocks vibration and sound on a phone
     assert page.is_hidden("#tr-notify")

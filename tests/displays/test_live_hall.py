@@ -5,8 +5,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from tests.displays.spies import audio_spy, watch_state
 from tests.displays.support import BRANCH, page_matches_server, screenshot, voice_log
-from tests.displays.fake_stream import audio_spy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,6 +30,7 @@ def test_hall_live_calls_voice_burst_and_screenshot(lobbyq, new_page):
     lobbyq.ok("POST", lobbyq.b("/counters/6/pause"), "manager", json={"reason": "午餐"})
 
     page = new_page(1920, 1080, init_script=audio_spy(250))
+    watch_state(page)
     page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token={lobbyq.tokens['display']}")
     page.wait_for_selector(".tile[data-counter='6']")
     assert "token=" not in page.url
@@ -48,8 +50,9 @@ def test_hall_live_calls_voice_burst_and_screenshot(lobbyq, new_page):
     with ThreadPoolExecutor(5) as pool:
         list(pool.map(act, [2, 3, 4, 5, 1]))
     events = lobbyq.ok("GET", lobbyq.b("/events?after=0"), "display")["events"]
-    calls = [(e["data"]["number"], e["data"]["counter"]) for e in events
-             if e["type"] in ("ticket.called", "ticket.recalled")]
+    calls = [
+        (e["data"]["number"], e["data"]["counter"]) for e in events if e["type"] in ("ticket.called", "ticket.recalled")
+    ]
     assert len(calls) == 6
     page.wait_for_function("window.__audio.filter(e => e.ev === 'end').length === 12", timeout=15000)
     assert voice_log(page) == [f"/voice/zh-CN/{num}/{n}.wav" for num, n in calls]
@@ -66,6 +69,7 @@ def test_hall_survives_a_server_restart(lobbyq, new_page):
     open_counters(lobbyq, [1, 2])
     issue(lobbyq, "personal", 4)
     page = new_page(1920, 1080, init_script=audio_spy(100))
+    watch_state(page)
     page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token={lobbyq.tokens['display']}")
     page.wait_for_selector(".tile[data-counter='1']")
     lobbyq.ok("POST", lobbyq.b("/counters/1/call-next"), "agent")

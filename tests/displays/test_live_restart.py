@@ -2,8 +2,9 @@
 last seq, ends in the server's state, and the hall announces each call once."""
 
 import pytest
+
+from tests.displays.spies import audio_spy, watch_state
 from tests.displays.support import BRANCH, page_matches_server, voice_log
-from tests.displays.fake_stream import audio_spy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -13,17 +14,22 @@ def test_all_pages_survive_a_server_restart(lobbyq, new_page):
     base, display = lobbyq.base, lobbyq.tokens["display"]
 
     hall = new_page(1280, 720, init_script=audio_spy(100))
+    watch_state(hall)
     hall.goto(f"{base}/screens/{BRANCH}/hall?token={display}")
     window = new_page(800, 300)
+    watch_state(window)
     window.goto(f"{base}/screens/{BRANCH}/counter/1?token={display}")
     kiosk = new_page(1280, 720)
+    watch_state(kiosk)
     kiosk.goto(f"{base}/kiosk/{BRANCH}?token={lobbyq.tokens['kiosk']}")
     teller = new_page(1280, 720)
+    watch_state(teller)
     teller.goto(f"{base}/teller/{BRANCH}")
     teller.fill("#signin-token", lobbyq.tokens["teller"])
     teller.fill("#signin-counter", "1")
     teller.click("#signin button[type=submit]")
     manager = new_page(1400, 800)
+    watch_state(manager)
     manager.goto(f"{base}/manager/{BRANCH}")
     manager.fill("#signin-token", lobbyq.tokens["manager"])
     manager.click("#signin button[type=submit]")

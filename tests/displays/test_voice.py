@@ -18,8 +18,7 @@ pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs
 
 # espeak-ng 1.51 (Debian bookworm), voice cmn-latn-pinyin: qǐng A líng yī èr hào dào sān hào chuāng kǒu,
 # digits spoken one by one ("líng yī èr", never "shí'èr").
-ZH_A012_3 = ("tS;h'i21N_| 'ei51_| l'i35N_| j'i55_| '@r51_| X'Au51_| t'Au51_| "
-             "s'a55n_| X'Au51_| ts.hw'A55N_| kh'ou214_|")
+ZH_A012_3 = "tS;h'i21N_| 'ei51_| l'i35N_| j'i55_| '@r51_| X'Au51_| t'Au51_| s'a55n_| X'Au51_| ts.hw'A55N_| kh'ou214_|"
 # English: the letter as a letter ('eI, not the article), then zero one two.
 EN_A012_3 = "n'Vmb3r- 'eI z'i@roU w'0n t'u: pl'i:z g,oU t@ k'aUnt3 Tr'i:"
 
@@ -30,8 +29,9 @@ def test_phrase_spells_digits_one_by_one():
     assert voice.phrase("zh-CN", "VIP0007", 12) == "请 V I P 0 0 0 7 号 到 12 号窗口"
 
 
-@pytest.mark.parametrize("number, counter", [("a012", 3), ("A12", 3), ("ABCD012", 3), ("A012;rm", 3),
-                                             ("A012", 0), ("A012", 1000)])
+@pytest.mark.parametrize(
+    "number, counter", [("a012", 3), ("A12", 3), ("ABCD012", 3), ("A012;rm", 3), ("A012", 0), ("A012", 1000)]
+)
 def test_phrase_refuses_bad_input(number, counter):
     with pytest.raises(ValueError):
         voice.phrase("zh-CN", number, counter)
@@ -77,9 +77,15 @@ def test_endpoint_serves_wav_and_validates(tmp_path, monkeypatch):
     assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
     with wave.open(io.BytesIO(r.content)) as w:
         assert w.getnframes() / w.getframerate() > 1.0
-    for bad in ["/voice/zh-CN/a012/3.wav", "/voice/zh-CN/A01/3.wav", "/voice/zh-CN/A012/0.wav",
-                "/voice/zh-CN/A012/1000.wav", "/voice/zh-CN/A012/%EF%BC%93.wav", "/voice/fr/A012/3.wav",
-                "/voice/zh-CN/..%2FA012/3.wav"]:
+    for bad in [
+        "/voice/zh-CN/a012/3.wav",
+        "/voice/zh-CN/A01/3.wav",
+        "/voice/zh-CN/A012/0.wav",
+        "/voice/zh-CN/A012/1000.wav",
+        "/voice/zh-CN/A012/%EF%BC%93.wav",
+        "/voice/fr/A012/3.wav",
+        "/voice/zh-CN/..%2FA012/3.wav",
+    ]:
         assert client.get(bad).status_code in (404, 422), bad
     chime = client.get("/voice/chime.wav")
     with wave.open(io.BytesIO(chime.content)) as w:
