@@ -9,10 +9,17 @@ from pathlib import Path
 
 import typer
 
+from .rules.vocabulary import Role
 from .sample_branch import SAMPLE_BRANCH
 
-ROLES = [("admin", None), ("manager", "大堂经理"), ("kiosk", "kiosk1"), ("display", "hall"), ("agent", "agent")] + [
-    ("teller", f"teller{n}") for n in (1, 2, 3, 4)
+# The demo's tokens: (role, name); a token is listed under its name.
+ROLES: list[tuple[Role, str]] = [
+    (Role.ADMIN, "admin"),
+    (Role.MANAGER, "大堂经理"),
+    (Role.KIOSK, "kiosk1"),
+    (Role.DISPLAY, "hall"),
+    (Role.AGENT, "agent"),
+    *((Role.TELLER, f"teller{n}") for n in (1, 2, 3, 4)),
 ]
 
 
@@ -34,8 +41,8 @@ async def _prepare(url: str) -> dict[str, str]:
         await branches.replace_vip_cards(ctx, SAMPLE_BRANCH["code"], ["6222000011112222"])
         tokens = {}
         for role, name in ROLES:
-            branch = None if role == "admin" else SAMPLE_BRANCH["code"]
-            tokens[name or role] = await auth.create_token(ctx, role, branch, name or role)
+            branch = None if role == Role.ADMIN else SAMPLE_BRANCH["code"]
+            tokens[name] = await auth.create_token(ctx, role, branch, name)
         return tokens
     finally:
         await db.close()

@@ -20,8 +20,9 @@ def qr_svg(data: str) -> bytes:
     import qrcode
     import qrcode.image.svg
 
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                       image_factory=qrcode.image.svg.SvgPathImage)
+    qr = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=qrcode.image.svg.SvgPathImage
+    )
     qr.add_data(data)
     qr.make(fit=True)
     buf = io.BytesIO()
@@ -33,5 +34,4 @@ def qr_svg(data: str) -> bytes:
 async def get_qr(data: str = Query(..., min_length=1)) -> Response:
     if len(data) > MAX_DATA:
         raise HTTPException(422, f"data longer than {MAX_DATA} characters")
-    return Response(qr_svg(data), media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    return Response(qr_svg(data), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})

@@ -5,6 +5,7 @@ silent screen. Every error names the file, the line and the problem. tomllib giv
 line numbers for keys, so we find them by scanning the text for the ``[[table]]`` header
 and the key inside it.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,17 +60,34 @@ class DevicesConfig:
     path: str = "<memory>"
 
     def all_ids(self) -> list[str]:
-        return [d.id for d in (*self.printers, *self.screens, *self.keypad_buses)]
+        devices: tuple[PrinterConf | ScreenConf | KeypadBusConf, ...] = (
+            *self.printers,
+            *self.screens,
+            *self.keypad_buses,
+        )
+        return [d.id for d in devices]
 
 
 # key: (type, required)
 _INT_LIST = "list[int]"
 _SCHEMA: dict[str, dict[str, tuple[object, bool]]] = {
     "printer": {"id": (str, True), "kiosk": (str, True), "url": (str, True), "baudrate": (int, False)},
-    "screen": {"id": (str, True), "protocol": (str, True), "url": (str, True), "shows": ((str, int), True),
-               "address": (int, False), "baudrate": (int, False)},
-    "keypad_bus": {"id": (str, True), "protocol": (str, True), "url": (str, True), "baudrate": (int, False),
-                   "teller_pads": (_INT_LIST, False), "evaluation_pads": (_INT_LIST, False)},
+    "screen": {
+        "id": (str, True),
+        "protocol": (str, True),
+        "url": (str, True),
+        "shows": ((str, int), True),
+        "address": (int, False),
+        "baudrate": (int, False),
+    },
+    "keypad_bus": {
+        "id": (str, True),
+        "protocol": (str, True),
+        "url": (str, True),
+        "baudrate": (int, False),
+        "teller_pads": (_INT_LIST, False),
+        "evaluation_pads": (_INT_LIST, False),
+    },
 }
 _CLASSES = {"printer": PrinterConf, "screen": ScreenConf, "keypad_bus": KeypadBusConf}
 
@@ -162,10 +180,16 @@ def parse(text: str, path: str = "<memory>") -> DevicesConfig:
             seen_ids[ident] = table
             if table == "screen":
                 if entry["protocol"] not in PROTOCOLS_SCREEN:
-                    fail(table, i, "protocol", f"screen protocol {entry['protocol']!r} is not one of {PROTOCOLS_SCREEN}")
+                    fail(
+                        table, i, "protocol", f"screen protocol {entry['protocol']!r} is not one of {PROTOCOLS_SCREEN}"
+                    )
                 if entry["protocol"] == "candle" and not 0x20 <= entry.get("address", 1) <= 0x7F:
-                    fail(table, i, "address" if "address" in entry else None,
-                         "a candle board address must be 32..127 (0x20..0x7F); lower bytes are framing")
+                    fail(
+                        table,
+                        i,
+                        "address" if "address" in entry else None,
+                        "a candle board address must be 32..127 (0x20..0x7F); lower bytes are framing",
+                    )
                 shows = entry["shows"]
                 if isinstance(shows, str) and shows != "hall":
                     if shows.isdigit():
@@ -174,16 +198,22 @@ def parse(text: str, path: str = "<memory>") -> DevicesConfig:
                         fail(table, i, "shows", f"'shows' must be \"hall\" or a counter number, got {shows!r}")
             if table == "keypad_bus":
                 if entry["protocol"] not in PROTOCOLS_KEYPAD:
-                    fail(table, i, "protocol", f"keypad protocol {entry['protocol']!r} is not one of {PROTOCOLS_KEYPAD}")
+                    fail(
+                        table, i, "protocol", f"keypad protocol {entry['protocol']!r} is not one of {PROTOCOLS_KEYPAD}"
+                    )
                 for k in ("teller_pads", "evaluation_pads"):
                     pads = entry.get(k, [])
                     if len(set(pads)) != len(pads) or any(not 1 <= p <= 99 for p in pads):
                         fail(table, i, k, f"{k!r} must be distinct counter numbers 1..99")
-                entry = {**entry, "teller_pads": tuple(entry.get("teller_pads", ())),
-                         "evaluation_pads": tuple(entry.get("evaluation_pads", ()))}
+                entry = {
+                    **entry,
+                    "teller_pads": tuple(entry.get("teller_pads", ())),
+                    "evaluation_pads": tuple(entry.get("evaluation_pads", ())),
+                }
             built[table].append(_CLASSES[table](**entry))
-    return DevicesConfig(doc["branch"], tuple(built["printer"]), tuple(built["screen"]),
-                         tuple(built["keypad_bus"]), path)
+    return DevicesConfig(
+        doc["branch"], tuple(built["printer"]), tuple(built["screen"]), tuple(built["keypad_bus"]), path
+    )
 
 
 def load(path: str | Path) -> DevicesConfig:

@@ -10,6 +10,7 @@ repeated state change with 409, which the poster logs and drops.
 Counters older than ``max_age_s`` are not trusted: after a long outage the pads were used
 without us (or replaced), so the bus re-baselines instead of acting on old presses.
 """
+
 from __future__ import annotations
 
 import json

@@ -31,13 +31,16 @@ def repo_files() -> list[str]:
     try:
         out = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-            cwd=ROOT, capture_output=True, check=True,
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
         ).stdout.decode()
         names = sorted({n for n in out.split("\0") if n})
     except (OSError, subprocess.CalledProcessError):  # not a git checkout: walk the tree
         names = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file())
     return [
-        n for n in names
+        n
+        for n in names
         if not set(Path(n).parts) & SKIP_DIRS and not n.startswith("tests/artifacts/") and (ROOT / n).is_file()
     ]
 
@@ -85,7 +88,7 @@ def test_link_checker_itself():
     assert link_problem(md, "../../outside.md") is not None
     assert link_problem(md, "nosuchpage.md") is not None
     assert link_problem(md, "file:///etc/passwd") is not None
-    text = "see [a](x.md), ![b](y.png \"t\"), `[c](no.md)`\n```\n[d](no.md)\n```\n[e]: z.md\n"
+    text = 'see [a](x.md), ![b](y.png "t"), `[c](no.md)`\n```\n[d](no.md)\n```\n[e]: z.md\n'
     assert markdown_links(text) == ["x.md", "y.png", "z.md"]
 
 
@@ -114,7 +117,9 @@ def heading_anchors(markdown: str) -> set[str]:
 
 
 def test_anchor_links_name_a_heading():
-    assert {"who-is-next-normative", "the-days-figures"} <= heading_anchors((DOCS / "domain.md").read_text(encoding="utf-8"))
+    assert {"who-is-next-normative", "the-days-figures"} <= heading_anchors(
+        (DOCS / "domain.md").read_text(encoding="utf-8")
+    )
     problems = []
     for md in [n for n in repo_files() if n.endswith(".md")]:
         for target in markdown_links((ROOT / md).read_text(encoding="utf-8")):
@@ -122,7 +127,11 @@ def test_anchor_links_name_a_heading():
                 continue
             path, anchor = target.split("#", 1)
             file = (ROOT / md).parent.joinpath(unquote(path)).resolve() if path else ROOT / md
-            if file.suffix == ".md" and file.is_file() and anchor not in heading_anchors(file.read_text(encoding="utf-8")):
+            if (
+                file.suffix == ".md"
+                and file.is_file()
+                and anchor not in heading_anchors(file.read_text(encoding="utf-8"))
+            ):
                 problems.append(f"{md}: ({target}): no such heading")
     assert not problems, "links to headings that do not exist:\n" + "\n".join(problems)
 
@@ -130,15 +139,15 @@ def test_anchor_links_name_a_heading():
 def test_no_file_sends_readers_to_the_old_contract():
     problems = []
     for name in repo_files():
-        if (
-            Path(name).suffix not in CHECKED_SUFFIXES or name.startswith("docs/") or name == "tests/test_docs.py"
-        ):
+        if Path(name).suffix not in CHECKED_SUFFIXES or name.startswith("docs/") or name == "tests/test_docs.py":
             continue
         for number, line in enumerate((ROOT / name).read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             for word in OLD_CONTRACT:
                 if word in line:
                     problems.append(f"{name}:{number}: mentions {word}: {line.strip()[:120]}")
-    assert not problems, "references to the contract outside the repository (point at docs/ instead):\n" + "\n".join(problems)
+    assert not problems, "references to the contract outside the repository (point at docs/ instead):\n" + "\n".join(
+        problems
+    )
 
 
 def test_the_index_lists_every_reference_page():
@@ -195,7 +204,11 @@ def test_api_page_names_every_endpoint():
     except Exception as error:
         pytest.skip(f"the app does not build: {error}")
     page = (DOCS / "api.md").read_text(encoding="utf-8")
-    missing = [f"{method.upper()} {path}" for path, ops in paths.items() for method in ops
-               if f"{method.upper()} {path}" not in page]
+    missing = [
+        f"{method.upper()} {path}"
+        for path, ops in paths.items()
+        for method in ops
+        if f"{method.upper()} {path}" not in page
+    ]
     assert not missing, f"docs/api.md does not describe {missing}"
     assert "WS /api/v1/branches/{b}/stream" in page

@@ -56,8 +56,8 @@ async def scalar(tx: Transaction, statement: Statement, params: Params) -> Any:
 
 
 class SqliteTransaction:
-    """Statements run inline on a sqlite3 connection: this process is its only user,
-    and the pages it touches are local, so there is nothing to wait for."""
+    """Statements run inline on a sqlite3 connection: a writer holds the file's lock by
+    then (its BEGIN IMMEDIATE ran in a thread), and a WAL reader waits for nobody."""
 
     database = "sqlite"
     __slots__ = ("connection",)

@@ -4,6 +4,7 @@ Why: the common protocol of ASCII LED signs. A frame is ``00×5 SOH type addr ST
 label ESC position mode text ETX checksum EOT``; the checksum is four uppercase hex
 digits of the 16-bit sum from STX through ETX inclusive. Reference: docs/protocols.md (Alpha).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,11 +24,22 @@ def checksum(stx_to_etx: bytes) -> bytes:
     return b"%04X" % (sum(stx_to_etx) & 0xFFFF)
 
 
-def write_text(text: str, address: int = 0, label: str = "A", position: int = POS_FILL,
-               mode: int = MODE_HOLD, sign_type: bytes = TYPE_ALL) -> bytes:
+def write_text(
+    text: str,
+    address: int = 0,
+    label: str = "A",
+    position: int = POS_FILL,
+    mode: int = MODE_HOLD,
+    sign_type: bytes = TYPE_ALL,
+) -> bytes:
     """Write TEXT file ``label``; text outside ASCII is replaced with '?' (ASCII signs)."""
-    body = bytes((STX, 0x41)) + label.encode("ascii") + bytes((ESC, position, mode)) \
-        + text.encode("ascii", errors="replace") + bytes((ETX,))
+    body = (
+        bytes((STX, 0x41))
+        + label.encode("ascii")
+        + bytes((ESC, position, mode))
+        + text.encode("ascii", errors="replace")
+        + bytes((ETX,))
+    )
     return SYNC + bytes((SOH,)) + sign_type + b"%02X" % address + body + checksum(body) + bytes((EOT,))
 
 
@@ -50,13 +62,14 @@ def decode(raw: bytes) -> TextFrame:
     etx = raw.rfind(bytes((ETX,)))
     if stx != 4 or etx < stx:
         raise AlphaError("STX/ETX misplaced")
-    body = raw[stx:etx + 1]
-    if raw[etx + 1:etx + 5] != checksum(body) or len(raw) != etx + 6:
+    body = raw[stx : etx + 1]
+    if raw[etx + 1 : etx + 5] != checksum(body) or len(raw) != etx + 6:
         raise AlphaError("checksum mismatch")
     if body[1] != 0x41 or body[3] != ESC:
         raise AlphaError("not a Write TEXT frame")
-    return TextFrame(raw[1:2], int(raw[2:4], 16), chr(body[2]), body[4], body[5],
-                     body[6:-1].decode("ascii", errors="replace"))
+    return TextFrame(
+        raw[1:2], int(raw[2:4], 16), chr(body[2]), body[4], body[5], body[6:-1].decode("ascii", errors="replace")
+    )
 
 
 class FrameReader:
@@ -70,8 +83,8 @@ class FrameReader:
         self._buf += data
         out = []
         while (end := self._buf.find(bytes((EOT,)))) >= 0:
-            chunk = bytes(self._buf[:end + 1])
-            del self._buf[:end + 1]
+            chunk = bytes(self._buf[: end + 1])
+            del self._buf[: end + 1]
             soh = chunk.rfind(bytes((SOH,)), 0, len(chunk) - 1)
             try:
                 out.append(decode(chunk[soh:] if soh >= 0 else chunk))

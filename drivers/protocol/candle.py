@@ -5,6 +5,7 @@ a frame is ``01 addr … 07`` and bytes below 0x20 are framing only, so a receiv
 resynchronise on the next 0x01 after garbage. Pads send ``01 addr key 07`` (exactly 4
 bytes; anything else is a collision and is dropped). Reference: docs/protocols.md (QSystem).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

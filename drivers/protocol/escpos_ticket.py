@@ -5,6 +5,7 @@ the QR is the printer's native ``GS ( k`` (≈ 40 bytes + URL), never an image (
 Chinese is sent explicitly as ``FS &`` + GB18030 + ``FS .`` because python-escpos's own
 encoder picks no Chinese code page. ASCII-only lines go through ``Dummy.text``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def _line(p: Dummy, s: str) -> None:
 def _time_str(t: datetime | str) -> str:
     if isinstance(t, str):
         try:
-            t = datetime.fromisoformat(t)
+            return datetime.fromisoformat(t).strftime("%Y-%m-%d %H:%M")
         except ValueError:
             return t[:16]
     return t.strftime("%Y-%m-%d %H:%M")

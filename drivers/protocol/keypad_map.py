@@ -3,6 +3,7 @@
 Why: one place for unit ids, addresses and key codes, shared by the host driver and the
 simulator (which is served by pymodbus's own server, an independent implementation).
 """
+
 from __future__ import annotations
 
 from enum import IntEnum
@@ -36,9 +37,15 @@ class Key(IntEnum):
 
 # key → API action (path segment after /counters/{n}/)
 KEY_ACTION = {
-    Key.CALL_NEXT: "call-next", Key.RECALL: "recall", Key.NO_SHOW: "skip",
-    Key.START: "start", Key.FINISH: "finish", Key.PAUSE: "pause",
-    Key.RESUME: "resume", Key.TRANSFER: "transfer", Key.POSTPONE: "postpone",
+    Key.CALL_NEXT: "call-next",
+    Key.RECALL: "recall",
+    Key.NO_SHOW: "skip",
+    Key.START: "start",
+    Key.FINISH: "finish",
+    Key.PAUSE: "pause",
+    Key.RESUME: "resume",
+    Key.TRANSFER: "transfer",
+    Key.POSTPONE: "postpone",
 }
 
 

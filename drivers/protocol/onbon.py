@@ -5,6 +5,7 @@ Why here: the most common controller of Chinese LED strip screens. A frame is
 the end of Data and is computed *before* escaping; escaping covers the CRC too.
 Reference frames: docs/protocols.md (Onbon).
 """
+
 from __future__ import annotations
 
 import struct
@@ -163,9 +164,9 @@ class Frame:
         nareas = p[off]
         if nareas < 1:
             return ""
-        area = p[off + 3:]
+        area = p[off + 3 :]
         (tlen,) = struct.unpack_from("<I", area, 23)
-        return area[27:27 + tlen].decode("gb2312", errors="replace")
+        return area[27 : 27 + tlen].decode("gb2312", errors="replace")
 
 
 def decode_frame(raw: bytes) -> Frame:
@@ -181,9 +182,9 @@ def decode_frame(raw: bytes) -> Frame:
     if len(body) != 14 + dlen + 2:
         raise OnbonError(f"length field {dlen} does not match frame")
     (crc,) = struct.unpack_from("<H", body, 14 + dlen)
-    if crc != crc16_arc(body[:14 + dlen]):
+    if crc != crc16_arc(body[: 14 + dlen]):
         raise OnbonError("CRC mismatch")
-    return Frame(dst, src, device_type, version, body[14:14 + dlen])
+    return Frame(dst, src, device_type, version, body[14 : 14 + dlen])
 
 
 def ack(dst: int = SRC_PC, src: int = 1, nack: bool = False) -> bytes:
@@ -210,6 +211,6 @@ class FrameReader:
             end = self._buf.find(bytes((END,)))
             if end < 0:
                 break
-            out.append(bytes(self._buf[:end + 1]))
-            del self._buf[:end + 1]
+            out.append(bytes(self._buf[: end + 1]))
+            del self._buf[: end + 1]
         return out

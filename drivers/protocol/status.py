@@ -4,6 +4,7 @@ Why: we must distinguish "paper OK" from "no answer"; the caller applies its own
 timeout, and only a well-formed status byte (b0=0, b1=1, b4=1, b7=0) counts as an answer.
 Reference: docs/protocols.md (ESC/POS, DLE EOT; Epson TM-T88III p.304).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ second terminal press keys without sharing memory. Commands (one per line):
 ``press COUNTER KEY [ARG]`` (KEY a number 1–9 or a name like call-next), ``rate COUNTER
 SCORE``, ``status``. Each answers one line starting with ``ok`` or ``error``.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,11 @@ import threading
 from ..protocol.keypad_map import KEY_ACTION, Key
 
 KEY_NAMES = {name: k for k, name in KEY_ACTION.items()} | {
-    "call": Key.CALL_NEXT, "next": Key.CALL_NEXT, "no-show": Key.NO_SHOW, "noshow": Key.NO_SHOW}
+    "call": Key.CALL_NEXT,
+    "next": Key.CALL_NEXT,
+    "no-show": Key.NO_SHOW,
+    "noshow": Key.NO_SHOW,
+}
 
 
 def parse_key(s: str) -> Key:
@@ -35,7 +40,7 @@ class ControlServer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="keypad-control", daemon=True)
 
-    def start(self) -> "ControlServer":
+    def start(self) -> ControlServer:
         self._thread.start()
         return self
 
@@ -61,7 +66,7 @@ class ControlServer:
         while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             with conn:
                 f = conn.makefile("rw")

@@ -7,11 +7,13 @@ bytes; only the far end of each serial line is simulated. The core wires this in
     devs = start_demo_devices(workdir, "sjm01", "kiosk1", [1, 2, 3, 4])
     # run the agent with devs.devices_file ...; print devs.describe(); devs.stop() on exit
 """
+
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .control import ControlServer
 from .keypads import KeypadBusSim
@@ -47,13 +49,15 @@ class DemoDevices:
             f"evaluation pads {self.counters}",
             f"press a key:  {py} -m drivers.simulators.keypad_cli {self.control.path} press 1 call-next",
             "  keys: call-next recall skip start finish pause resume transfer N postpone",
-            f"rate (1 very satisfied … 4 unsatisfied):  {py} -m drivers.simulators.keypad_cli {self.control.path} rate 1 4",
+            "rate (1 very satisfied … 4 unsatisfied):  "
+            f"{py} -m drivers.simulators.keypad_cli {self.control.path} rate 1 4",
             f"pads' displays and lamps:  {py} -m drivers.simulators.keypad_cli {self.control.path} status",
         ]
         return lines
 
     def stop(self) -> None:
-        for s in (self.control, self.keypads, self.printer, self.hall, *self.windows.values()):
+        simulators: list[Any] = [self.control, self.keypads, self.printer, self.hall, *self.windows.values()]
+        for s in simulators:
             try:
                 s.stop()
             except Exception:
@@ -66,23 +70,57 @@ def start_demo_devices(workdir: str | Path, branch: str, kiosk_name: str, counte
     for d in (dev, w / "tickets", w / "screens"):
         d.mkdir(parents=True, exist_ok=True)
     printer = PrinterSim(dev / "printer", baudrate=19200, out_dir=w / "tickets").start()
-    hall = ScreenSim("onbon-bx", dev / "screen-hall", address=1, baudrate=9600,
-                     watch_file=w / "screens" / "hall.txt").start()
-    windows = {n: ScreenSim("candle", dev / f"screen-{n}", address=0x20 + n, baudrate=9600,
-                            watch_file=w / "screens" / f"window-{n}.txt").start() for n in counters}
+    hall = ScreenSim(
+        "onbon-bx", dev / "screen-hall", address=1, baudrate=9600, watch_file=w / "screens" / "hall.txt"
+    ).start()
+    windows = {
+        n: ScreenSim(
+            "candle", dev / f"screen-{n}", address=0x20 + n, baudrate=9600, watch_file=w / "screens" / f"window-{n}.txt"
+        ).start()
+        for n in counters
+    }
     keypads = KeypadBusSim(dev / "keypads", list(counters), list(counters), baudrate=19200).start()
     control = ControlServer(str(w / "keypads.sock"), keypads).start()
 
-    lines = [f'branch = "{branch}"', "",
-             "[[printer]]", f'id = "{kiosk_name}-printer"', f'kiosk = "{kiosk_name}"',
-             f'url = "{printer.url}"', "baudrate = 19200", "",
-             "[[screen]]", 'id = "hall"', 'protocol = "onbon-bx"', f'url = "{hall.url}"',
-             "address = 1", 'shows = "hall"', "baudrate = 9600", ""]
+    lines = [
+        f'branch = "{branch}"',
+        "",
+        "[[printer]]",
+        f'id = "{kiosk_name}-printer"',
+        f'kiosk = "{kiosk_name}"',
+        f'url = "{printer.url}"',
+        "baudrate = 19200",
+        "",
+        "[[screen]]",
+        'id = "hall"',
+        'protocol = "onbon-bx"',
+        f'url = "{hall.url}"',
+        "address = 1",
+        'shows = "hall"',
+        "baudrate = 9600",
+        "",
+    ]
     for n, s in windows.items():
-        lines += ["[[screen]]", f'id = "window-{n}"', 'protocol = "candle"', f'url = "{s.url}"',
-                  f"address = {s.address}", f"shows = {n}", "baudrate = 9600", ""]
-    lines += ["[[keypad_bus]]", 'id = "bus1"', 'protocol = "modbus"', f'url = "{keypads.url}"',
-              "baudrate = 19200", f"teller_pads = {list(counters)}", f"evaluation_pads = {list(counters)}", ""]
+        lines += [
+            "[[screen]]",
+            f'id = "window-{n}"',
+            'protocol = "candle"',
+            f'url = "{s.url}"',
+            f"address = {s.address}",
+            f"shows = {n}",
+            "baudrate = 9600",
+            "",
+        ]
+    lines += [
+        "[[keypad_bus]]",
+        'id = "bus1"',
+        'protocol = "modbus"',
+        f'url = "{keypads.url}"',
+        "baudrate = 19200",
+        f"teller_pads = {list(counters)}",
+        f"evaluation_pads = {list(counters)}",
+        "",
+    ]
     devices_file = w / "devices.toml"
     devices_file.write_text("\n".join(lines), encoding="utf-8")
     return DemoDevices(w, devices_file, printer, hall, windows, keypads, control, list(counters))

@@ -7,6 +7,7 @@
 
 Keys: call-next recall skip start finish pause resume transfer postpone (or 1–9).
 """
+
 from __future__ import annotations
 
 import socket

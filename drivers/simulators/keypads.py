@@ -9,6 +9,7 @@ Topology: host ⇄ [pty "bus"] ⇄ relay ⇄ [pty] ⇄ pymodbus server. The rela
 it paces bytes at the line rate, can silence a pad (drop requests to its unit id, as a
 dead pad on a real bus), duplicate replies, and unplug/replug the host side.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,10 +52,12 @@ class EvalPad:
 
 
 def _blocks(n: int = 16):
-    return ([SimData(0, count=n, values=False, datatype=DataType.BITS)],
-            [SimData(0, count=n, values=False, datatype=DataType.BITS)],
-            [SimData(0, count=n, values=0, datatype=DataType.REGISTERS)],
-            [SimData(0, count=n, values=0, datatype=DataType.REGISTERS)])
+    return (
+        [SimData(0, count=n, values=False, datatype=DataType.BITS)],
+        [SimData(0, count=n, values=False, datatype=DataType.BITS)],
+        [SimData(0, count=n, values=0, datatype=DataType.REGISTERS)],
+        [SimData(0, count=n, values=0, datatype=DataType.REGISTERS)],
+    )
 
 
 class _Relay:
@@ -68,16 +71,19 @@ class _Relay:
         self.garbage_before_reply = b""
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self.hm = self.hs = None
+        self.hm: int | None = None
+        self.hs: int | None = None
         m, s = os.openpty()
-        tty.setraw(m); tty.setraw(s)
+        tty.setraw(m)
+        tty.setraw(s)
         self.sm, self.ss = m, s
         self.server_path = os.ttyname(s)
         self._plug()
 
     def _plug(self) -> None:
         m, s = os.openpty()
-        tty.setraw(m); tty.setraw(s)
+        tty.setraw(m)
+        tty.setraw(s)
         tmp = self.host_link.with_name(self.host_link.name + ".tmp")
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
@@ -147,8 +153,14 @@ class _Relay:
 
 
 class KeypadBusSim:
-    def __init__(self, link_path: str | Path, teller_pads: list[int], evaluation_pads: list[int],
-                 baudrate: int = 19200, pace: bool = True) -> None:
+    def __init__(
+        self,
+        link_path: str | Path,
+        teller_pads: list[int],
+        evaluation_pads: list[int],
+        baudrate: int = 19200,
+        pace: bool = True,
+    ) -> None:
         self.link_path = Path(link_path)
         self.baudrate = baudrate
         self.tellers = {n: TellerPad(n) for n in teller_pads}
@@ -200,7 +212,7 @@ class KeypadBusSim:
         p = self.tellers[counter]
         with self._lock:
             if fc == 4:
-                regs[km.IR_KEY_COUNTER:km.IR_KEY_ARG + 1] = [p.key_counter, p.last_key, p.arg]
+                regs[km.IR_KEY_COUNTER : km.IR_KEY_ARG + 1] = [p.key_counter, p.last_key, p.arg]
             elif fc in (6, 16) and values is not None:
                 for i, v in enumerate(values):
                     a = address + i
@@ -221,10 +233,14 @@ class KeypadBusSim:
         return None
 
     def _devices(self) -> list[SimDevice]:
-        devs = [SimDevice(km.teller_unit(n), simdata=_blocks(),
-                          action=functools.partial(self._teller_action, n)) for n in self.tellers]
-        devs += [SimDevice(km.eval_unit(n), simdata=_blocks(),
-                           action=functools.partial(self._eval_action, n)) for n in self.evals]
+        devs = [
+            SimDevice(km.teller_unit(n), simdata=_blocks(), action=functools.partial(self._teller_action, n))
+            for n in self.tellers
+        ]
+        devs += [
+            SimDevice(km.eval_unit(n), simdata=_blocks(), action=functools.partial(self._eval_action, n))
+            for n in self.evals
+        ]
         return devs
 
     def _serve(self) -> None:
@@ -233,8 +249,9 @@ class KeypadBusSim:
         asyncio.set_event_loop(loop)
 
         async def main():
-            self._server = ModbusSerialServer(self._devices(), port=self._relay.server_path,
-                                              baudrate=self.baudrate, ignore_missing_devices=True)
+            self._server = ModbusSerialServer(
+                self._devices(), port=self._relay.server_path, baudrate=self.baudrate, ignore_missing_devices=True
+            )
             task = asyncio.create_task(self._server.serve_forever())
             await asyncio.sleep(0.1)
             self._ready.set()
@@ -245,7 +262,7 @@ class KeypadBusSim:
         except Exception:
             pass
 
-    def start(self) -> "KeypadBusSim":
+    def start(self) -> KeypadBusSim:
         for target, name in ((self._relay.run, "keypad-relay"), (self._serve, "keypad-server")):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
@@ -272,6 +289,7 @@ class QSystemPadSim:
     def __init__(self, link_path: str | Path, baudrate: int | None = None) -> None:
         from ..protocol import candle
         from .pty_port import PtyPort
+
         self._candle = candle
         self.reader = candle.FrameReader()
         self.port = PtyPort(link_path, self._on_data, baudrate, name="qsystem-pads")
@@ -282,7 +300,7 @@ class QSystemPadSim:
     def url(self) -> str:
         return self.port.url
 
-    def start(self) -> "QSystemPadSim":
+    def start(self) -> QSystemPadSim:
         self.port.start()
         return self
 

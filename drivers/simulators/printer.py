@@ -3,6 +3,7 @@
 Why: lets the whole print path run against real bytes, including "out of paper" and a
 printer that never answers (``mute``), with a human-readable rendering for the demo.
 """
+
 from __future__ import annotations
 
 import threading
@@ -29,7 +30,7 @@ def parse_ticket(data: bytes) -> list[tuple[str, str, bool]]:
                 i += 3
             elif c == 0x28 and i + 4 < n:
                 ln = data[i + 3] | data[i + 4] << 8
-                body = data[i + 5:i + 5 + ln]
+                body = data[i + 5 : i + 5 + ln]
                 if body[1:2] == b"P":
                     out.append(("qr", body[3:].decode("utf-8", "replace"), False))
                 i += 5 + ln
@@ -80,8 +81,8 @@ PAPER_PX = 576  # 80 mm paper at 203 dpi
 def render_png(data: bytes, path: str | Path) -> None:
     """The ticket as a person would see it on 80 mm paper: text, big number, scannable QR.
     Chinese needs a CJK font (Debian's fonts-noto-cjk); without one, text is skipped."""
-    from PIL import Image, ImageDraw, ImageFont
     import qrcode
+    from PIL import Image, ImageDraw, ImageFont
 
     def font(size: int):
         return ImageFont.truetype(str(CJK_FONT), size) if CJK_FONT.exists() else ImageFont.load_default()
@@ -92,7 +93,7 @@ def render_png(data: bytes, path: str | Path) -> None:
             pieces.append(qrcode.make(text, box_size=6, border=2).get_image().convert("L"))
         elif kind == "text" and text:
             f = font(96 if big else 28)
-            height = (110 if big else 40)
+            height = 110 if big else 40
             piece = Image.new("L", (PAPER_PX, height), 255)
             ImageDraw.Draw(piece).text((PAPER_PX // 2, height // 2), text, font=f, fill=0, anchor="mm")
             pieces.append(piece)
@@ -107,8 +108,9 @@ def render_png(data: bytes, path: str | Path) -> None:
 
 
 class PrinterSim:
-    def __init__(self, link_path: str | Path, baudrate: int | None = None, out_dir: str | Path | None = None,
-                 png: bool = True) -> None:
+    def __init__(
+        self, link_path: str | Path, baudrate: int | None = None, out_dir: str | Path | None = None, png: bool = True
+    ) -> None:
         self.port = PtyPort(link_path, self._on_data, baudrate, name="printer")
         self.received = bytearray()  # print data (DLE EOT queries removed)
         self.paper = "ok"
@@ -124,7 +126,7 @@ class PrinterSim:
     def url(self) -> str:
         return self.port.url
 
-    def start(self) -> "PrinterSim":
+    def start(self) -> PrinterSim:
         self.port.start()
         return self
 

@@ -6,6 +6,7 @@ reconnects by the same URL, exactly like a USB adapter coming back.
 Pacing: with ``baudrate`` set, received bytes are consumed at the line rate
 (10 bits/byte), so a host that floods the line sees it back up.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,13 @@ from pathlib import Path
 
 
 class PtyPort:
-    def __init__(self, link_path: str | Path, on_data: Callable[[bytes], bytes | None],
-                 baudrate: int | None = None, name: str = "") -> None:
+    def __init__(
+        self,
+        link_path: str | Path,
+        on_data: Callable[[bytes], bytes | None],
+        baudrate: int | None = None,
+        name: str = "",
+    ) -> None:
         self.link_path = Path(link_path)
         self.on_data = on_data
         self.baudrate = baudrate
@@ -47,7 +53,7 @@ class PtyPort:
         os.replace(tmp, self.link_path)
         self._master, self._slave = m, s
 
-    def start(self) -> "PtyPort":
+    def start(self) -> PtyPort:
         self.link_path.parent.mkdir(parents=True, exist_ok=True)
         self._create()
         self._stop.clear()
@@ -78,6 +84,7 @@ class PtyPort:
                 reply = self.on_data(data)
             except Exception:  # a simulator bug must not kill the line
                 import traceback
+
                 traceback.print_exc()
                 reply = None
             if reply:

@@ -4,18 +4,26 @@ Why: an independent receiver that checks CRC/checksums and framing of every fram
 driver sends; bad frames are counted, never shown. ``baudrate`` paces reception at the
 line rate, so coalescing is measured against a realistic slow line.
 """
+
 from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from ..protocol import alpha, candle, onbon
 from .pty_port import PtyPort
 
 
 class ScreenSim:
-    def __init__(self, protocol: str, link_path: str | Path, address: int = 1,
-                 baudrate: int | None = None, watch_file: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        protocol: str,
+        link_path: str | Path,
+        address: int = 1,
+        baudrate: int | None = None,
+        watch_file: str | Path | None = None,
+    ) -> None:
         self.protocol, self.address = protocol, address
         self.port = PtyPort(link_path, self._on_data, baudrate, name=f"screen-{protocol}")
         self.text = ""
@@ -25,14 +33,18 @@ class ScreenSim:
         self.history: list[str] = []
         self.watch_file = Path(watch_file) if watch_file else None
         self._cond = threading.Condition()
-        self._reader = {"onbon-bx": onbon.FrameReader, "alpha": alpha.FrameReader,
-                        "candle": candle.FrameReader}[protocol]()
+        readers: dict[str, Any] = {
+            "onbon-bx": onbon.FrameReader,
+            "alpha": alpha.FrameReader,
+            "candle": candle.FrameReader,
+        }
+        self._reader = readers[protocol]()
 
     @property
     def url(self) -> str:
         return self.port.url
 
-    def start(self) -> "ScreenSim":
+    def start(self) -> ScreenSim:
         self.port.start()
         return self
 

@@ -46,14 +46,21 @@ def queues(draw):
     tickets = []
     for i in range(n):
         queued = START + 60 * draw(st.integers(0, 5))  # few distinct times: ties on purpose
-        tickets.append(Ticket(
-            id=f"q{i:03d}", branch=BRANCH, day="2027-01-15", number=f"Q{i:03d}",
-            category=draw(st.sampled_from(CATEGORIES)),
-            priority=draw(st.sampled_from(["normal", "normal", "vip", "green"])),
-            status=draw(st.sampled_from(["waiting"] * 6 + ["postponed", "called", "serving", "done", "no_show"])),
-            issued_at=queued - 60 * draw(st.integers(0, 3)), queued_at=queued, issue_seq=10 * orders[i],
-            pinned_counter=draw(st.sampled_from([None, None, None, 1, 2, 3])),
-        ))
+        tickets.append(
+            Ticket(
+                id=f"q{i:03d}",
+                branch=BRANCH,
+                day="2027-01-15",
+                number=f"Q{i:03d}",
+                category=draw(st.sampled_from(CATEGORIES)),
+                priority=draw(st.sampled_from(["normal", "normal", "vip", "green"])),
+                status=draw(st.sampled_from(["waiting"] * 6 + ["postponed", "called", "serving", "done", "no_show"])),
+                issued_at=queued - 60 * draw(st.integers(0, 3)),
+                queued_at=queued,
+                issue_seq=10 * orders[i],
+                pinned_counter=draw(st.sampled_from([None, None, None, 1, 2, 3])),
+            )
+        )
     counters = tuple(Counter(n, str(n), draw(serves_strategy)) for n in (1, 2, 3))
     policy = Policy(max_wait_minutes=draw(st.sampled_from([None, 1, 3])))
     now = START + 60 * draw(st.integers(0, 8)) + draw(st.sampled_from([0, 1, 59]))
@@ -74,7 +81,8 @@ async def _check(database: Database, tickets: list[Ticket], counters, policy: Po
             await writing.rollback()
         assert (claimed.id if claimed else None) == (expected.id if expected else None), (
             f"counter {counter.number} serves {counter.serves}: SQL claimed "
-            f"{claimed and dataclasses.astuple(claimed)[:10]}, the rule picks {expected and dataclasses.astuple(expected)[:10]}"
+            f"{claimed and dataclasses.astuple(claimed)[:10]}, "
+            f"the rule picks {expected and dataclasses.astuple(expected)[:10]}"
         )
         if claimed:
             assert claimed == expected  # the row reads back exactly as written
@@ -94,6 +102,7 @@ def test_claim_query_and_queue_position_agree_with_pure_rule(database_url):
     loop = asyncio.new_event_loop()
     database = loop.run_until_complete(open_database(database_url))
     try:
+
         @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(queues())
         def agree(queue):
@@ -104,10 +113,22 @@ def test_claim_query_and_queue_position_agree_with_pure_rule(database_url):
 
         # Fixed cases the random ones must not leave to chance.
         c3 = Counter(3, "3", ("corporate", "personal"))
+
         def t(tid, category, queued, seq, **kw):
-            return Ticket(id=tid, branch=BRANCH, day="2027-01-15", number=tid.upper(), category=category,
-                          priority=kw.pop("priority", "normal"), status="waiting", issued_at=queued,
-                          queued_at=queued, issue_seq=seq, **kw)
+            return Ticket(
+                id=tid,
+                branch=BRANCH,
+                day="2027-01-15",
+                number=tid.upper(),
+                category=category,
+                priority=kw.pop("priority", "normal"),
+                status="waiting",
+                issued_at=queued,
+                queued_at=queued,
+                issue_seq=seq,
+                **kw,
+            )
+
         cases = [
             # equal queue time: issue order decides, whatever the insert order
             [t("b", "personal", START, 7), t("a", "personal", START, 3)],
@@ -162,10 +183,28 @@ async def test_random_days_through_the_api_call_what_the_rule_says(api):
         for _step in range(100):
             tickets = await _tickets_in_db(api, "rnd01")
             by_status = lambda *s: [t for t in tickets if t.status in s]  # noqa: E731
-            op = rnd.choice([
-                "issue", "issue", "issue", "call_next", "call_next", "call_next", "start", "finish", "skip",
-                "requeue", "transfer", "reassign", "priority", "pause", "postpone", "call_one", "cancel", "wait",
-            ])
+            op = rnd.choice(
+                [
+                    "issue",
+                    "issue",
+                    "issue",
+                    "call_next",
+                    "call_next",
+                    "call_next",
+                    "start",
+                    "finish",
+                    "skip",
+                    "requeue",
+                    "transfer",
+                    "reassign",
+                    "priority",
+                    "pause",
+                    "postpone",
+                    "call_one",
+                    "cancel",
+                    "wait",
+                ]
+            )
             n = rnd.choice(numbers)
             if op == "issue":
                 priority = rnd.choice(["normal", "normal", "normal", "vip", "green"])
@@ -212,8 +251,9 @@ async def test_random_days_through_the_api_call_what_the_rule_says(api):
                 assert r.status_code == 200, r.text
             elif op == "priority" and by_status("waiting", "postponed"):
                 t = rnd.choice(by_status("waiting", "postponed"))
-                r = await b.manager("POST", f"/tickets/{t.id}/priority",
-                                    json={"priority": rnd.choice(["green", "vip", "normal"])})
+                r = await b.manager(
+                    "POST", f"/tickets/{t.id}/priority", json={"priority": rnd.choice(["green", "vip", "normal"])}
+                )
                 assert r.status_code == 200, r.text
             elif op == "pause":
                 r = await b.teller(n, "resume" if n in paused else "pause", json={} if n in paused else {"reason": "x"})
@@ -249,8 +289,18 @@ def test_a_claim_passes_the_tickets_other_counters_hold(postgres_only_url):
     database_url = postgres_only_url  # SQLite has one writer: no two claims are ever open at once
     migrate.upgrade(database_url)
     queue = [
-        Ticket(id=f"r{i:02d}", branch=BRANCH, day="2027-01-15", number=f"R{i:02d}", category="personal",
-               priority="normal", status="waiting", issued_at=START + i, queued_at=START + i, issue_seq=i)
+        Ticket(
+            id=f"r{i:02d}",
+            branch=BRANCH,
+            day="2027-01-15",
+            number=f"R{i:02d}",
+            category="personal",
+            priority="normal",
+            status="waiting",
+            issued_at=START + i,
+            queued_at=START + i,
+            issue_seq=i,
+        )
         for i in range(1, 11)
     ]
 
@@ -267,12 +317,16 @@ def test_a_claim_passes_the_tickets_other_counters_hold(postgres_only_url):
                 writing = await database.begin()
                 holders.append(writing)
                 counter = Counter(n, str(n), ("personal",))
-                ticket = await asyncio.wait_for(ticket_rows.claim_next(writing.tx, BRANCH, counter, Policy(), START + 60), 5)
+                ticket = await asyncio.wait_for(
+                    ticket_rows.claim_next(writing.tx, BRANCH, counter, Policy(), START + 60), 5
+                )
                 claimed.append(ticket and ticket.id)
             assert claimed == [t.id for t in queue] + [None]
             await holders[0].rollback()  # the first counter gives r01 back
             last = holders[-1].tx
-            assert (await ticket_rows.claim_next(last, BRANCH, Counter(11, "11", ("personal",)), Policy(), START + 60)).id == "r01"
+            assert (
+                await ticket_rows.claim_next(last, BRANCH, Counter(11, "11", ("personal",)), Policy(), START + 60)
+            ).id == "r01"
         finally:
             for writing in holders:
                 await writing.rollback()

@@ -42,7 +42,11 @@ def _lobbyq(*args: str, database_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "LOBBYQ_DATABASE_URL": database_url}
     return subprocess.run(
         [sys.executable, "-c", "from app.cli import main; main()", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 

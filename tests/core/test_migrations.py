@@ -28,7 +28,8 @@ async def _differences(url: str) -> list:
 def test_migrated_schema_matches_the_tables_the_app_uses(database_url):
     migrate.upgrade(database_url)
     diff = [
-        d for d in asyncio.run(_differences(database_url))
+        d
+        for d in asyncio.run(_differences(database_url))
         if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
     ]
     assert diff == [], f"tables.py and migrations/ disagree: {diff}"

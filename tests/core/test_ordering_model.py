@@ -187,14 +187,26 @@ class Lobby(RuleBasedStateMachine):
         self.issued += 1
         tid = f"t{self.issued:03d}"
         self.system[tid] = Ticket(
-            id=tid, branch="b", day="d", number=f"X{self.issued:03d}", category=category, priority=priority,
-            status="waiting", issued_at=self.now, queued_at=self.now, issue_seq=self.issued,
+            id=tid,
+            branch="b",
+            day="d",
+            number=f"X{self.issued:03d}",
+            category=category,
+            priority=priority,
+            status="waiting",
+            issued_at=self.now,
+            queued_at=self.now,
+            issue_seq=self.issued,
         )
         self.cards[tid] = Card(tid, category, priority, "waiting", self.now, self.issued)
 
-    @rule(batch=st.lists(
-        st.tuples(st.sampled_from(CATEGORIES), st.sampled_from(["normal"] * 4 + ["vip", "green"])), min_size=2, max_size=6,
-    ))
+    @rule(
+        batch=st.lists(
+            st.tuples(st.sampled_from(CATEGORIES), st.sampled_from(["normal"] * 4 + ["vip", "green"])),
+            min_size=2,
+            max_size=6,
+        )
+    )
     def rush(self, batch):
         """Several customers at the kiosks in the same second: equal queue times, issue order decides."""
         for category, priority in batch:
@@ -371,7 +383,11 @@ class Lobby(RuleBasedStateMachine):
         for tid, card in getattr(self, "cards", {}).items():
             t = self.system[tid]
             assert (t.status, t.category, t.priority, t.pinned_counter, t.queued_at) == (
-                card.status, card.category, card.priority, card.pinned, card.queued_at,
+                card.status,
+                card.category,
+                card.priority,
+                card.pinned,
+                card.queued_at,
             ), tid
 
     @invariant()
@@ -396,7 +412,10 @@ class Lobby(RuleBasedStateMachine):
 
 
 Lobby.TestCase.settings = settings(
-    max_examples=200, stateful_step_count=80, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    max_examples=200,
+    stateful_step_count=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 TestLobbyOrdering = Lobby.TestCase
 
@@ -412,15 +431,17 @@ def snapshots(draw):
     n = draw(st.integers(0, 14))
     cards = []
     for i in range(n):
-        cards.append(Card(
-            id=f"t{i:02d}",
-            category=draw(st.sampled_from(CATEGORIES)),
-            priority=draw(st.sampled_from(["normal", "normal", "vip", "green"])),
-            status=draw(st.sampled_from(SNAPSHOT_STATUSES)),
-            queued_at=START + 60 * draw(st.integers(0, 6)),
-            order=draw(st.integers(0, 10_000)),
-            pinned=draw(st.sampled_from([None, None, None, 1, 2, 3])),
-        ))
+        cards.append(
+            Card(
+                id=f"t{i:02d}",
+                category=draw(st.sampled_from(CATEGORIES)),
+                priority=draw(st.sampled_from(["normal", "normal", "vip", "green"])),
+                status=draw(st.sampled_from(SNAPSHOT_STATUSES)),
+                queued_at=START + 60 * draw(st.integers(0, 6)),
+                order=draw(st.integers(0, 10_000)),
+                pinned=draw(st.sampled_from([None, None, None, 1, 2, 3])),
+            )
+        )
     # issue order is unique; shuffle so list order never stands in for it
     orders = draw(st.permutations(range(1, n + 1)))
     for card, order in zip(cards, orders):
@@ -433,8 +454,16 @@ def snapshots(draw):
 
 def as_ticket(card: Card) -> Ticket:
     return Ticket(
-        id=card.id, branch="b", day="d", number=card.id, category=card.category, priority=card.priority,
-        status=card.status, issued_at=card.queued_at, queued_at=card.queued_at, issue_seq=card.order,
+        id=card.id,
+        branch="b",
+        day="d",
+        number=card.id,
+        category=card.category,
+        priority=card.priority,
+        status=card.status,
+        issued_at=card.queued_at,
+        queued_at=card.queued_at,
+        issue_seq=card.order,
         pinned_counter=card.pinned,
     )
 
@@ -458,8 +487,17 @@ def test_snapshot_next_and_ahead_agree_with_model(snapshot):
 
 def _t(tid, category, *, priority="normal", queued_at=0.0, seq=0, pinned=None, status="waiting"):
     return Ticket(
-        id=tid, branch="b", day="d", number=tid, category=category, priority=priority, status=status,
-        issued_at=queued_at, queued_at=queued_at, issue_seq=seq, pinned_counter=pinned,
+        id=tid,
+        branch="b",
+        day="d",
+        number=tid,
+        category=category,
+        priority=priority,
+        status=status,
+        issued_at=queued_at,
+        queued_at=queued_at,
+        issue_seq=seq,
+        pinned_counter=pinned,
     )
 
 

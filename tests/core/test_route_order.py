@@ -26,10 +26,12 @@ def test_no_request_matches_routes_of_two_routers():
     assert len(routers) >= 6
     clashes = []
     for i, mine in enumerate(routers):
-        for theirs in routers[i + 1:]:
+        for theirs in routers[i + 1 :]:
             for a in mine:
                 for b in theirs:
-                    shared = (getattr(a, "methods", None) or {"WEBSOCKET"}) & (getattr(b, "methods", None) or {"WEBSOCKET"})
+                    shared = (getattr(a, "methods", None) or {"WEBSOCKET"}) & (
+                        getattr(b, "methods", None) or {"WEBSOCKET"}
+                    )
                     if shared and (b.path_regex.match(_example(a.path)) or a.path_regex.match(_example(b.path))):
                         clashes.append((a.path, b.path, sorted(shared)))
     assert clashes == []

@@ -16,7 +16,12 @@ async def test_kiosk_to_rating(api):
     assert r.status_code == 200 and r.json()["score"] == 1
     types = [e["type"] for e in await b.events()]
     assert types == [
-        "branch.updated", "ticket.issued", "counter.opened", "ticket.called", "ticket.serving", "ticket.done",
+        "branch.updated",
+        "ticket.issued",
+        "counter.opened",
+        "ticket.called",
+        "ticket.serving",
+        "ticket.done",
         "ticket.evaluated",
     ]
     seqs = [e["seq"] for e in await b.events()]

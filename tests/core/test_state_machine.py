@@ -38,8 +38,13 @@ async def test_illegal_transitions_are_409_naming_the_state(api):
 
     # requeue a waiting ticket
     seq = (await b.state())["seq"]
-    await refused(b, await b.manager("POST", f"/tickets/{a['id']}/requeue", json={"keep_place": True}), "waiting",
-                  a["id"], await ticket(b, a["id"]))
+    await refused(
+        b,
+        await b.manager("POST", f"/tickets/{a['id']}/requeue", json={"keep_place": True}),
+        "waiting",
+        a["id"],
+        await ticket(b, a["id"]),
+    )
 
     # called: cancel refused; call-next refused while it is only called; skip is allowed later
     assert (await b.teller(1, "call-next")).json()["id"] == a["id"]
@@ -68,10 +73,12 @@ async def test_illegal_transitions_are_409_naming_the_state(api):
     await refused(b, await b.manager("POST", f"/tickets/{a['id']}/cancel"), "done", a["id"], done)
     await refused(b, await b.manager("POST", f"/tickets/{a['id']}/requeue", json={}), "done", a["id"], done)
     await refused(b, await b.teller(1, f"call/{a['id']}"), "done", a["id"], done)
-    await refused(b, await b.manager("POST", f"/tickets/{a['id']}/priority", json={"priority": "vip"}), "done",
-                  a["id"], done)
-    await refused(b, await b.manager("POST", f"/tickets/{a['id']}/reassign", json={"category": "fx"}), "done",
-                  a["id"], done)
+    await refused(
+        b, await b.manager("POST", f"/tickets/{a['id']}/priority", json={"priority": "vip"}), "done", a["id"], done
+    )
+    await refused(
+        b, await b.manager("POST", f"/tickets/{a['id']}/reassign", json={"category": "fx"}), "done", a["id"], done
+    )
     assert (await b.state())["seq"] == seq, "a refused move must not append an event"
 
     # no_show: start and cancel refused; requeue allowed
@@ -103,7 +110,8 @@ async def test_call_next_finishes_a_serving_ticket_first(api):
     done = await ticket(b, a["id"])
     assert done["status"] == "done" and done["finished_at"] is not None
     assert [(e["type"], e["data"]["id"]) for e in await b.events(after)] == [
-        ("ticket.done", a["id"]), ("ticket.called", nxt["id"]),
+        ("ticket.done", a["id"]),
+        ("ticket.called", nxt["id"]),
     ]
     # nobody left: the serving one is finished and the answer is 204
     await b.teller(1, "start")

@@ -47,10 +47,21 @@ def at(hhmm: str, day: str = DAY) -> float:
 
 def _t(n, category, status, issued, called=None, started=None, finished=None, counter=None, score=None):
     return Ticket(
-        id=f"t{n}", branch="sh", day=DAY, number=f"X{n:03d}", category=category, priority="normal", status=status,
-        issued_at=at(issued), queued_at=at(issued), issue_seq=n,
-        called_at=at(called) if called else None, started_at=at(started) if started else None,
-        finished_at=at(finished) if finished else None, counter=counter, score=score,
+        id=f"t{n}",
+        branch="sh",
+        day=DAY,
+        number=f"X{n:03d}",
+        category=category,
+        priority="normal",
+        status=status,
+        issued_at=at(issued),
+        queued_at=at(issued),
+        issue_seq=n,
+        called_at=at(called) if called else None,
+        started_at=at(started) if started else None,
+        finished_at=at(finished) if finished else None,
+        counter=counter,
+        score=score,
     )
 
 
@@ -119,9 +130,21 @@ def test_day_stats_of_an_empty_day():
 
 def test_percentiles_are_nearest_rank():
     tickets = [
-        Ticket(id=f"w{i}", branch="sh", day=DAY, number=f"W{i:03d}", category="personal", priority="normal",
-               status="done", issued_at=at("09:00"), queued_at=at("09:00"), issue_seq=i,
-               called_at=at("09:00") + wait, started_at=at("09:00") + wait, finished_at=at("09:00") + wait + 1)
+        Ticket(
+            id=f"w{i}",
+            branch="sh",
+            day=DAY,
+            number=f"W{i:03d}",
+            category="personal",
+            priority="normal",
+            status="done",
+            issued_at=at("09:00"),
+            queued_at=at("09:00"),
+            issue_seq=i,
+            called_at=at("09:00") + wait,
+            started_at=at("09:00") + wait,
+            finished_at=at("09:00") + wait + 1,
+        )
         for i, wait in enumerate(range(10, 110, 10), start=1)  # waits 10..100
     ]
     s = day_stats(DAY, tickets, SHANGHAI)
@@ -227,12 +250,25 @@ async def test_stats_and_csv_through_the_api(api):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert len(rows) == 10
-    assert [row["number"] for row in rows] == ["A001", "A002", "B001", "B002", "A003", "A004", "C001", "C002", "C003", "A005"]
+    assert [row["number"] for row in rows] == [
+        "A001",
+        "A002",
+        "B001",
+        "B002",
+        "A003",
+        "A004",
+        "C001",
+        "C002",
+        "C003",
+        "A005",
+    ]
     assert [row["status"] for row in rows].count("done") == 6
     by_number = {row["number"]: row for row in rows}
     assert by_number["B002"]["score"] == "4" and by_number["B002"]["counter"] == "3"
     assert by_number["B001"]["status"] == "no_show" and by_number["A003"]["status"] == "cancelled"
-    assert by_number["A001"]["issued_at"].startswith(f"{day}T09:00") and by_number["A001"]["issued_at"].endswith("+08:00")
+    assert by_number["A001"]["issued_at"].startswith(f"{day}T09:00") and by_number["A001"]["issued_at"].endswith(
+        "+08:00"
+    )
 
     # after the rollover, the same day's figures count the two as expired (abandoned)
     api.clock.advance(next_local("00:05", api.clock()) - api.clock())

@@ -25,8 +25,16 @@ WINDOW_S = 300
 def make_ticket(**overrides) -> Ticket:
     """A waiting ticket A012 of the personal queue, issued (and queued) at ISSUED."""
     fields = dict(
-        id="t-12", branch="b1", day="2027-01-15", number="A012", category="personal",
-        priority=Priority.NORMAL, status=WAITING, issued_at=ISSUED, queued_at=ISSUED, issue_seq=12,
+        id="t-12",
+        branch="b1",
+        day="2027-01-15",
+        number="A012",
+        category="personal",
+        priority=Priority.NORMAL,
+        status=WAITING,
+        issued_at=ISSUED,
+        queued_at=ISSUED,
+        issue_seq=12,
     )
     fields.update(overrides)
     return Ticket(**fields)
@@ -70,7 +78,8 @@ RULES = {
     "expire": (lambda t: moves.expire(t), "expire", {WAITING}),
     "reassign": (lambda t: moves.reassign(t, "fx"), "reassign", {WAITING, CALLED, SERVING, POSTPONED}),
     "change_priority": (
-        lambda t: moves.change_priority(t, Priority.VIP), "priority change",
+        lambda t: moves.change_priority(t, Priority.VIP),
+        "priority change",
         {WAITING, CALLED, SERVING, POSTPONED, NO_SHOW},
     ),
     "evaluate": (lambda t: moves.evaluate(t, 5, NOW), "evaluation", {DONE}),
@@ -81,15 +90,20 @@ EVERY_MOVE_IN_EVERY_STATE = [
 ]
 LEGAL_PAIRS = [
     pytest.param(name, status, id=f"{name}-from-{status}")
-    for name, (_, _, allowed) in RULES.items() for status in TicketStatus if status in allowed
+    for name, (_, _, allowed) in RULES.items()
+    for status in TicketStatus
+    if status in allowed
 ]
 
 
 def test_the_table_covers_every_move_function_of_the_module():
     public_moves = {
-        name for name, value in vars(moves).items()
-        if callable(value) and getattr(value, "__module__", None) == moves.__name__
-        and not name.startswith("_") and name not in {"Ticket", "IllegalMove"}
+        name
+        for name, value in vars(moves).items()
+        if callable(value)
+        and getattr(value, "__module__", None) == moves.__name__
+        and not name.startswith("_")
+        and name not in {"Ticket", "IllegalMove"}
     }
     assert public_moves == set(RULES)
 
@@ -197,10 +211,13 @@ def test_finish_from_called_passes_through_serving_starting_now():
     assert after.evaluation_until == NOW + WINDOW_S
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in app.rules.tickets: a ticket postponed while serving keeps started_at through the call back, "
-    "and finish keeps it (`ticket.started_at or now`) instead of starting it now"
-))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "bug in app.rules.tickets: a ticket postponed while serving keeps started_at through the call back, "
+        "and finish keeps it (`ticket.started_at or now`) instead of starting it now"
+    ),
+)
 def test_finish_from_called_back_after_postponing_a_serving_ticket_starts_now():
     called_back = moves.call(moves.postpone(ticket_in(SERVING)), 5, "bob", NOW - 30)
     assert called_back.status == CALLED

@@ -1,4 +1,5 @@
 """Shared fixtures for driver tests: a short-lived directory for pty symlinks."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """A small independent ESC/POS tokenizer for tests: text runs (GB18030 inside FS & … FS .),
 size commands and the QR payload. Written from the command reference, not from our encoder."""
+
 from __future__ import annotations
 
 
@@ -20,20 +21,24 @@ def tokenize(data: bytes) -> list[tuple]:
             flush()
             c = data[i + 1]
             if c == 0x40:
-                out.append(("init",)); i += 2
+                out.append(("init",))
+                i += 2
             elif c in (0x61, 0x74, 0x21, 0x45, 0x2D, 0x4D, 0x64):
-                out.append(("esc", chr(c), data[i + 2])); i += 3
+                out.append(("esc", chr(c), data[i + 2]))
+                i += 3
             else:
                 raise ValueError(f"unknown ESC {c:02X} at {i}")
         elif b == 0x1D:  # GS
             flush()
             c = data[i + 1]
             if c == 0x21:
-                out.append(("size", data[i + 2])); i += 3
+                out.append(("size", data[i + 2]))
+                i += 3
             elif c == 0x28 and data[i + 2] == 0x6B:
                 ln = data[i + 3] | data[i + 4] << 8
-                body = data[i + 5:i + 5 + ln]
-                out.append(("qr", body[1], bytes(body[2:]))); i += 5 + ln
+                body = data[i + 5 : i + 5 + ln]
+                out.append(("qr", body[1], bytes(body[2:])))
+                i += 5 + ln
             elif c == 0x56:
                 m = data[i + 2]
                 i += 4 if m in (0x41, 0x42, 65, 66) else 3
@@ -46,9 +51,12 @@ def tokenize(data: bytes) -> list[tuple]:
             kanji = c == 0x26
             i += 2
         elif b == 0x0A:
-            flush(); out.append(("lf",)); i += 1
+            flush()
+            out.append(("lf",))
+            i += 1
         else:
-            text.append(b); i += 1
+            text.append(b)
+            i += 1
     flush()
     return out
 

@@ -3,20 +3,21 @@
 Runs uvicorn in a background thread on a free port; ``restart()`` really closes the
 socket so the agent sees connection errors, as with a server restart.
 """
+
 from __future__ import annotations
 
 import asyncio
 import socket
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import uvicorn
 from fastapi import FastAPI, Request, Response, WebSocket, WebSocketDisconnect
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat()
+    return datetime.now(UTC).astimezone().isoformat()
 
 
 class FakeLobbyq:
@@ -25,8 +26,19 @@ class FakeLobbyq:
         self.requests: list[tuple[str, str, dict | None, float]] = []
         self.events: list[dict] = []
         self.tickets: dict[str, dict] = {}
-        self.counters = {n: {"number": n, "name": f"{n}号窗口", "serves": ["P"], "state": "open",
-                             "pause_reason": None, "teller": "t", "waiting": 0, "current": None} for n in counters}
+        self.counters = {
+            n: {
+                "number": n,
+                "name": f"{n}号窗口",
+                "serves": ["P"],
+                "state": "open",
+                "pause_reason": None,
+                "teller": "t",
+                "waiting": 0,
+                "current": None,
+            }
+            for n in counters
+        }
         self.waiting: list[str] = []
         self.seq_n = 0
         self.port = _free_port()
@@ -39,16 +51,27 @@ class FakeLobbyq:
 
     # ---------------------------------------------------------------- domain
     def layout(self):
-        return {"code": self.branch, "name": "上海南京路支行", "timezone": "Asia/Shanghai", "locale": "zh-CN",
-                "categories": [{"code": "P", "name": "个人业务", "prefix": "A"}],
-                "counters": [{"number": n, "name": c["name"], "serves": c["serves"]} for n, c in self.counters.items()],
-                "policy": {"evaluation_window_s": 2}}
+        return {
+            "code": self.branch,
+            "name": "上海南京路支行",
+            "timezone": "Asia/Shanghai",
+            "locale": "zh-CN",
+            "categories": [{"code": "P", "name": "个人业务", "prefix": "A"}],
+            "counters": [{"number": n, "name": c["name"], "serves": c["serves"]} for n, c in self.counters.items()],
+            "policy": {"evaluation_window_s": 2},
+        }
 
     def state(self):
-        return {"seq": self.seq_n, "branch": self.branch, "name": "上海南京路支行", "date": "2026-11-22",
-                "categories": [{"code": "P", "name": "个人业务", "prefix": "A", "waiting": len(self.waiting)}],
-                "counters": list(self.counters.values()),
-                "waiting": [self.tickets[t] for t in self.waiting], "recent_calls": []}
+        return {
+            "seq": self.seq_n,
+            "branch": self.branch,
+            "name": "上海南京路支行",
+            "date": "2026-11-22",
+            "categories": [{"code": "P", "name": "个人业务", "prefix": "A", "waiting": len(self.waiting)}],
+            "counters": list(self.counters.values()),
+            "waiting": [self.tickets[t] for t in self.waiting],
+            "recent_calls": [],
+        }
 
     def emit(self, type_: str, data: dict) -> dict:
         with self._lock:
@@ -63,9 +86,19 @@ class FakeLobbyq:
     def issue(self, kiosk="kiosk1") -> dict:
         n = len(self.tickets) + 1
         tid = f"t{n:04d}"
-        t = {"id": tid, "number": f"A{n:03d}", "category": "P", "priority": "normal", "status": "waiting",
-             "issued_at": "2026-11-22T09:31:05+08:00", "queued_at": "2026-11-22T09:31:05+08:00", "counter": None,
-             "kiosk": kiosk, "ahead": len(self.waiting), "estimated_wait_s": 300 * len(self.waiting)}
+        t = {
+            "id": tid,
+            "number": f"A{n:03d}",
+            "category": "P",
+            "priority": "normal",
+            "status": "waiting",
+            "issued_at": "2026-11-22T09:31:05+08:00",
+            "queued_at": "2026-11-22T09:31:05+08:00",
+            "counter": None,
+            "kiosk": kiosk,
+            "ahead": len(self.waiting),
+            "estimated_wait_s": 300 * len(self.waiting),
+        }
         self.tickets[tid] = t
         self.waiting.append(tid)
         for c in self.counters.values():
@@ -150,6 +183,7 @@ class FakeLobbyq:
             if status == 204:
                 return Response(status_code=204)
             from fastapi.responses import JSONResponse
+
             return JSONResponse(out, status_code=status)
 
         @app.post(b + "/devices/{dev}/health")
@@ -184,7 +218,7 @@ class FakeLobbyq:
                 while True:
                     try:
                         ev = await asyncio.wait_for(q.get(), 1.0)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         await ws.send_json({"type": "ping"})
                         continue
                     if ev["seq"] > last:
@@ -203,7 +237,7 @@ class FakeLobbyq:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "FakeLobbyq":
+    def start(self) -> FakeLobbyq:
         cfg = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(cfg)
 

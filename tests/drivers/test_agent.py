@@ -1,12 +1,11 @@
 """The agent end to end: fake lobbyq server (contract only) + device simulators on ptys."""
+
 from __future__ import annotations
 
 import asyncio
 import os
 
 import pytest
-from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
-from tests.drivers.fake_server import FakeLobbyq
 
 from drivers.agent import Agent
 from drivers.config import parse
@@ -14,6 +13,8 @@ from drivers.protocol.keypad_map import Key
 from drivers.simulators.keypads import KeypadBusSim
 from drivers.simulators.printer import PrinterSim
 from drivers.simulators.screen import ScreenSim
+from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
+from tests.drivers.fake_server import FakeLobbyq
 from tests.support.polling import until as _until
 
 
@@ -76,7 +77,11 @@ async def test_ticket_printed_and_reported(rig):
     assert qr_payload(toks) == "https://q.example/t/tokt0001"
     assert len(rig.prn.tickets[0]) <= 300
     assert await until(lambda: rig.fake.posts("/tickets/t0001/print"))
-    assert rig.fake.posts("/tickets/t0001/print")[0][2] == {"status": "printed", "device": "kiosk1-printer", "detail": ""}
+    assert rig.fake.posts("/tickets/t0001/print")[0][2] == {
+        "status": "printed",
+        "device": "kiosk1-printer",
+        "detail": "",
+    }
     await asyncio.sleep(0.3)
     assert len(rig.prn.tickets) == 1
     # reprint
@@ -89,8 +94,12 @@ async def test_out_of_paper_reported(rig):
     rig.fake.issue("kiosk1")
     assert await until(lambda: rig.fake.posts("/tickets/t0001/print"))
     assert rig.fake.posts("/tickets/t0001/print")[0][2]["status"] == "failed"
-    assert await until(lambda: any(r[2] == {"kind": "printer", "status": "fault", "detail": "out of paper", "kiosk": "kiosk1"}
-                                   for r in rig.fake.posts("/devices/kiosk1-printer/health")))
+    assert await until(
+        lambda: any(
+            r[2] == {"kind": "printer", "status": "fault", "detail": "out of paper", "kiosk": "kiosk1"}
+            for r in rig.fake.posts("/devices/kiosk1-printer/health")
+        )
+    )
 
 
 async def test_keypad_walk_call_finish_rate(rig):

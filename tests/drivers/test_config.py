@@ -1,11 +1,12 @@
 """Devices file: the §5 example loads; each kind of mistake names file, line, problem."""
+
 from __future__ import annotations
 
 import pytest
 
 from drivers.config import DevicesFileError, load, parse
 
-GOOD = '''branch = "sjm01"
+GOOD = """branch = "sjm01"
 
 [[printer]]
 id = "kiosk1-printer"
@@ -34,7 +35,7 @@ url = "/dev/ttyUSB2"
 baudrate = 19200
 teller_pads = [1, 2, 3, 4]    # counters with a teller pad (unit id = counter)
 evaluation_pads = [1, 2, 3, 4]  # counters with an evaluation pad (unit id = 100 + counter)
-'''
+"""
 
 
 def test_design_example_loads(tmp_path):
@@ -57,12 +58,15 @@ def _err(text, tmp_path) -> DevicesFileError:
 
 
 def test_unknown_key(tmp_path):
-    e = _err(GOOD.replace('address = 1', 'adress = 1'), tmp_path)
+    e = _err(GOOD.replace("address = 1", "adress = 1"), tmp_path)
     assert e.line == 13 and "unknown key 'adress'" in str(e) and ":13:" in str(e)
 
 
 def test_missing_field(tmp_path):
-    e = _err(GOOD.replace('kiosk = "kiosk1"              # tickets issued by this kiosk token\'s name print here\n', ''), tmp_path)
+    e = _err(
+        GOOD.replace('kiosk = "kiosk1"              # tickets issued by this kiosk token\'s name print here\n', ""),
+        tmp_path,
+    )
     assert e.line == 3 and "missing field 'kiosk'" in e.problem
 
 
@@ -82,11 +86,11 @@ def test_candle_address_range(tmp_path):
 
 def test_bad_protocol_and_shows(tmp_path):
     assert _err(GOOD.replace('"candle"\n', '"vfd"\n'), tmp_path).line == 18
-    assert "'shows'" in _err(GOOD.replace('shows = 1', 'shows = "lobby"'), tmp_path).problem
+    assert "'shows'" in _err(GOOD.replace("shows = 1", 'shows = "lobby"'), tmp_path).problem
 
 
 def test_syntax_error_has_line(tmp_path):
-    e = _err(GOOD.replace('address = 1', 'address = '), tmp_path)
+    e = _err(GOOD.replace("address = 1", "address = "), tmp_path)
     assert e.line == 13 and "TOML" in e.problem
 
 

@@ -1,14 +1,14 @@
 """The demo rig: devices start, the devices file is valid, the agent drives them."""
+
 from __future__ import annotations
 
 import asyncio
-
-from tests.drivers.fake_server import FakeLobbyq
 
 from drivers.agent import Agent
 from drivers.config import load
 from drivers.simulators.demo import start_demo_devices
 from drivers.simulators.keypad_cli import send
+from tests.drivers.fake_server import FakeLobbyq
 from tests.support.polling import until as _until
 
 
@@ -32,10 +32,20 @@ async def test_demo_devices_walk(tmp_path):
         assert "A001" in (tmp_path / "tickets" / "last-ticket.txt").read_text()
         sock = str(devs.control.path)
         assert (await asyncio.to_thread(send, sock, "press 2 call-next")).startswith("ok")
-        assert await until(lambda: "A001" in (tmp_path / "screens" / "window-2.txt").read_text()
-                           if (tmp_path / "screens" / "window-2.txt").exists() else False)
-        assert await until(lambda: "A001 请到2号窗口" in (tmp_path / "screens" / "hall.txt").read_text()
-                           if (tmp_path / "screens" / "hall.txt").exists() else False)
+        assert await until(
+            lambda: (
+                "A001" in (tmp_path / "screens" / "window-2.txt").read_text()
+                if (tmp_path / "screens" / "window-2.txt").exists()
+                else False
+            )
+        )
+        assert await until(
+            lambda: (
+                "A001 请到2号窗口" in (tmp_path / "screens" / "hall.txt").read_text()
+                if (tmp_path / "screens" / "hall.txt").exists()
+                else False
+            )
+        )
         assert "pad2 'A001'" in await asyncio.to_thread(send, sock, "status")
         stop.set()
         await asyncio.wait_for(task, 5)

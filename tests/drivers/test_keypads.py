@@ -1,11 +1,13 @@
 """Keypads against pymodbus's own server over a pty pair (independent peer)."""
+
 from __future__ import annotations
 
 import asyncio
 import os
 
 import pytest
-from hypothesis import given, settings, strategies as hs
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from drivers.devices.keypads import ModbusKeypadBus, QSystemKeypadBus
 from drivers.protocol import candle
@@ -30,9 +32,16 @@ class Harness:
 
     def start_bus(self):
         self.stop = asyncio.Event()
-        self.bus = ModbusKeypadBus("bus1", self.sim.url, 19200, list(self.sim.tellers), list(self.sim.evals),
-                                   state=AgentState(self.state_path), action_sink=self.actions.append,
-                                   health_sink=lambda i, k, s, d: self.health.__setitem__(i, s))
+        self.bus = ModbusKeypadBus(
+            "bus1",
+            self.sim.url,
+            19200,
+            list(self.sim.tellers),
+            list(self.sim.evals),
+            state=AgentState(self.state_path),
+            action_sink=self.actions.append,
+            health_sink=lambda i, k, s, d: self.health.__setitem__(i, s),
+        )
         self.task = asyncio.create_task(self.bus.run(self.stop))
         return self.bus
 
@@ -59,8 +68,9 @@ async def test_press_seen_once(h):
     h.sim.press(1, Key.CALL_NEXT)
     assert await until(lambda: len(h.actions) == 1)
     await h.polls(5)
-    assert h.actions == [{"kind": "key", "counter": 1, "key": 1, "arg": 0, "id": 1}] or \
-        [{k: v for k, v in a.items() if k != "id"} for a in h.actions] == [{"kind": "key", "counter": 1, "key": 1, "arg": 0}]
+    assert h.actions == [{"kind": "key", "counter": 1, "key": 1, "arg": 0, "id": 1}] or [
+        {k: v for k, v in a.items() if k != "id"} for a in h.actions
+    ] == [{"kind": "key", "counter": 1, "key": 1, "arg": 0}]
 
 
 async def test_transfer_arg_and_rating_and_outputs(h):
@@ -71,7 +81,9 @@ async def test_transfer_arg_and_rating_and_outputs(h):
     assert got == [("key", 2, 8, 3, None), ("rating", 1, None, None, 4)]
     h.bus.show(1, "A012", 7)
     h.bus.lamp(2, True)
-    assert await until(lambda: h.sim.tellers[1].text == "A012" and h.sim.tellers[1].waiting == 7 and h.sim.evals[2].lamp)
+    assert await until(
+        lambda: h.sim.tellers[1].text == "A012" and h.sim.tellers[1].waiting == 7 and h.sim.evals[2].lamp
+    )
     h.sim.rate(2, 1)
     assert await until(lambda: not h.sim.evals[2].lamp)  # rated: lamp cleared
 
@@ -122,8 +134,22 @@ def test_qsystem_garbage_never_acts(data):
 
 
 @settings(max_examples=60, deadline=None)
-@given(hs.lists(hs.sampled_from([b"\x01\x02\x31\x07", b"\x01\x02\x31", b"\x07", b"\x01", b"\xff\x00",
-                                 b"\x01\x02\x31\x32\x07", b"\x02\x31\x07"]), max_size=12))
+@given(
+    hs.lists(
+        hs.sampled_from(
+            [
+                b"\x01\x02\x31\x07",
+                b"\x01\x02\x31",
+                b"\x07",
+                b"\x01",
+                b"\xff\x00",
+                b"\x01\x02\x31\x32\x07",
+                b"\x02\x31\x07",
+            ]
+        ),
+        max_size=12,
+    )
+)
 def test_qsystem_truncated_frames(chunks):
     data = b"".join(chunks)
     bus = QSystemKeypadBus("q", _DummyLink(), [2])
@@ -139,6 +165,7 @@ class _DummyLink:
 
 async def test_qsystem_pad_over_pty(ptydir):
     from drivers.link import SerialLink
+
     sim = QSystemPadSim(os.path.join(ptydir, "qs")).start()
     actions = []
     bus = QSystemKeypadBus("qs", SerialLink(sim.url, 19200), [3], action_sink=actions.append)
@@ -175,8 +202,9 @@ def test_sim_line_is_raw_no_echo(ptydir):
     """The simulated bus never echoes a request back (both pty ends raw): a request for a
     unit nobody answers gets silence, not its own bytes. (The demo's old 'recv: <request>'
     dumps were pymodbus's process-wide frame log of the simulated pads' side.)"""
-    import serial
     import termios
+
+    import serial
 
     sim = KeypadBusSim(os.path.join(ptydir, "bus"), [1], [1]).start()
     try:

@@ -1,25 +1,31 @@
 """Printer path over a pty: ticket bytes reach the simulated printer intact; status faults."""
+
 from __future__ import annotations
 
 import asyncio
 import os
 import time
 
-from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
-
 from drivers.devices.printer import PrinterDevice
 from drivers.link import SerialLink
 from drivers.protocol.escpos_ticket import TicketInfo, build_ticket
 from drivers.simulators.printer import PrinterSim, render_text
+from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
 
-TICKET = TicketInfo("上海南京路支行", "个人业务", "A012", 3, 540, "2026-11-22T09:31:05+08:00",
-                    "https://bank.example/t/Zq3xYp9KfA2m")
+TICKET = TicketInfo(
+    "上海南京路支行", "个人业务", "A012", 3, 540, "2026-11-22T09:31:05+08:00", "https://bank.example/t/Zq3xYp9KfA2m"
+)
 
 
 def _dev(sim, **kw):
     health, results = [], []
-    dev = PrinterDevice("p1", SerialLink(sim.url, 19200), health_sink=lambda *a: health.append(a[2:]),
-                        result_sink=lambda *a: results.append(a), **kw)
+    dev = PrinterDevice(
+        "p1",
+        SerialLink(sim.url, 19200),
+        health_sink=lambda *a: health.append(a[2:]),
+        result_sink=lambda *a: results.append(a),
+        **kw,
+    )
     return dev, health, results
 
 
@@ -86,8 +92,17 @@ def test_ticket_rendered_as_png_for_a_person(tmp_path):
     from drivers.protocol.escpos_ticket import TicketInfo, build_ticket
     from drivers.simulators.printer import PAPER_PX, render_png
 
-    data = build_ticket(TicketInfo("石景山支行", "个人业务", "A012", 3, 540, "2026-11-22T09:31:05+08:00",
-                                   "http://127.0.0.1:8000/t/abcdefghijklmnopqrstuv"))
+    data = build_ticket(
+        TicketInfo(
+            "石景山支行",
+            "个人业务",
+            "A012",
+            3,
+            540,
+            "2026-11-22T09:31:05+08:00",
+            "http://127.0.0.1:8000/t/abcdefghijklmnopqrstuv",
+        )
+    )
     render_png(data, tmp_path / "t.png")
     image = Image.open(tmp_path / "t.png").convert("L")
     assert image.width == PAPER_PX and image.height > 500

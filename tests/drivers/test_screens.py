@@ -1,4 +1,5 @@
 """Screens over ptys: every protocol decodes and verifies; bursts coalesce; reconnect resends."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,11 +19,13 @@ def until(pred, timeout=3.0, step=0.02):
 
 
 def _screen(ptydir, protocol, baud=9600, address=1, pace_sim=True, **kw):
-    sim = ScreenSim(protocol, os.path.join(ptydir, protocol), address=address,
-                    baudrate=baud if pace_sim else None).start()
+    sim = ScreenSim(
+        protocol, os.path.join(ptydir, protocol), address=address, baudrate=baud if pace_sim else None
+    ).start()
     health = []
-    dev = ScreenDevice("s1", ADAPTERS[protocol](address), SerialLink(sim.url, baud),
-                       health_sink=lambda *a: health.append(a[2]), **kw)
+    dev = ScreenDevice(
+        "s1", ADAPTERS[protocol](address), SerialLink(sim.url, baud), health_sink=lambda *a: health.append(a[2]), **kw
+    )
     return sim, dev, health
 
 
@@ -65,7 +68,9 @@ async def test_burst_coalesces_on_paced_link(ptydir, protocol):
             calls.insert(0, Call(f"A{i:03d}", i % 4 + 1))
             dev.show(ScreenContent("hall", calls=tuple(calls[:3])))
             await asyncio.sleep(0.01)
-        want = "\n".join(f"{c.number} 请到{c.counter}号窗口" for c in calls[:3]) if protocol == "onbon-bx" else "A100 >1"
+        want = (
+            "\n".join(f"{c.number} 请到{c.counter}号窗口" for c in calls[:3]) if protocol == "onbon-bx" else "A100 >1"
+        )
         assert await until(lambda: sim.text == want, 2.0), (sim.text, want)
         await asyncio.sleep(0.3)
         assert sim.frames <= 10, sim.frames

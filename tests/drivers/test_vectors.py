@@ -2,6 +2,7 @@
 
 The data file names each vector's public source; docs/protocols.md shows them for people.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -145,12 +146,14 @@ def test_modbus_crc_vectors():
 
 # ---- ESC/POS (docs/protocols.md)
 def test_escpos_sequences():
-    out = build_ticket(TicketInfo("上海南京路支行", "个人业务", "A012", 3, 600,
-                                  "2026-11-22T09:31:05+08:00", "https://x/t/abc"), qr_size=6)
+    out = build_ticket(
+        TicketInfo("上海南京路支行", "个人业务", "A012", 3, 600, "2026-11-22T09:31:05+08:00", "https://x/t/abc"),
+        qr_size=6,
+    )
     toks = tokenize(out)
     assert v("escpos-size-4x4") in out
     i = toks.index(("size", v("escpos-size-4x4")[-1]))
-    assert [t for t in toks[i + 1:] if t[0] != "esc"][0] == ("text", "A012") and ("size", 0x00) in toks[i:]
+    assert [t for t in toks[i + 1 :] if t[0] != "esc"][0] == ("text", "A012") and ("size", 0x00) in toks[i:]
     assert texts(toks)[:2] == ["上海南京路支行", "个人业务"]
     assert qr_payload(toks) == VECTORS["escpos-qr"]["text"] == "https://x/t/abc"
     assert v("escpos-kanji-on") + "个人业务".encode("gb18030") + v("escpos-kanji-off") in out
@@ -174,17 +177,41 @@ def test_dle_eot_status(s):
 
 def test_dle_eot_status_covers_the_cases():
     seen = {(h(s["query"]), s["means"]) for s in DATA["status"]}
-    assert {(status.DLE_EOT_PRINTER, "online"), (status.DLE_EOT_PRINTER, "offline"), (status.DLE_EOT_PAPER, "ok"),
-            (status.DLE_EOT_PAPER, "near_end"), (status.DLE_EOT_PAPER, "out"), (status.DLE_EOT_PAPER, "invalid")} <= seen
+    assert {
+        (status.DLE_EOT_PRINTER, "online"),
+        (status.DLE_EOT_PRINTER, "offline"),
+        (status.DLE_EOT_PAPER, "ok"),
+        (status.DLE_EOT_PAPER, "near_end"),
+        (status.DLE_EOT_PAPER, "out"),
+        (status.DLE_EOT_PAPER, "invalid"),
+    } <= seen
 
 
 # ---- the data file itself
 TESTED = {
-    "onbon-ping", "onbon-status", "onbon-clear", "onbon-ping-broadcast", "onbon-dynamic-area", "onbon-ack",
-    "onbon-escaped-header", "onbon-escape-official", "alpha-all-signs", "alpha-address-3", "qsystem-key-call",
-    "qsystem-display-steady", "qsystem-display-blinking", "qsystem-led-green-blink-500",
-    "qsystem-led-beep-green-blink-200", "candle-board-sender485", "modbus-fc04-request", "modbus-fc04-response",
-    "modbus-fc05-lamp-on", "escpos-kanji-on", "escpos-kanji-off", "escpos-size-4x4", "escpos-qr",
+    "onbon-ping",
+    "onbon-status",
+    "onbon-clear",
+    "onbon-ping-broadcast",
+    "onbon-dynamic-area",
+    "onbon-ack",
+    "onbon-escaped-header",
+    "onbon-escape-official",
+    "alpha-all-signs",
+    "alpha-address-3",
+    "qsystem-key-call",
+    "qsystem-display-steady",
+    "qsystem-display-blinking",
+    "qsystem-led-green-blink-500",
+    "qsystem-led-beep-green-blink-200",
+    "candle-board-sender485",
+    "modbus-fc04-request",
+    "modbus-fc04-response",
+    "modbus-fc05-lamp-on",
+    "escpos-kanji-on",
+    "escpos-kanji-off",
+    "escpos-size-4x4",
+    "escpos-qr",
 }
 
 

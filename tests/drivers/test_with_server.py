@@ -4,6 +4,7 @@ agent (in-process, as a ``lobbyq agent`` subprocess, or embedded in the server w
 (issue → print, print result → ``print_failed``, fault → alert, keypad → call, finish →
 lamp, rating 4 → alert) is checked here through the real API.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
 
 from drivers.agent import Agent
 from drivers.config import load
@@ -24,12 +24,14 @@ from drivers.protocol.keypad_map import Key
 from drivers.simulators.keypads import KeypadBusSim
 from drivers.simulators.printer import PrinterSim
 from drivers.simulators.screen import ScreenSim
-from tests.support.server import LobbyqServer, lobbyq_command
+from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
 from tests.support.polling import until as _until
+from tests.support.server import LobbyqServer, lobbyq_command
 
 
 def until(pred, timeout=6.0, step=0.02):
     return _until(pred, timeout, step)
+
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +58,8 @@ class Rig:
         self.win1 = ScreenSim("candle", os.path.join(ptydir, "win1"), address=0x21).start()
         self.pads = KeypadBusSim(os.path.join(ptydir, "bus"), [1, 2], [1, 2], baudrate=19200).start()
         self.devices_file = tmp / "devices.toml"
-        self.devices_file.write_text(f'''branch = "{B}"
+        self.devices_file.write_text(
+            f'''branch = "{B}"
 [[printer]]
 id = "kiosk1-printer"
 kiosk = "kiosk1"
@@ -81,7 +84,9 @@ url = "{self.pads.url}"
 baudrate = 19200
 teller_pads = [1, 2]
 evaluation_pads = [1, 2]
-''', encoding="utf-8")
+''',
+            encoding="utf-8",
+        )
 
     def stop(self) -> None:
         for s in (self.prn, self.hall, self.win1, self.pads):
@@ -127,15 +132,28 @@ class AgentProcess:
 
     def __init__(self, server: LobbyqServer, token: str, devices_file: Path, log_path: Path, env=None) -> None:
         self.env = env or {}
-        self.args = [*lobbyq_command(), "agent", "--server", server.url, "--token", token,
-                     "--devices", str(devices_file)]
+        self.args = [
+            *lobbyq_command(),
+            "agent",
+            "--server",
+            server.url,
+            "--token",
+            token,
+            "--devices",
+            str(devices_file),
+        ]
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "AgentProcess":
+    def start(self) -> AgentProcess:
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
+        self.proc = subprocess.Popen(
+            self.args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
+        )
         log.close()
         return self
 

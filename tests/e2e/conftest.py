@@ -66,8 +66,12 @@ _made = 0
 
 
 def _psql(database: str, sql: str, check: bool = True) -> str:
-    result = subprocess.run(["psql", "-qAt", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-c", sql],
-                            capture_output=True, text=True, check=check)
+    result = subprocess.run(
+        ["psql", "-qAt", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-c", sql],
+        capture_output=True,
+        text=True,
+        check=check,
+    )
     return result.stdout
 
 

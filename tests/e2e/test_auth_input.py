@@ -58,8 +58,12 @@ async def test_no_token_or_bad_token_is_401_everywhere(api):
     for method, path in operations(api):
         url = fill(path, ids)
         body = BODIES.get((method, path))
-        for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic YWRtaW46YWRtaW4="},
-                        {"Authorization": "Bearer "}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer not-a-token"},
+            {"Authorization": "Basic YWRtaW46YWRtaW4="},
+            {"Authorization": "Bearer "},
+        ):
             r = await api.client.request(method, url, json=body, headers=headers)
             assert r.status_code == 401, (method, url, headers, r.status_code, r.text)
             assert r.json()["message"]
@@ -107,40 +111,46 @@ async def test_teller_on_another_tellers_counter_and_kiosk_limits(api):
     # li is still at counter 1 and can work it.
     assert (await b.teller(1, "call-next", teller="li")).json()["id"] == t["id"]
     # A kiosk only issues: it cannot reassign, cancel, reprioritise, requeue or read tickets.
-    for path, body in ((f"/tickets/{t['id']}/reassign", {"category": "corporate"}),
-                       (f"/tickets/{t['id']}/priority", {"priority": "green"}),
-                       (f"/tickets/{t['id']}/cancel", None),
-                       (f"/tickets/{t['id']}/requeue", {}),
-                       ("/counters/2/call-next", None)):
+    for path, body in (
+        (f"/tickets/{t['id']}/reassign", {"category": "corporate"}),
+        (f"/tickets/{t['id']}/priority", {"priority": "green"}),
+        (f"/tickets/{t['id']}/cancel", None),
+        (f"/tickets/{t['id']}/requeue", {}),
+        ("/counters/2/call-next", None),
+    ):
         r = await b.as_("kiosk", "POST", path, json=body)
         assert r.status_code == 403, (path, r.text)
     assert (await b.as_("kiosk", "GET", f"/tickets/{t['id']}")).status_code == 403
     assert (await b.as_("display", "POST", "/tickets", json={"category": "personal"})).status_code == 403
 
 
-@pytest.mark.parametrize("body, content_type", [
-    (b'{"category": "personal"', "application/json"),          # malformed JSON
-    (b'not json at all', "application/json"),
-    (b'[]', "application/json"),
-    (b'"personal"', "application/json"),
-    (b'{"category": 5}', "application/json"),                  # wrong type
-    (b'{"category": ["personal"]}', "application/json"),
-    (b'{"category": "personal", "priority": 1}', "application/json"),
-    (b'{"category": "personal", "priority": "urgent"}', "application/json"),
-    (b'{"category": "personal", "extra": true}', "application/json"),  # extra field
-    (b'{}', "application/json"),                               # missing field
-    (b'{"category": "' + b"x" * 100 + b'"}', "application/json"),   # too long
-    (b'{"category": "personal", "vip_card": "' + b"9" * 65 + b'"}', "application/json"),
-    (b'\xff\xfe', "application/json"),                         # not UTF-8
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b'{"category": "personal"', "application/json"),  # malformed JSON
+        (b"not json at all", "application/json"),
+        (b"[]", "application/json"),
+        (b'"personal"', "application/json"),
+        (b'{"category": 5}', "application/json"),  # wrong type
+        (b'{"category": ["personal"]}', "application/json"),
+        (b'{"category": "personal", "priority": 1}', "application/json"),
+        (b'{"category": "personal", "priority": "urgent"}', "application/json"),
+        (b'{"category": "personal", "extra": true}', "application/json"),  # extra field
+        (b"{}", "application/json"),  # missing field
+        (b'{"category": "' + b"x" * 100 + b'"}', "application/json"),  # too long
+        (b'{"category": "personal", "vip_card": "' + b"9" * 65 + b'"}', "application/json"),
+        (b"\xff\xfe", "application/json"),  # not UTF-8
+    ],
+)
 async def test_bad_issue_bodies_are_422_with_a_message(api, body, content_type):
     b = await api.branch()
     token = await b.token("kiosk")
-    r = await api.request("POST", "/api/v1/branches/sjm01/tickets", token, content=body,
-                          headers={"Content-Type": content_type})
+    r = await api.request(
+        "POST", "/api/v1/branches/sjm01/tickets", token, content=body, headers={"Content-Type": content_type}
+    )
     assert r.status_code == 422, r.text
     assert isinstance(r.json()["message"], str) and r.json()["message"]
-    assert (await b.events())[-1]["type"] == "branch.updated"   # nothing issued
+    assert (await b.events())[-1]["type"] == "branch.updated"  # nothing issued
 
 
 async def test_other_bad_bodies_and_queries(api):
@@ -191,29 +201,47 @@ async def test_body_over_64_kib_is_413(api):
     b = await api.branch()
     token = await b.token("kiosk")
     big = json.dumps({"category": "personal", "pad": "x" * 70_000}).encode()
-    r = await api.request("POST", "/api/v1/branches/sjm01/tickets", token, content=big,
-                          headers={"Content-Type": "application/json"})
+    r = await api.request(
+        "POST", "/api/v1/branches/sjm01/tickets", token, content=big, headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 413 and r.json()["message"]
 
     async def chunks():  # no Content-Length: the limit still holds while reading
         for _ in range(20):
             yield b"x" * 8192
 
-    r = await api.request("POST", "/api/v1/branches/sjm01/tickets", token, content=chunks(),
-                          headers={"Content-Type": "application/json"})
+    r = await api.request(
+        "POST", "/api/v1/branches/sjm01/tickets", token, content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 413 and r.json()["message"]
-    r = await api.request("PUT", "/api/v1/branches/sjm01/vip-cards", api.admin,
-                          json={"cards": [f"{i:016d}" for i in range(5000)]})
+    r = await api.request(
+        "PUT", "/api/v1/branches/sjm01/vip-cards", api.admin, json={"cards": [f"{i:016d}" for i in range(5000)]}
+    )
     assert r.status_code == 413
     # Just under the limit is fine (a long VIP list).
-    r = await api.request("PUT", "/api/v1/branches/sjm01/vip-cards", api.admin,
-                          json={"cards": [f"{i:016d}" for i in range(3000)]})
+    r = await api.request(
+        "PUT", "/api/v1/branches/sjm01/vip-cards", api.admin, json={"cards": [f"{i:016d}" for i in range(3000)]}
+    )
     assert r.status_code == 200, r.text
 
 
 WEIRD_IDS = [
-    "nope", "0", "-1", "00000000000000000000000000000000", "f" * 32, "550e8400-e29b-41d4-a716-446655440000",
-    "x" * 300, "票", "a b", "null", "%00", "a%00b", "%2e%2e", "' OR 1=1 --", "%F0%9F%98%80", "1e309",
+    "nope",
+    "0",
+    "-1",
+    "00000000000000000000000000000000",
+    "f" * 32,
+    "550e8400-e29b-41d4-a716-446655440000",
+    "x" * 300,
+    "票",
+    "a b",
+    "null",
+    "%00",
+    "a%00b",
+    "%2e%2e",
+    "' OR 1=1 --",
+    "%F0%9F%98%80",
+    "1e309",
 ]
 
 
@@ -237,7 +265,9 @@ async def test_unknown_ids_of_any_form_are_404(api):
             assert r.status_code == 404, (weird, method, path, r.status_code, r.text)
             assert r.json()["message"]
         agent = await b.token("agent")
-        r = await api.request("POST", f"/api/v1/branches/sjm01/tickets/{weird}/print", agent, json={"status": "printed"})
+        r = await api.request(
+            "POST", f"/api/v1/branches/sjm01/tickets/{weird}/print", agent, json={"status": "printed"}
+        )
         assert r.status_code == 404, (weird, r.text)
         for method in ("GET", "POST"):
             path = f"/api/v1/track/{weird}" + ("/cancel" if method == "POST" else "")

@@ -35,7 +35,7 @@ async def issue_until_down(server, tokens: list[str], answered: list[dict], stop
 
 
 def numbers_of(tickets: list[dict], prefix: str) -> list[int]:
-    return sorted(int(t["number"][len(prefix):]) for t in tickets if re.fullmatch(rf"{prefix}\d+", t["number"]))
+    return sorted(int(t["number"][len(prefix) :]) for t in tickets if re.fullmatch(rf"{prefix}\d+", t["number"]))
 
 
 async def test_kill_9_while_issuing_loses_nothing_answered(shape, serve):

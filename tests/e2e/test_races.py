@@ -40,11 +40,13 @@ async def all_events(server) -> list[dict]:
 
 
 def assert_gapless(numbers: list[str], prefix: str, count: int) -> None:
-    mine = sorted(int(n[len(prefix):]) for n in numbers if re.fullmatch(rf"{prefix}\d+", n))
+    mine = sorted(int(n[len(prefix) :]) for n in numbers if re.fullmatch(rf"{prefix}\d+", n))
     assert len(mine) == count
     duplicates = [n for n, k in Counter(mine).items() if k > 1]
     assert not duplicates, f"{prefix} numbers issued twice: {duplicates[:10]}"
-    assert mine == list(range(1, count + 1)), f"{prefix} numbers skip: {sorted(set(range(1, count + 1)) - set(mine))[:10]}"
+    assert mine == list(range(1, count + 1)), (
+        f"{prefix} numbers skip: {sorted(set(range(1, count + 1)) - set(mine))[:10]}"
+    )
 
 
 async def test_500_concurrent_issues_are_gapless_and_unique(shape, serve):

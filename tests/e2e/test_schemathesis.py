@@ -59,8 +59,14 @@ def lay_out(server: LobbyqServer) -> dict:
         assert c.post("/api/v1/branches/sjm01/counters/2/call-next").status_code == 200
         alerts = c.get("/api/v1/branches/sjm01/alerts?status=open").json()["alerts"]
         track = c.post("/api/v1/branches/sjm01/tickets", json={"category": "wealth"}).json()["track_token"]
-    return {"b": "sjm01", "n": 2, "ticket_id": ids[-1], "alert_id": alerts[0]["id"], "track_token": track,
-            "device_id": "kiosk1-printer"}
+    return {
+        "b": "sjm01",
+        "n": 2,
+        "ticket_id": ids[-1],
+        "alert_id": alerts[0]["id"],
+        "track_token": track,
+        "device_id": "kiosk1-printer",
+    }
 
 
 def strategy_for(operation, known: dict, mode: GenerationMode):
@@ -93,8 +99,14 @@ def test_no_5xx_on_any_endpoint(fuzzed):
         for mode, examples in ((GenerationMode.POSITIVE, POSITIVE), (GenerationMode.NEGATIVE, NEGATIVE)):
             seen: list[str] = []
 
-            @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck), phases=(Phase.explicit, Phase.generate))
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+                phases=(Phase.explicit, Phase.generate),
+            )
             @given(case=strategy_for(operation, known, mode))
             def run(case):
                 try:
@@ -120,5 +132,9 @@ def test_no_5xx_on_any_endpoint(fuzzed):
                     failures.append(f"[{mode.value}] {operation.label}: {type(error).__name__}: {error}")
     # The server is still well after all that.
     assert httpx.get(f"{server.url}/healthz").status_code == 200
-    assert not failures, f"{name}: {len(failures)} operations answered 5xx:\n" + "\n".join(failures) + \
-        "\n--- server log ---\n" + server.log_tail(40)
+    assert not failures, (
+        f"{name}: {len(failures)} operations answered 5xx:\n"
+        + "\n".join(failures)
+        + "\n--- server log ---\n"
+        + server.log_tail(40)
+    )

@@ -1,4 +1,5 @@
-"""The seed stories of the branch (the moments of docs/domain.md), end to end over the HTTP API, on SQLite and PostgreSQL.
+"""The seed stories of the branch (the moments of docs/domain.md), end to end over the
+HTTP API, on SQLite and PostgreSQL.
 
 Sample branch: counter 1 serves personal, wealth; 2 personal, fx; 3 corporate, personal;
 4 fx, corporate, personal. Prefixes: personal A, corporate B, fx C, wealth D.
@@ -26,11 +27,11 @@ async def called_number(b, counter: int) -> str:
 async def test_wrong_ticket_moved_at_the_window_keeps_its_place(api):
     """A personal ticket for corporate business: moved at the window, called next at the corporate counter."""
     b = await api.branch()
-    mine = await b.issue("personal")                  # A001, the customer with the wrong ticket
+    mine = await b.issue("personal")  # A001, the customer with the wrong ticket
     api.clock.advance(60)
-    early_corporate = await b.issue("corporate")      # B001: queued after A001
+    early_corporate = await b.issue("corporate")  # B001: queued after A001
     api.clock.advance(60)
-    later_corporate = await b.issue("corporate")      # B002
+    later_corporate = await b.issue("corporate")  # B002
     await b.open(1)
     await b.open(3)
 
@@ -72,11 +73,11 @@ async def test_wrong_ticket_moved_at_the_window_keeps_its_place(api):
 async def test_green_channel_goes_before_everyone(api):
     """The elderly customer: the manager puts the ticket on the green channel."""
     b = await api.branch()
-    vip = await b.issue("personal", role="manager", priority="vip")   # A001 vip
-    await b.issue("personal")                                           # A002
-    corporate = await b.issue("corporate")                              # B001, first in counter 3's serves
+    vip = await b.issue("personal", role="manager", priority="vip")  # A001 vip
+    await b.issue("personal")  # A002
+    corporate = await b.issue("corporate")  # B001, first in counter 3's serves
     api.clock.advance(30)
-    elderly = await b.issue("personal")                                 # A003, the last to come
+    elderly = await b.issue("personal")  # A003, the last to come
 
     r = await b.manager("POST", f"/tickets/{elderly['id']}/priority", json={"priority": "green"})
     assert r.status_code == 200 and r.json()["priority"] == "green" and r.json()["queued_at"] == elderly["queued_at"]
@@ -87,9 +88,9 @@ async def test_green_channel_goes_before_everyone(api):
     await b.open(3)
     assert await called_number(b, 3) == elderly["number"]
     await b.teller(3, "finish")
-    assert await called_number(b, 3) == vip["number"]         # then vip (its category second at 3)
+    assert await called_number(b, 3) == vip["number"]  # then vip (its category second at 3)
     await b.teller(3, "finish")
-    assert await called_number(b, 3) == corporate["number"]   # then corporate before personal
+    assert await called_number(b, 3) == corporate["number"]  # then corporate before personal
 
     # At any counter serving its category: a green wealth ticket goes first at counter 1.
     await b.open(1)
@@ -109,7 +110,9 @@ async def test_green_channel_goes_before_everyone(api):
 
 async def test_vip_card_at_the_kiosk(api):
     b = await api.branch()
-    r = await api.request("PUT", f"/api/v1/branches/{b.code}/vip-cards", api.admin, json={"cards": ["6222020200112233", "6222 9999"]})
+    r = await api.request(
+        "PUT", f"/api/v1/branches/{b.code}/vip-cards", api.admin, json={"cards": ["6222020200112233", "6222 9999"]}
+    )
     assert r.status_code == 200, r.text
     normal = await b.issue("personal")
     vip = await b.issue("personal", vip_card="6222020200112233")
@@ -137,18 +140,18 @@ async def test_vip_card_at_the_kiosk(api):
     for _ in range(3):
         order.append(await called_number(b, 1))
         await b.teller(1, "finish")
-    assert order[0] == "A005"                           # green
-    assert order[1:] == [vip["number"], "A004"]         # then VIPs by queued_at, before A001
+    assert order[0] == "A005"  # green
+    assert order[1:] == [vip["number"], "A004"]  # then VIPs by queued_at, before A001
     assert await called_number(b, 1) == normal["number"]
 
 
 async def test_transfer_to_fx_then_pinned_to_a_counter(api):
     """转柜: the teller can't do foreign exchange and sends the customer on."""
     b = await api.branch()
-    customer = await b.issue("personal")        # A001
+    customer = await b.issue("personal")  # A001
     api.clock.advance(10)
-    later_fx = await b.issue("fx")              # C001, queued after A001
-    later_vip = await b.issue("personal", role="manager", priority="vip")   # A002 vip
+    later_fx = await b.issue("fx")  # C001, queued after A001
+    later_vip = await b.issue("personal", role="manager", priority="vip")  # A002 vip
     await b.open(1)
     await b.open(4)
     await b.open(2)
@@ -175,7 +178,7 @@ async def test_transfer_to_fx_then_pinned_to_a_counter(api):
     assert r.json()["queued_at"] == customer["queued_at"]
 
     # Others come, more urgent by class; the pinned ticket is still first at counter 2 only.
-    await b.issue("personal", role="manager", priority="green")          # A003 green
+    await b.issue("personal", role="manager", priority="green")  # A003 green
     assert (await b.teller(4, "call-next")).json()["number"] == "A003"  # counter 4 does not see the pinned one
     assert (await b.teller(2, "call-next")).json()["id"] == customer["id"]
     assert (await b.teller(2, "finish")).json()["status"] == "done"
@@ -194,9 +197,9 @@ async def test_transfer_to_fx_then_pinned_to_a_counter(api):
 async def test_missed_call_recall_skip_requeue(api):
     """The elderly customer who does not hear the call."""
     b = await api.branch()
-    elderly = await b.issue("personal")         # A001
+    elderly = await b.issue("personal")  # A001
     api.clock.advance(60)
-    later = await b.issue("personal")           # A002
+    later = await b.issue("personal")  # A002
     await b.open(1)
     assert (await b.teller(1, "call-next")).json()["id"] == elderly["id"]
     for count in (1, 2):
@@ -227,8 +230,15 @@ async def test_missed_call_recall_skip_requeue(api):
     assert r.status_code == 409 and "waiting" in r.json()["message"]
     types = [e["type"] for e in await b.events() if e["data"].get("id") == elderly["id"]]
     assert types == [
-        "ticket.issued", "ticket.called", "ticket.recalled", "ticket.recalled", "ticket.no_show", "ticket.requeued",
-        "ticket.called", "ticket.no_show", "ticket.requeued",
+        "ticket.issued",
+        "ticket.called",
+        "ticket.recalled",
+        "ticket.recalled",
+        "ticket.no_show",
+        "ticket.requeued",
+        "ticket.called",
+        "ticket.no_show",
+        "ticket.requeued",
     ]
 
 
@@ -280,8 +290,16 @@ async def test_unsatisfied_rating_alerts_the_manager(api):
     assert r.status_code == 409
     counters = {c["number"]: c for c in (await b.state())["counters"]}
     assert counters[1]["stray_presses"] >= 1 and counters[2]["stray_presses"] == 1
-    assert len([a for a in (await b.manager("GET", "/alerts?status=open")).json()["alerts"]
-                if a["type"] == "evaluation.unsatisfied"]) == 0
+    assert (
+        len(
+            [
+                a
+                for a in (await b.manager("GET", "/alerts?status=open")).json()["alerts"]
+                if a["type"] == "evaluation.unsatisfied"
+            ]
+        )
+        == 0
+    )
 
 
 async def test_paused_window_while_the_queue_grows(api):
@@ -297,12 +315,18 @@ async def test_paused_window_while_the_queue_grows(api):
 
     for _ in range(3):
         await b.issue("personal")
-    assert not [a for a in (await b.manager("GET", "/alerts?status=open")).json()["alerts"] if a["type"] == "queue.too_long"]
+    assert not [
+        a for a in (await b.manager("GET", "/alerts?status=open")).json()["alerts"] if a["type"] == "queue.too_long"
+    ]
     await b.issue("personal")  # the 4th waiting customer: more than 3
-    alerts = [a for a in (await b.manager("GET", "/alerts?status=open")).json()["alerts"] if a["type"] == "queue.too_long"]
+    alerts = [
+        a for a in (await b.manager("GET", "/alerts?status=open")).json()["alerts"] if a["type"] == "queue.too_long"
+    ]
     assert len(alerts) == 1 and alerts[0]["data"]["category"] == "personal"
     await b.issue("personal")  # still open: no second alert for the same queue
-    alerts = [a for a in (await b.manager("GET", "/alerts?status=open")).json()["alerts"] if a["type"] == "queue.too_long"]
+    alerts = [
+        a for a in (await b.manager("GET", "/alerts?status=open")).json()["alerts"] if a["type"] == "queue.too_long"
+    ]
     assert len(alerts) == 1
 
     state = await b.state()

@@ -70,7 +70,7 @@ async def quiet(ws, seconds: float) -> list[dict]:
             message = json.loads(await asyncio.wait_for(ws.recv(), seconds))
             if message.get("type") != "ping":
                 got.append(message)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return got
 
 
@@ -130,7 +130,7 @@ async def test_after_replays_exactly_what_was_missed(server):
     async with connect(stream_url(server, server.tokens["display"], after=last - 3)) as ws:
         got = [await next_message(ws) for _ in range(3)]
         assert got == everything[-3:]
-        assert await quiet(ws, 1.5) == []   # nothing more, no snapshot
+        assert await quiet(ws, 1.5) == []  # nothing more, no snapshot
     async with connect(stream_url(server, server.tokens["display"], after=0)) as ws:
         got = [await next_message(ws) for _ in range(last)]
         assert got == everything

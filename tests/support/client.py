@@ -56,7 +56,7 @@ class Api:
             headers["Authorization"] = f"Bearer {token}"
         return await self.client.request(method, path, headers=headers, **kwargs)
 
-    async def branch(self, layout: dict | None = None, code: str = "sjm01") -> "BranchClient":
+    async def branch(self, layout: dict | None = None, code: str = "sjm01") -> BranchClient:
         layout = copy.deepcopy(layout or SAMPLE_BRANCH)
         layout["code"] = code
         r = await self.request("PUT", f"/api/v1/branches/{code}", self.admin, json=layout)
@@ -64,7 +64,9 @@ class Api:
         return BranchClient(self, code)
 
     async def token(self, role: str, branch: str | None, name: str | None = None) -> str:
-        r = await self.request("POST", "/api/v1/tokens", self.admin, json={"role": role, "branch": branch, "name": name or role})
+        r = await self.request(
+            "POST", "/api/v1/tokens", self.admin, json={"role": role, "branch": branch, "name": name or role}
+        )
         assert r.status_code == 201, r.text
         return r.json()["token"]
 
@@ -98,7 +100,9 @@ class BranchClient:
         return r.json()
 
     async def teller(self, counter: int, action: str, teller: str | None = None, **kwargs) -> httpx.Response:
-        return await self.as_("teller", "POST", f"/counters/{counter}/{action}", name=teller or f"teller{counter}", **kwargs)
+        return await self.as_(
+            "teller", "POST", f"/counters/{counter}/{action}", name=teller or f"teller{counter}", **kwargs
+        )
 
     async def manager(self, method: str, path: str, **kwargs) -> httpx.Response:
         return await self.as_("manager", method, path, **kwargs)

@@ -38,7 +38,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 LOBBYQ = Path(sys.executable).with_name("lobbyq")
 
-_running: "weakref.WeakSet[LobbyqServer]" = weakref.WeakSet()
+_running: weakref.WeakSet[LobbyqServer] = weakref.WeakSet()
 
 
 def _free_port() -> int:
@@ -118,7 +118,12 @@ class LobbyqServer:
     def cli(self, *args: str, check: bool = True, timeout: float = 60.0) -> subprocess.CompletedProcess:
         """Run ``lobbyq ARGS`` against this server's database."""
         result = subprocess.run(
-            [*lobbyq_command(), *args], env=self.env(), cwd=self.cwd, capture_output=True, text=True, timeout=timeout,
+            [*lobbyq_command(), *args],
+            env=self.env(),
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             raise ServerFailed(f"lobbyq {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
@@ -141,7 +146,7 @@ class LobbyqServer:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self) -> "LobbyqServer":
+    def start(self) -> LobbyqServer:
         if self.running:
             return self
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -149,10 +154,22 @@ class LobbyqServer:
         log.write(f"\n--- start #{self.starts + 1} at {time.strftime('%H:%M:%S')} ---\n".encode())
         log.flush()
         command = [
-            *lobbyq_command(), "serve", "--host", self.host, "--port", str(self.port), "--workers", str(self.workers),
+            *lobbyq_command(),
+            "serve",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
         ]
         self.process = subprocess.Popen(
-            command, env=self.env(), cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            env=self.env(),
+            cwd=self.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         self.starts += 1
@@ -201,14 +218,14 @@ class LobbyqServer:
         self._signal(signal.SIGKILL)  # workers that outlived their parent
         self._reap(10)
 
-    def restart(self, *, crash: bool = False) -> "LobbyqServer":
+    def restart(self, *, crash: bool = False) -> LobbyqServer:
         self.kill() if crash else self.stop()
         return self.start()
 
-    async def astart(self) -> "LobbyqServer":
+    async def astart(self) -> LobbyqServer:
         return await asyncio.to_thread(self.start)
 
-    async def arestart(self, *, crash: bool = False) -> "LobbyqServer":
+    async def arestart(self, *, crash: bool = False) -> LobbyqServer:
         return await asyncio.to_thread(self.restart, crash=crash)
 
     async def akill(self) -> None:
@@ -241,7 +258,7 @@ class LobbyqServer:
         except OSError:
             return "(no log)"
 
-    def __enter__(self) -> "LobbyqServer":
+    def __enter__(self) -> LobbyqServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -10,7 +10,9 @@ import subprocess
 import pytest
 
 PG_ADMIN_DB = "test"  # the database this machine kind provides; each test run makes its own beside it
-PG_URL = os.environ.get("LOBBYQ_TEST_POSTGRES_URL", f"postgresql+asyncpg://postgres@127.0.0.1:5432/lobbyq_test_{os.getpid()}")
+PG_URL = os.environ.get(
+    "LOBBYQ_TEST_POSTGRES_URL", f"postgresql+asyncpg://postgres@127.0.0.1:5432/lobbyq_test_{os.getpid()}"
+)
 REDIS_URL = os.environ.get("LOBBYQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -26,12 +28,27 @@ _created: set[str] = set()
 
 
 def _psql(database: str, sql: str) -> None:
-    subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-c", sql], check=True, capture_output=True)
+    subprocess.run(
+        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-c", sql], check=True, capture_output=True
+    )
 
 
 def _drop(name: str) -> None:
-    subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", PG_ADMIN_DB, "-c",
-                    f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            PG_ADMIN_DB,
+            "-c",
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        ],
+        capture_output=True,
+    )
 
 
 def postgres_url() -> str | None:
