@@ -59,6 +59,24 @@ def layout() -> dict:
     return data
 
 
+def uvicorn_command(factory: str, port: int, workers: int, *extra: str) -> list[str]:
+    """A bare comparison server: an app factory under uvicorn, quiet."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "error",
+        *extra,
+    ]
+
+
 def reset(url: str, workdir: Path) -> None:
     if url.startswith("postgresql"):
         drop = "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
@@ -314,24 +332,7 @@ def bench(kind: str, workers: int, seconds: float) -> None:
             server.stop()
         bare_env = {**env, "BENCH_DB_URL": url, "BENCH_STATEMENTS": ",".join(f"{k}={v}" for k, v in statements.items())}
         port = free_port()
-        bare_server = Server(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.bare:create",
-                "--factory",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "error",
-                "--no-access-log",
-            ],
-            bare_env,
-            port,
-        )
+        bare_server = Server(uvicorn_command("bench.bare:create", port, workers, "--no-access-log"), bare_env, port)
         try:
             for name, clients in workloads(None, None).items():
                 theirs[name] = drive(name, bare_server.url, clients, seconds)

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import websockets
 
-from bench.core import ROOT, Server, env_for, free_port, reset
+from bench.core import ROOT, Server, env_for, free_port, reset, uvicorn_command
 
 PG_URL = os.environ.get("LOBBYQ_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("LOBBYQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -179,25 +179,8 @@ def start_lobbyq(url: str, workers: int, redis: str | None) -> tuple[Server, str
 
 def start_bare(workers: int) -> Server:
     port = free_port()
-    return Server(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.bare_stream:create",
-            "--factory",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "error",
-            "--ws-per-message-deflate",
-            "false",
-        ],
-        {**os.environ, "PYTHONPATH": str(ROOT)},
-        port,
-    )
+    command = uvicorn_command("bench.bare_stream:create", port, workers, "--ws-per-message-deflate", "false")
+    return Server(command, {**os.environ, "PYTHONPATH": str(ROOT)}, port)
 
 
 def row(name: str, ours: dict, bare: dict) -> None:
