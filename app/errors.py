@@ -1,37 +1,49 @@
-"""Errors the service layer raises; the API turns each into its status and a JSON message."""
+"""Errors the service layer raises; the API turns each into its status and a JSON body
+``{"message": ..., "code": ...}`` (docs/api.md): the message for people, the code for machines."""
 
 from __future__ import annotations
+
+from .rules.vocabulary import Refusal
 
 
 class LobbyqError(Exception):
     status = 400
+    code = Refusal.INVALID
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, code: Refusal | None = None):
         super().__init__(message)
         self.message = message
+        if code is not None:
+            self.code = code
 
 
 class Unauthorized(LobbyqError):
     status = 401
+    code = Refusal.UNAUTHORIZED
 
 
 class Forbidden(LobbyqError):
     status = 403
+    code = Refusal.FORBIDDEN
 
 
 class NotFound(LobbyqError):
     status = 404
+    code = Refusal.NOT_FOUND
 
 
 class Conflict(LobbyqError):
     """An operation on a ticket or counter in the wrong state."""
 
     status = 409
+    code = Refusal.CONFLICT
 
 
 class Invalid(LobbyqError):
     status = 422
+    code = Refusal.INVALID
 
 
 class TooMany(LobbyqError):
     status = 429
+    code = Refusal.TOO_MANY

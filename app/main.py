@@ -22,7 +22,7 @@ from .errors import LobbyqError
 from .events.feeds import Hub
 from .events.wakeups import make_bus
 from .rules.tickets import IllegalMove
-from .rules.vocabulary import Role
+from .rules.vocabulary import Refusal, Role
 from .services import housekeeping
 from .services.context import Context
 from .settings import Settings, get_settings
@@ -118,11 +118,13 @@ async def _embedded_agent(ctx: Context, stop: asyncio.Event) -> None:
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(LobbyqError)
     async def lobbyq_error(_: Request, error: LobbyqError):
-        return JSONResponse({"message": error.message}, status_code=error.status)
+        return JSONResponse({"message": error.message, "code": error.code}, status_code=error.status)
 
     @app.exception_handler(IllegalMove)
     async def illegal_move(_: Request, error: IllegalMove):
-        return JSONResponse({"message": str(error), "status": error.status}, status_code=409)
+        return JSONResponse(
+            {"message": str(error), "code": Refusal.WRONG_STATE, "status": error.status}, status_code=409
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, error: RequestValidationError):
@@ -130,7 +132,11 @@ def _errors(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in error.errors()
         ]
         return JSONResponse(
-            {"message": "invalid request: " + "; ".join(problems), "detail": _plain(list(error.errors()))},
+            {
+                "message": "invalid request: " + "; ".join(problems),
+                "code": Refusal.INVALID,
+                "detail": _plain(list(error.errors())),
+            },
             status_code=422,
         )
 
@@ -139,7 +145,19 @@ def _errors(app: FastAPI) -> None:
         message = error.detail if isinstance(error.detail, str) else "request refused"
         if error.status_code == 404 and message == "Not Found":
             message = "no such resource"
-        return JSONResponse({"message": message}, status_code=error.status_code, headers=error.headers)
+        code = _HTTP_REFUSALS.get(error.status_code, Refusal.INVALID)
+        return JSONResponse({"message": message, "code": code}, status_code=error.status_code, headers=error.headers)
+
+
+_HTTP_REFUSALS = {
+    401: Refusal.UNAUTHORIZED,
+    403: Refusal.FORBIDDEN,
+    404: Refusal.NOT_FOUND,
+    405: Refusal.NOT_FOUND,
+    409: Refusal.CONFLICT,
+    413: Refusal.TOO_LARGE,
+    429: Refusal.TOO_MANY,
+}
 
 
 def _plain(errors: list[dict]) -> list[dict]:
@@ -190,7 +208,7 @@ class BodyLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send):
-        body = f'{{"message":"request body over {self.max_bytes} bytes"}}'.encode()
+        body = f'{{"message":"request body over {self.max_bytes} bytes","code":"{Refusal.TOO_LARGE}"}}'.encode()
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
 

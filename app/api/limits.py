@@ -6,6 +6,7 @@ import time
 from collections import deque
 
 from ..errors import TooMany
+from ..rules.vocabulary import Refusal
 
 
 class RateLimit:
@@ -41,10 +42,12 @@ class NoNul:
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 4404 if path_nul else 1008})
                     return
-                status, message = (
-                    (404, "no such resource") if path_nul else (422, "invalid request: NUL character in the query")
+                status, message, code = (
+                    (404, "no such resource", Refusal.NOT_FOUND)
+                    if path_nul
+                    else (422, "invalid request: NUL character in the query", Refusal.INVALID)
                 )
-                body = f'{{"message":"{message}"}}'.encode()
+                body = f'{{"message":"{message}","code":"{code}"}}'.encode()
                 await send(
                     {
                         "type": "http.response.start",

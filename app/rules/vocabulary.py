@@ -92,3 +92,21 @@ class EventType(StrEnum):
 
 # Events that announce a ticket at a window (voice, the hall's recent calls).
 CALLS = (EventType.TICKET_CALLED, EventType.TICKET_RECALLED)
+
+
+class Refusal(StrEnum):
+    """Why a request was refused, in every error body's ``code``: pads and pages branch on
+    it (and translate it), people read the ``message``."""
+
+    INVALID = "invalid"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    TOO_LARGE = "too_large"
+    TOO_MANY = "too_many"
+    COUNTER_CLOSED = "counter_closed"
+    COUNTER_PAUSED = "counter_paused"
+    NO_CUSTOMER = "no_customer"
+    CUSTOMER_AT_COUNTER = "customer_at_counter"
+    WRONG_STATE = "wrong_state"

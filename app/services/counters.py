@@ -17,7 +17,7 @@ from ..rules.counters import CounterRecord
 from ..rules.layout import Counter
 from ..rules.representations import counter_json, ticket_json
 from ..rules.tickets import Ticket
-from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Role, TicketStatus
+from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Refusal, Role, TicketStatus
 from ..store import counters, evaluations, tickets
 from . import alerts
 from .auth import Principal
@@ -47,7 +47,7 @@ class CounterWork:
         self.record = record
         if signed_in:
             if record.state == CounterState.CLOSED:
-                raise Conflict(f"counter {self.number} is closed; open it first")
+                raise Conflict(f"counter {self.number} is closed; open it first", Refusal.COUNTER_CLOSED)
             if self.who.role == Role.TELLER and record.teller_token != self.who.token_hash:
                 raise Forbidden(f"counter {self.number} is signed in by another teller")
         return record
@@ -67,12 +67,12 @@ class CounterWork:
             # so "start" after a finish says the ticket is done, not just "no customer".
             last = ticket or await tickets.last_at_counter(self.uow.tx, self.uow.branch, self.uow.today, self.number)
             why = f": its last ticket {last.number} is {last.status}" if last else ""
-            raise Conflict(f"counter {self.number} has no customer to {move}{why}")
+            raise Conflict(f"counter {self.number} has no customer to {move}{why}", Refusal.NO_CUSTOMER)
         return ticket
 
     def require_not_paused(self) -> None:
         if self.record.state == CounterState.PAUSED:
-            raise Conflict(f"counter {self.number} is paused; resume it before calling")
+            raise Conflict(f"counter {self.number} is paused; resume it before calling", Refusal.COUNTER_PAUSED)
 
     async def body(self) -> dict[str, Any]:
         current = await self.current()
@@ -98,7 +98,8 @@ class CounterWork:
             await self.finish(ticket)
         elif ticket.status == TicketStatus.CALLED:
             raise Conflict(
-                f"ticket {ticket.number} is called at counter {self.number}; start, finish, skip or transfer it first"
+                f"ticket {ticket.number} is called at counter {self.number}; start, finish, skip or transfer it first",
+                Refusal.CUSTOMER_AT_COUNTER,
             )
         else:
             await self.set(current_ticket=None)
@@ -142,7 +143,10 @@ async def close_counter(ctx: Context, branch: str, who: Principal, number: int) 
     async def change(work: CounterWork) -> None:
         ticket = await work.current()
         if ticket is not None and ticket.status in ACTIVE:
-            raise Conflict(f"ticket {ticket.number} is still at counter {number}; finish or transfer it first")
+            raise Conflict(
+                f"ticket {ticket.number} is still at counter {number}; finish or transfer it first",
+                Refusal.CUSTOMER_AT_COUNTER,
+            )
         await work.set(
             state=CounterState.CLOSED, teller=None, teller_token=None, pause_reason=None, current_ticket=None
         )
@@ -153,7 +157,7 @@ async def close_counter(ctx: Context, branch: str, who: Principal, number: int) 
 async def pause_counter(ctx: Context, branch: str, who: Principal, number: int, reason: str | None) -> dict[str, Any]:
     async def change(work: CounterWork) -> None:
         if work.record.state == CounterState.PAUSED:
-            raise Conflict(f"counter {number} is already paused")
+            raise Conflict(f"counter {number} is already paused", Refusal.COUNTER_PAUSED)
         await work.set(state=CounterState.PAUSED, pause_reason=reason or None)
 
     return await _change_state(ctx, branch, who, number, EventType.COUNTER_PAUSED, change)
@@ -189,7 +193,8 @@ async def call_ticket(ctx: Context, branch: str, who: Principal, number: int, ti
         ticket = await load(uow, ticket_id)
         if ticket.status not in (TicketStatus.WAITING, TicketStatus.POSTPONED):
             raise Conflict(
-                f"ticket {ticket.number} is {ticket.status}; only a waiting or postponed ticket can be called"
+                f"ticket {ticket.number} is {ticket.status}; only a waiting or postponed ticket can be called",
+                Refusal.WRONG_STATE,
             )
         await work.make_way()
         body = await work.call(ticket)

@@ -4,7 +4,7 @@
 - ``app.rules`` imports nothing of lobbyq;
 - ``app.store`` may import the rules;
 - ``app.services`` and ``app.events`` may import the rules and the store (and the base:
-  ``app.errors``, ``app.settings``);
+  ``app.errors``, ``app.settings``, which may name the rules' vocabulary);
 - ``app.api`` may import all of these;
 - only the application factory (``app.main``) and the command line (``app.cli``) import
   ``app.api``.
@@ -27,7 +27,7 @@ ALLOWED = {
     "services": {"rules", "store", "services", "base"},
     "events": {"rules", "store", "events", "base"},
     "api": {"rules", "store", "services", "events", "api", "base"},
-    "base": {"base"},
+    "base": {"base", "rules"},
 }
 ENTRY = {"app", "app.main", "app.cli", "app.demo", "app.sample_branch"}
 IMPORTS_API = {"app.main", "app.cli"}

@@ -208,6 +208,7 @@ async def test_missed_call_recall_skip_requeue(api):
     # A merely called ticket is in the way of the next call.
     r = await b.teller(1, "call-next")
     assert r.status_code == 409 and "A001" in r.json()["message"]
+    assert r.json()["code"] == "customer_at_counter"
     skipped = (await b.teller(1, "skip")).json()
     assert skipped["status"] == "no_show" and skipped["recall_count"] == 2
 
@@ -228,6 +229,7 @@ async def test_missed_call_recall_skip_requeue(api):
     # Requeue of a waiting ticket is illegal, and says in which state the ticket is.
     r = await b.manager("POST", f"/tickets/{elderly['id']}/requeue", json={"keep_place": True})
     assert r.status_code == 409 and "waiting" in r.json()["message"]
+    assert r.json()["code"] == "wrong_state" and r.json()["status"] == "waiting"
     types = [e["type"] for e in await b.events() if e["data"].get("id") == elderly["id"]]
     assert types == [
         "ticket.issued",
@@ -311,7 +313,7 @@ async def test_paused_window_while_the_queue_grows(api):
     assert r.status_code == 200 and r.json()["state"] == "paused" and r.json()["pause_reason"] == "cash delivery"
     assert (await b.teller(1, "pause")).status_code == 409
     r = await b.teller(1, "call-next")
-    assert r.status_code == 409 and "paused" in r.json()["message"]
+    assert r.status_code == 409 and "paused" in r.json()["message"] and r.json()["code"] == "counter_paused"
 
     for _ in range(3):
         await b.issue("personal")
@@ -334,6 +336,12 @@ async def test_paused_window_while_the_queue_grows(api):
     r = await b.teller(1, "resume")
     assert r.status_code == 200 and r.json()["state"] == "open" and r.json()["pause_reason"] is None
     assert (await b.teller(1, "resume")).status_code == 409
+    await b.teller(1, "close")
+    r = await b.teller(1, "call-next")
+    assert r.status_code == 409 and r.json()["code"] == "counter_closed", r.text
+    r = await b.manager("GET", "/alerts/no-such-alert")
+    assert r.status_code in (404, 405) and r.json()["code"] == "not_found"
+    await b.open(1)
     assert await called_number(b, 1) == "A001"
     types = [e["type"] for e in await b.events()]
     assert "counter.paused" in types and "counter.resumed" in types
