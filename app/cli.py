@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -28,7 +29,7 @@ def _settings():
 
 
 async def _with_context(work):
-    from .events.wakeups import LocalBus
+    from .events.wakeups import make_bus
     from .services.context import Context
     from .store import migrate
     from .store.database import open_database
@@ -36,9 +37,12 @@ async def _with_context(work):
     settings = _settings()
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     db = await open_database(settings.database_url, 2)
+    bus = make_bus(settings, db)  # the servers' own bus: a revocation reaches them at once
+    await bus.start()
     try:
-        return await work(Context(db=db, bus=LocalBus(), settings=settings))
+        return await work(Context(db=db, bus=bus, settings=settings))
     finally:
+        await bus.stop()
         await db.close()
 
 
@@ -56,18 +60,55 @@ def token_create(
     role: str = typer.Option(..., help="admin, manager, teller, kiosk, display or agent"),
     branch: str | None = typer.Option(None, help="the branch (all roles but admin)"),
     name: str | None = typer.Option(None, help="a name: the teller's, or the kiosk's (its printer is found by it)"),
+    days: float | None = typer.Option(None, min=0.001, help="expire after this many days (default: until revoked)"),
 ) -> None:
     """Create a token; it is printed alone on the last line, and never shown again."""
-    from .errors import LobbyqError
     from .services import auth
 
+    lifetime = None if days is None else days * 86400
+    token = _run_or_exit(lambda ctx: auth.create_token(ctx, role, branch, name or role, lifetime))
+    until = "until revoked" if days is None else f"for {days:g} days"
+    typer.echo(f"{role} token {auth.token_id(token)} for {branch or 'all branches'} ({name or role}), {until}.")
+    typer.echo("Keep it, it is shown once:")
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(branch: str | None = typer.Option(None, help="only this branch's tokens")) -> None:
+    """Every token: its id, role, branch, name, and when it was made, expires, was revoked."""
+    from .services import auth
+
+    records = _run_or_exit(lambda ctx: auth.list_tokens(ctx, branch))
+    typer.echo(f"{'ID':<12}  {'ROLE':<8} {'BRANCH':<12} {'NAME':<20} {'CREATED':<16} {'EXPIRES':<16} REVOKED")
+    for r in records:
+        typer.echo(
+            f"{r.id:<12}  {r.role:<8} {r.branch or '*':<12} {r.name[:20]:<20} {_when(r.created_at):<16} "
+            f"{_when(r.expires_at):<16} {_when(r.revoked_at)}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str = typer.Argument(..., help="the id `token list` shows")) -> None:
+    """Revoke a token: every worker refuses it at once and closes its open streams."""
+    from .services import auth
+
+    record = _run_or_exit(lambda ctx: auth.revoke_token(ctx, token_id))
+    typer.echo(f"revoked {record.id} ({record.role}, {record.branch or 'all branches'}, {record.name})")
+
+
+def _when(at: float | None) -> str:
+    return "-" if at is None else datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _run_or_exit(action):
+    """Run a service call with a context of its own; a refusal is one line on stderr and exit 2."""
+    from .errors import LobbyqError
+
     try:
-        token = asyncio.run(_with_context(lambda ctx: auth.create_token(ctx, role, branch, name or role)))
+        return asyncio.run(_with_context(action))
     except LobbyqError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{role} token for {branch or 'all branches'} ({name or role}); keep it, it is shown once:")
-    typer.echo(token)
 
 
 def load_layout_file(path: Path) -> dict:

@@ -23,7 +23,7 @@ from .events.feeds import Hub
 from .events.wakeups import make_bus
 from .rules.tickets import IllegalMove
 from .rules.vocabulary import Refusal, Role
-from .services import housekeeping
+from .services import auth, housekeeping
 from .services.context import Context
 from .settings import Settings, get_settings
 from .store import migrate
@@ -47,8 +47,13 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         await bus.start()
         app.state.ctx = ctx
         app.state.hub = Hub(db, bus, settings, ctx.clock)
+        app.state.sockets = sockets = websocket.OpenSockets(ctx)
+        bus.subscribe(auth.TOKENS_CHANGED, sockets.tokens_changed)
         stop = asyncio.Event()
-        background = [asyncio.create_task(housekeeping.run(ctx, stop), name="housekeeping")]
+        background = [
+            asyncio.create_task(housekeeping.run(ctx, stop), name="housekeeping"),
+            asyncio.create_task(sockets.run(stop), name="token-recheck"),
+        ]
         if settings.devices:
             background.append(asyncio.create_task(_embedded_agent(ctx, stop), name="device-agent"))
         app.state.background = background
@@ -103,8 +108,6 @@ async def _embedded_agent(ctx: Context, stop: asyncio.Event) -> None:
     """The embedded default: the same device agent, in this process, talking to this server."""
     from drivers.agent import run_agent
     from drivers.config import load
-
-    from .services import auth
 
     assert ctx.settings.devices is not None
     config = load(ctx.settings.devices)

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     )
     events_kept_days: int = Field(7, ge=1, description="older events are pruned; a stream after them gets a snapshot")
     sweep_interval_s: float = Field(15.0, gt=0, description="how often alerts and day rollover are checked")
+    token_recheck_s: float = Field(
+        5.0, gt=0, description="how long a worker trusts a token it checked, should a revocation's wake-up be lost"
+    )
     max_body_bytes: int = Field(65536, ge=1024)
 
 

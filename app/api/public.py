@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..errors import NotFound
@@ -12,8 +13,9 @@ from ..rules.vocabulary import Role
 from ..services import auth, queries, tickets
 from ..services.auth import Principal
 from ..services.context import Context
+from ..store.tokens import TokenRecord
 from .deps import context, principal
-from .schemas import TokenIn, TokenOut
+from .schemas import TokenIn, TokenInfo, TokenList, TokenOut
 
 router = APIRouter(tags=["public"])
 TRACK = r"^[A-Za-z0-9_-]{16,64}$"
@@ -25,8 +27,49 @@ async def create_token(body: TokenIn, who: Principal = Depends(principal), ctx: 
     if body.branch is not None and body.role != Role.ADMIN:
         await queries.layout_of(ctx, body.branch)  # 404 for a branch that does not exist
     name = body.name or body.role
-    token = await auth.create_token(ctx, body.role, body.branch, name)
-    return JSONResponse({"token": token, "role": body.role, "branch": body.branch, "name": name}, status_code=201)
+    lifetime = None if body.expires_in_days is None else body.expires_in_days * 86400
+    token = await auth.create_token(ctx, body.role, body.branch, name, lifetime)
+    expires_at = None if lifetime is None else _utc(ctx.clock() + lifetime)
+    body_out = {"token": token, "id": auth.token_id(token), "role": body.role, "branch": body.branch}
+    return JSONResponse({**body_out, "name": name, "expires_at": expires_at}, status_code=201)
+
+
+@router.get("/api/v1/tokens", response_model=TokenList, summary="Every token (admin), never the token itself")
+async def list_tokens(
+    branch: str | None = Query(None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"),
+    who: Principal = Depends(principal),
+    ctx: Context = Depends(context),
+) -> dict:
+    who.require(None, Role.ADMIN)
+    return {"tokens": [_token_info(record) for record in await auth.list_tokens(ctx, branch)]}
+
+
+@router.post(
+    "/api/v1/tokens/{token_id}/revoke",
+    response_model=TokenInfo,
+    summary="Revoke a token (admin): refused at once on every worker, its open streams closed",
+)
+async def revoke_token(token_id: str, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+    who.require(None, Role.ADMIN)
+    if not re.fullmatch(r"[0-9a-f]{12}", token_id):
+        raise NotFound(f"no token with id {token_id!r}")
+    return _token_info(await auth.revoke_token(ctx, token_id))
+
+
+def _utc(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+
+
+def _token_info(record: TokenRecord) -> dict:
+    return {
+        "id": record.id,
+        "role": record.role,
+        "branch": record.branch,
+        "name": record.name,
+        "created_at": _utc(record.created_at),
+        "expires_at": None if record.expires_at is None else _utc(record.expires_at),
+        "revoked_at": None if record.revoked_at is None else _utc(record.revoked_at),
+    }
 
 
 def _client(request: Request) -> str:

@@ -41,15 +41,35 @@ class TokenIn(Strict):
     role: Role
     branch: str | None = Field(None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field("", max_length=100)
+    expires_in_days: float | None = Field(None, gt=0, le=3650, description="lifetime; none: until revoked")
 
 
 class TokenOut(BaseModel):
     """The token itself, shown this once; only its SHA-256 is stored."""
 
     token: str
+    id: str
     role: str
     branch: str | None
     name: str
+    expires_at: str | None
+
+
+class TokenInfo(BaseModel):
+    """A token as lists show it: its public id (the first 12 characters of its SHA-256),
+    never the token itself."""
+
+    id: str
+    role: str
+    branch: str | None
+    name: str
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenInfo]
 
 
 class CategoryIn(Strict):

@@ -9,7 +9,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from ..errors import Forbidden, Unauthorized
 from ..events.feeds import NoBranch, TooSlow, pump
-from ..services.auth import authenticate
+from ..services.auth import authenticate, forget_tokens
+from ..services.context import Context
 
 router = APIRouter(tags=["stream"])
 
@@ -42,6 +43,8 @@ async def stream(websocket: WebSocket, b: str) -> None:
 
     sender = asyncio.create_task(pump(hub, feed, websocket.send_text, after))
     receiver = asyncio.create_task(_drain(websocket))
+    sockets: OpenSockets = websocket.app.state.sockets
+    sockets.add(websocket, websocket.query_params.get("token", ""))
     try:
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         if sender in done and isinstance(sender.exception(), TooSlow):
@@ -49,6 +52,7 @@ async def stream(websocket: WebSocket, b: str) -> None:
     except Exception:
         pass
     finally:
+        sockets.discard(websocket)
         for task in (sender, receiver):
             task.cancel()
         await asyncio.gather(sender, receiver, return_exceptions=True)
@@ -63,3 +67,44 @@ async def _drain(websocket: WebSocket) -> None:
                 return
     except WebSocketDisconnect:
         return
+
+
+class OpenSockets:
+    """The open streams and their tokens: a revoked or expired token closes its own streams
+    at once on a revocation's wake-up, and within ``LOBBYQ_TOKEN_RECHECK_S`` otherwise."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self._open: dict[WebSocket, str] = {}
+        self._checking: set[asyncio.Task[None]] = set()
+
+    def add(self, websocket: WebSocket, token: str) -> None:
+        self._open[websocket] = token
+
+    def discard(self, websocket: WebSocket) -> None:
+        self._open.pop(websocket, None)
+
+    def tokens_changed(self, _key: str, _seq: int) -> None:
+        """The bus says a token changed somewhere: forget what this worker knew, check again."""
+        forget_tokens(self.ctx)
+        task = asyncio.ensure_future(self.recheck())
+        self._checking.add(task)
+        task.add_done_callback(self._checking.discard)
+
+    async def recheck(self) -> None:
+        for websocket, token in list(self._open.items()):
+            try:
+                await authenticate(self.ctx, token)
+            except Unauthorized as refusal:
+                self.discard(websocket)
+                try:
+                    await websocket.close(CLOSE_BAD_TOKEN, refusal.message)
+                except Exception:  # the connection went meanwhile
+                    pass
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), self.ctx.settings.token_recheck_s)
+            except TimeoutError:
+                await self.recheck()

@@ -128,6 +128,7 @@ class RedisBus(_Reconnecting):
             await pubsub.aclose()
 
     async def _close(self) -> None:
+        await asyncio.gather(*self._pending, return_exceptions=True)  # what was published still leaves
         await self._redis.aclose()
 
 

@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..rules.vocabulary import CounterState
 from ..settings import Settings
@@ -39,6 +39,8 @@ class Context:
     bus: Publisher
     settings: Settings
     clock: Callable[[], float] = time.time
+    # token hash → (principal, when checked, expires at): the tokens this worker has checked
+    principals: dict[str, tuple[Any, float, float | None]] = field(default_factory=dict)
     _profiles: dict[str, Profile] = field(default_factory=dict)
     _refreshing: dict[str, asyncio.Future[Profile]] = field(default_factory=dict)
 

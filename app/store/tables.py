@@ -38,10 +38,14 @@ tokens = Table(
     "tokens",
     metadata,
     Column("hash", String(64), primary_key=True),
+    Column("id", String(16), nullable=False),
     Column("role", String(16), nullable=False),
     Column("branch", String(32), nullable=True),
     Column("name", String(100), nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Column("revoked_at", Float, nullable=True),
+    UniqueConstraint("id", name="uq_tokens_id"),
 )
 
 vip_cards = Table(
