@@ -48,7 +48,14 @@ async def laid_out(api):
     await b.teller(1, "finish")
     await b.as_("agent", "POST", "/counters/1/evaluation", json={"score": 4})
     alert = (await b.manager("GET", "/alerts?status=open")).json()["alerts"][0]
-    ids = {"b": "sjm01", "ticket_id": t["id"], "n": 1, "alert_id": alert["id"], "device_id": "kiosk1-printer"}
+    ids = {
+        "b": "sjm01",
+        "ticket_id": t["id"],
+        "n": 1,
+        "alert_id": alert["id"],
+        "device_id": "kiosk1-printer",
+        "token_id": "0123456789ab",
+    }
     return b, other, ids
 
 
