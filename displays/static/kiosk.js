@@ -142,7 +142,7 @@ function clearVip() {
 
 function typeDigits(digits) {
   if (!$('ticket-view').hidden) hideTicket(); // a swipe is the next customer
-  field.value = (field.value + digits).replace(/\D/g, '').slice(0, field.maxLength);
+  field.value = (field.value + digits).slice(0, field.maxLength);
   showVip(true);
 }
 
@@ -151,11 +151,7 @@ function confirmVip() {
   else showVip(false);
 }
 
-field.addEventListener('input', () => {
-  const clean = field.value.replace(/\D/g, '');
-  if (clean !== field.value) field.value = clean;
-  showVip(true);
-});
+field.addEventListener('input', () => showVip(true));
 field.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') { e.preventDefault(); confirmVip(); }
 });
