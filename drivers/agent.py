@@ -222,7 +222,7 @@ class Agent:
             category_name=cats.get(ticket.get("category"), ticket.get("category") or ""),
             number=str(ticket.get("number", "")),
             ahead=int(ticket.get("ahead") or 0),
-            estimated_wait_s=ticket.get("estimated_wait_s"),
+            wait_minutes=ticket.get("wait_minutes"),
             issued_at=ticket.get("issued_at") or "",
             track_url=track_url,
             locale=self.layout.get("locale", "zh-CN"),

@@ -6,6 +6,7 @@ The estimate is deliberately simple and its error is measured in the day's stats
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from .layout import Counter
@@ -39,3 +40,11 @@ def estimated_wait_s(
 ) -> int:
     mean = mean_service_s.get(category, default_service_s)
     return int(round(ahead * mean / service_capacity(category, list(counters), open_numbers)))
+
+
+def wait_minutes(estimated_wait_s: int | None) -> int | None:
+    """The estimate as a person reads it, in whole minutes, rounded up: the one rule the
+    kiosk screen, the printed ticket and the customer's phone all show (docs/domain.md)."""
+    if estimated_wait_s is None:
+        return None
+    return math.ceil(max(0, estimated_wait_s) / 60)

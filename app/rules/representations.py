@@ -10,6 +10,7 @@ from .alerts import Alert
 from .business_day import iso
 from .counters import CounterRecord
 from .devices import DeviceHealth
+from .estimates import wait_minutes
 from .tickets import Ticket
 
 
@@ -32,6 +33,7 @@ def ticket_json(t: Ticket, zone: ZoneInfo, *, track_token: str | None = None) ->
         "kiosk": t.kiosk,
         "teller": t.teller,
         "estimated_wait_s": t.estimated_wait_s,
+        "wait_minutes": wait_minutes(t.estimated_wait_s),
         "print_failed": t.print_failed,
         "day": t.day,
     }

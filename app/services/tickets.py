@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import Forbidden, Invalid, NotFound
 from ..rules import tickets as moves
 from ..rules.business_day import day_of, iso
-from ..rules.estimates import estimated_wait_s
+from ..rules.estimates import estimated_wait_s, wait_minutes
 from ..rules.layout import Layout
 from ..rules.representations import ticket_json
 from ..rules.tickets import Ticket
@@ -252,6 +252,7 @@ async def track(ctx: Context, track_token: str) -> dict[str, Any]:
         "status": ticket.status,
         "ahead": ahead,
         "estimated_wait_s": estimate,
+        "wait_minutes": wait_minutes(estimate),
         "counter": ticket.counter,
         "counter_name": counter.name if counter else None,
         "issued_at": iso(ticket.issued_at, layout.zone),

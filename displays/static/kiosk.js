@@ -1,15 +1,18 @@
 // Kiosk: one big button per category, optional VIP card, then the issued
 // ticket with its QR on screen - shown whether or not the paper prints.
+// The VIP card number is never shown (a password field, then only its last
+// 4 digits), and is forgotten after the ticket or VIP_IDLE_MS without a touch.
 
 import { followBranch, startClock, translateStatic } from './screen.js';
 import { api, branchPath } from './api.js';
 import { deviceToken, pathParts } from './auth.js';
-import { t, locale, waitingLabel, minutesLabel } from './i18n.js';
+import { t, locale, waitingLabel } from './i18n.js';
 
 const [, branch] = pathParts(); // /kiosk/{b}
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 const TICKET_SHOWN_MS = 30000;
+const VIP_IDLE_MS = 30000; // displays/README.md: the card is forgotten after this without a touch
 
 // The kiosk's own name (its token's name) tells which printer is ours. It can
 // be given once as ?kiosk=NAME, and is learned from the first issued ticket.
@@ -23,6 +26,7 @@ if (urlName) {
 }
 let busy = false;
 let hideTimer = null;
+let vipTimer = null;
 
 function kioskName() { return localStorage.getItem(nameKey); }
 
@@ -61,7 +65,7 @@ async function issue(category, vipCard) {
   if (vipCard) { body.priority = 'vip'; body.vip_card = vipCard; }
   try {
     const res = await api('POST', branchPath(branch, '/tickets'), { token, body });
-    $('vip-card').value = '';
+    clearVip();
     showTicket(res);
   } catch (e) {
     if (vipCard && e.status === 403) offerNormal(category);
@@ -77,7 +81,7 @@ function offerNormal(category) {
   box.innerHTML = `<p style="font-size:1.5rem">${esc(t('vip_refused'))}</p>
     <button class="cat-btn" style="min-height:90px;display:inline-flex;padding:.2em 1.5em"
       data-category="${esc(category)}" data-normal="1">${esc(t('take_normal'))}</button>`;
-  $('vip-card').value = '';
+  clearVip();
 }
 
 function showTicket(res) {
@@ -87,7 +91,7 @@ function showTicket(res) {
   $('t-number').textContent = tk.number;
   $('t-category').textContent = cat?.name || tk.category;
   $('t-ahead').textContent = `${res.ahead ?? '–'}`;
-  $('t-wait').textContent = minutesLabel(res.estimated_wait_s);
+  $('t-wait').textContent = res.wait_minutes == null ? '–' : `${res.wait_minutes} ${t('minutes')}`;
   const tz = box.state?.timezone;
   try {
     $('t-time').textContent = new Date(tk.issued_at).toLocaleTimeString(locale(),
@@ -111,10 +115,73 @@ function hideTicket() {
   $('ticket-view').hidden = true;
 }
 
+// ---- VIP card: a reader types digits + Enter like a keyboard, or the on-screen keypad.
+const field = $('vip-card');
+const vipOpen = () => !$('vip-entry').hidden;
+
+function masked(card) {
+  // The last 4 digits only when at least 4 more stay hidden.
+  return card.length >= 8 ? `•••• ${card.slice(-4)}` : '•'.repeat(card.length);
+}
+
+function showVip(open) {
+  const card = field.value;
+  $('vip-entry').hidden = !open;
+  $('vip-chip').hidden = open || !card;
+  $('vip-open').hidden = open || !!card;
+  $('vip-masked').textContent = masked(card);
+  if (open) field.focus();
+  clearTimeout(vipTimer);
+  if (open || card) vipTimer = setTimeout(clearVip, VIP_IDLE_MS);
+}
+
+function clearVip() {
+  field.value = '';
+  showVip(false);
+}
+
+function typeDigits(digits) {
+  if (!$('ticket-view').hidden) hideTicket(); // a swipe is the next customer
+  field.value = (field.value + digits).slice(0, field.maxLength);
+  showVip(true);
+}
+
+function confirmVip() {
+  if (!field.value) clearVip();
+  else showVip(false);
+}
+
+field.addEventListener('input', () => showVip(true));
+field.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') { e.preventDefault(); confirmVip(); }
+});
+// While the entry is open the field keeps the focus, whatever was touched.
+field.addEventListener('blur', () => setTimeout(() => { if (vipOpen()) field.focus(); }, 0));
+
+// A swipe on the idle screen: its first digit opens the entry, the rest land in the field.
+document.addEventListener('keydown', (e) => {
+  if (e.target === field || e.ctrlKey || e.altKey || e.metaKey) return;
+  if (/^[0-9]$/.test(e.key)) { e.preventDefault(); typeDigits(e.key); }
+  else if (e.key === 'Enter' && vipOpen()) { e.preventDefault(); confirmVip(); }
+});
+// Any touch keeps a card being entered alive; the idle timer forgets it otherwise.
+document.addEventListener('pointerdown', () => { if (vipOpen() || field.value) showVip(vipOpen()); });
+
+$('vip-keypad').addEventListener('click', (e) => {
+  const key = e.target.closest('button');
+  if (!key) return;
+  if (key.dataset.digit) typeDigits(key.dataset.digit);
+  else if (key.dataset.pad === 'del') { field.value = field.value.slice(0, -1); showVip(true); }
+  else if (key.dataset.pad === 'ok') confirmVip();
+});
+$('vip-open').addEventListener('click', () => showVip(true));
+$('vip-cancel').addEventListener('click', clearVip);
+$('vip-clear').addEventListener('click', clearVip);
+
 document.addEventListener('click', (e) => {
   const btn = e.target.closest('[data-category]');
   if (!btn) return;
-  const card = btn.dataset.normal ? '' : $('vip-card').value.trim();
+  const card = btn.dataset.normal ? '' : field.value.trim();
   issue(btn.dataset.category, card);
 });
 $('t-done').addEventListener('click', hideTicket);

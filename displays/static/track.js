@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { pathParts } from './auth.js';
-import { t, setLocale, minutesLabel, translateStatic, counterLabel } from './i18n.js';
+import { t, setLocale, translateStatic, counterLabel } from './i18n.js';
 
 const [, trackToken] = pathParts(); // /t/{token}
 const $ = (id) => document.getElementById(id);
@@ -46,7 +46,7 @@ function render(tk) {
   const waiting = tk.status === 'waiting';
   $('tr-figures').hidden = !waiting;
   $('tr-ahead').textContent = tk.ahead ?? '–';
-  $('tr-wait').textContent = minutesLabel(tk.estimated_wait_s);
+  $('tr-wait').textContent = tk.wait_minutes == null ? '–' : `${tk.wait_minutes} ${t('minutes')}`;
   $('tr-leave').hidden = !waiting;
   if (!waiting && tk.status !== 'called') $('tr-notify').hidden = true;
   const called = tk.status === 'called' || tk.status === 'serving';

@@ -26,7 +26,7 @@ class TicketInfo:
     category_name: str
     number: str
     ahead: int
-    estimated_wait_s: int | None
+    wait_minutes: int | None  # the server's rounding (ticket JSON `wait_minutes`), printed as is
     issued_at: datetime | str
     track_url: str | None
     locale: str = "zh-CN"
@@ -62,7 +62,7 @@ def build_ticket(t: TicketInfo, qr_size: int = 5) -> bytes:
     p.set(custom_size=True, width=4, height=4)
     p.text(t.number + "\n")
     p.set(custom_size=True, width=1, height=1)
-    minutes = None if t.estimated_wait_s is None else max(0, round(t.estimated_wait_s / 60))
+    minutes = t.wait_minutes
     if t.locale.startswith("zh"):
         _line(p, f"前面 {t.ahead} 人")
         if minutes is not None:

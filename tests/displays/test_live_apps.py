@@ -38,14 +38,15 @@ def test_kiosk_issues_shows_qr_and_printer_fault(lobbyq, new_page):
     page.click("#t-done")
 
     # A VIP card not in the registry: refused, a normal ticket offered.
-    page.fill("#vip-card", "12345678")
+    page.keyboard.type("12345678")  # a card reader types like a keyboard
     page.click(".cat-btn[data-category='corporate']")
     page.wait_for_selector("#vip-fallback:not([hidden])")
     page.click("#vip-fallback [data-normal]")
     page.wait_for_selector("#ticket-view:not([hidden])")
     assert page.inner_text("#t-number") == "B001"
     page.click("#t-done")
-    page.fill("#vip-card", "88886666")
+    page.keyboard.type("88886666")
+    page.keyboard.press("Enter")
     page.click(".cat-btn[data-category='corporate']")
     page.wait_for_function("document.querySelector('#t-number').textContent === 'B002'")
     page.click("#t-done")

@@ -98,6 +98,7 @@ class FakeLobbyq:
             "kiosk": kiosk,
             "ahead": len(self.waiting),
             "estimated_wait_s": 300 * len(self.waiting),
+            "wait_minutes": 5 * len(self.waiting),
         }
         self.tickets[tid] = t
         self.waiting.append(tid)

@@ -13,7 +13,7 @@ from drivers.simulators.printer import PrinterSim, render_text
 from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
 
 TICKET = TicketInfo(
-    "上海南京路支行", "个人业务", "A012", 3, 540, "2026-11-22T09:31:05+08:00", "https://bank.example/t/Zq3xYp9KfA2m"
+    "上海南京路支行", "个人业务", "A012", 3, 9, "2026-11-22T09:31:05+08:00", "https://bank.example/t/Zq3xYp9KfA2m"
 )
 
 
@@ -98,7 +98,7 @@ def test_ticket_rendered_as_png_for_a_person(tmp_path):
             "个人业务",
             "A012",
             3,
-            540,
+            9,
             "2026-11-22T09:31:05+08:00",
             "http://127.0.0.1:8000/t/abcdefghijklmnopqrstuv",
         )

@@ -147,7 +147,7 @@ def test_modbus_crc_vectors():
 # ---- ESC/POS (docs/protocols.md)
 def test_escpos_sequences():
     out = build_ticket(
-        TicketInfo("上海南京路支行", "个人业务", "A012", 3, 600, "2026-11-22T09:31:05+08:00", "https://x/t/abc"),
+        TicketInfo("上海南京路支行", "个人业务", "A012", 3, 10, "2026-11-22T09:31:05+08:00", "https://x/t/abc"),
         qr_size=6,
     )
     toks = tokenize(out)

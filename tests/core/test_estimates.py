@@ -1,0 +1,49 @@
+"""The one rounding of the estimated wait (docs/domain.md): whole minutes, rounded up, and
+carried next to the seconds wherever a ticket is shown."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.rules.estimates import estimated_wait_s, wait_minutes
+from app.rules.layout import Counter
+from app.rules.representations import ticket_json
+from app.rules.tickets import Ticket
+from app.rules.vocabulary import Priority, TicketStatus
+
+
+@pytest.mark.parametrize(
+    ("seconds", "minutes"),
+    [(None, None), (0, 0), (1, 1), (29, 1), (30, 1), (59, 1), (60, 1), (61, 2), (90, 2), (120, 2), (150, 3), (540, 9)],
+)
+def test_wait_minutes_rounds_every_part_of_a_minute_up(seconds, minutes):
+    assert wait_minutes(seconds) == minutes
+
+
+def test_half_a_minute_is_a_minute_not_nothing():
+    """The kiosk screen said 1 and the paper 0 for a 30 s estimate: half-up and half-even
+    rounding disagree there; the rule gives one answer."""
+    counters = [Counter(number=n, name=f"{n}", serves=["personal"]) for n in (1, 2, 3, 4)]
+    seconds = estimated_wait_s(1, "personal", counters, set(), {}, 120)
+    assert seconds == 30
+    assert wait_minutes(seconds) == 1
+
+
+def test_ticket_json_carries_the_rounded_minutes_next_to_the_seconds():
+    t = Ticket(
+        id="t1",
+        branch="b",
+        day="2026-11-22",
+        number="A001",
+        category="personal",
+        priority=Priority.NORMAL,
+        status=TicketStatus.WAITING,
+        issued_at=0.0,
+        queued_at=0.0,
+        issue_seq=1,
+        estimated_wait_s=150,
+    )
+    body = ticket_json(t, ZoneInfo("Asia/Shanghai"))
+    assert (body["estimated_wait_s"], body["wait_minutes"]) == (150, 3)
