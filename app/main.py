@@ -9,6 +9,7 @@ import logging
 import os
 import time
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +29,9 @@ from .services.context import Context
 from .settings import Settings, get_settings
 from .store import migrate
 from .store.database import open_database
+
+if TYPE_CHECKING:
+    from drivers.config import DevicesConfig
 
 log = logging.getLogger("lobbyq")
 
@@ -55,7 +59,11 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
             asyncio.create_task(sockets.run(stop), name="token-recheck"),
         ]
         if settings.devices:
-            background.append(asyncio.create_task(_embedded_agent(ctx, stop), name="device-agent"))
+            from drivers.config import load
+
+            # A devices file that does not parse stops the start, saying where: not a silent agent.
+            devices = load(settings.devices)
+            background.append(asyncio.create_task(_embedded_agent(ctx, devices, stop), name="device-agent"))
         app.state.background = background
         # Everything made at start-up lives as long as the process: out of the collector's
         # sight, a full collection walks only what requests made and stalls no screen.
@@ -104,13 +112,10 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
     return app
 
 
-async def _embedded_agent(ctx: Context, stop: asyncio.Event) -> None:
+async def _embedded_agent(ctx: Context, config: DevicesConfig, stop: asyncio.Event) -> None:
     """The embedded default: the same device agent, in this process, talking to this server."""
     from drivers.agent import run_agent
-    from drivers.config import load
 
-    assert ctx.settings.devices is not None
-    config = load(ctx.settings.devices)
     token = os.environ.get("LOBBYQ_AGENT_TOKEN") or await auth.create_token(
         ctx, Role.AGENT, config.branch, "embedded-agent"
     )
