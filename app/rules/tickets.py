@@ -57,9 +57,10 @@ def _require(ticket: Ticket, move: str, *allowed: TicketStatus) -> None:
 
 
 def call(ticket: Ticket, counter: int, teller: str | None, now: float) -> Ticket:
-    """A waiting ticket (or a postponed one called back) goes to a counter."""
+    """A waiting ticket (or a postponed one called back) goes to a counter; a service
+    begun before a postpone is over, so the next one starts afresh."""
     _require(ticket, "call", WAITING, POSTPONED)
-    return replace(ticket, status=CALLED, counter=counter, teller=teller, called_at=now)
+    return replace(ticket, status=CALLED, counter=counter, teller=teller, called_at=now, started_at=None)
 
 
 def recall(ticket: Ticket) -> Ticket:

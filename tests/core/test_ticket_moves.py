@@ -211,13 +211,6 @@ def test_finish_from_called_passes_through_serving_starting_now():
     assert after.evaluation_until == NOW + WINDOW_S
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug in app.rules.tickets: a ticket postponed while serving keeps started_at through the call back, "
-        "and finish keeps it (`ticket.started_at or now`) instead of starting it now"
-    ),
-)
 def test_finish_from_called_back_after_postponing_a_serving_ticket_starts_now():
     called_back = moves.call(moves.postpone(ticket_in(SERVING)), 5, "bob", NOW - 30)
     assert called_back.status == CALLED
