@@ -155,7 +155,9 @@ field.addEventListener('input', () => showVip(true));
 field.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') { e.preventDefault(); confirmVip(); }
 });
-// While the entry is open the field keeps the focus, whatever was touched.
+// While the entry is open the field keeps the focus, whatever was touched: a press elsewhere
+// does not take it (so a swipe right after still lands), and a blur that slips through gives it back.
+document.addEventListener('mousedown', (e) => { if (vipOpen() && e.target !== field) e.preventDefault(); });
 field.addEventListener('blur', () => setTimeout(() => { if (vipOpen()) field.focus(); }, 0));
 
 // A swipe on the idle screen: its first digit opens the entry, the rest land in the field.

@@ -167,7 +167,9 @@ async def test_random_days_through_the_api_call_what_the_rule_says(api):
     """Random presses through the HTTP API; every call-next answers the ticket ``next_for``
     picks from the database's own rows, and every issue's ``ahead`` is ``ahead_of``'s count.
     The clock moves in steps of 7 minutes, so the 45-minute fairness limit is crossed often
-    but never sits on the boundary."""
+    but never sits on the boundary; the day starts at 09:00 so it never crosses midnight, where
+    yesterday's waiting tickets expire."""
+    api.clock.advance_to(9, SAMPLE_BRANCH["timezone"])
     b = await api.branch(code="rnd01")
     layout = from_dict("rnd01", {**SAMPLE_BRANCH, "code": "rnd01"})
     policy = layout.policy

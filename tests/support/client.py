@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from contextlib import asynccontextmanager
 
 import httpx
@@ -25,6 +27,14 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
+
+    def advance_to(self, hour: int, timezone: str) -> None:
+        """Forward to the next ``hour``:00 in ``timezone``, so a test's day cannot cross midnight."""
+        now = datetime.fromtimestamp(self(), ZoneInfo(timezone))
+        target = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+        if target <= now:
+            target += timedelta(days=1)
+        self.advance(target.timestamp() - now.timestamp())
 
 
 class Api:
