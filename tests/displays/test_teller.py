@@ -125,4 +125,5 @@ def test_clock_before_sign_in_tells_the_branchs_time(lobbyq, new_page, page_path
     clock = page.inner_text("#clock")
     assert "10:30:00" in clock and "15日" in clock, clock
     assert "22:30" not in clock
+    screenshot(page, f"{page_path}-signin")
     assert not page.errors
