@@ -3,18 +3,25 @@
 Every page is a small static HTML shell plus ES modules under
 /displays/static/; the branch code, counter and tracking token are read by the
 page from its own URL, so the server only checks that they are well-formed.
+The one thing the server writes into a branch page is the branch's timezone (a
+``<meta name="lobbyq-timezone">``), so its clock tells the branch's time before the
+page has a token.
 Mounted by the core with ``app.include_router(displays.pages.router)``.
 """
 
 from __future__ import annotations
 
+import html
+import logging
 import re
 from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from app.errors import NotFound
+from app.services import queries
 from displays import qr, voice
 
 HERE = Path(__file__).parent
@@ -27,6 +34,8 @@ STATIC_RE = re.compile(r"^[a-z0-9_-]+\.(js|css|svg|wav|html)$")
 MEDIA = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml", "wav": "audio/wav", "html": "text/html"}
 # Pages are tiny and change with each release; let browsers revalidate.
 NO_CACHE = {"Cache-Control": "no-cache"}
+
+log = logging.getLogger("lobbyq.displays")
 
 router = APIRouter()
 router.include_router(voice.router)
@@ -55,10 +64,34 @@ async def static_file(name: str) -> FileResponse:
     return FileResponse(STATIC / name, media_type=MEDIA[m.group(1)], headers=NO_CACHE)
 
 
+async def _branch_timezone(request: Request, b: str) -> str | None:
+    """The branch's timezone from its layout, or None: the pages run without the core
+    (tests), the branch is unknown, or its database does not answer now."""
+    ctx = getattr(request.app.state, "ctx", None)
+    if ctx is None:
+        return None
+    try:
+        return (await queries.layout_of(ctx, b)).timezone
+    except NotFound:
+        return None
+    except Exception as e:  # a clock is never worth a page that does not load (a hall PC reloading)
+        log.warning("branch page %s without its timezone: %s", b, e)
+        return None
+
+
+def _with_timezone(page: str, timezone: str | None) -> str:
+    """The branch's timezone in the page itself, so its clock tells the branch's time before
+    any token: the teller and manager sign in, a device page may have a wrong token."""
+    if not timezone:
+        return page
+    meta = f'<meta name="lobbyq-timezone" content="{html.escape(timezone)}">\n</head>'
+    return page.replace("</head>", meta, 1)
+
+
 def _branch_page(name: str):
-    async def page(b: str) -> HTMLResponse:
+    async def page(b: str, request: Request) -> HTMLResponse:
         _check_branch(b)
-        return _page(name)
+        return HTMLResponse(_with_timezone(_template(name), await _branch_timezone(request, b)), headers=NO_CACHE)
 
     page.__name__ = f"{name}_page"
     return page

@@ -34,3 +34,21 @@ export async function api(method, path, { token, body } = {}) {
 
 // Path helpers so pages never hand-build URLs with unescaped parts.
 export const branchPath = (b, rest = '') => `/api/v1/branches/${encodeURIComponent(b)}${rest}`;
+
+// A refused teller action in the words of the teller pad's display (docs/keypads.md):
+// the error body's `code` → the pad's label and the i18n key of the console's reason.
+// Every other refusal is ERR with the server's own message.
+const REFUSALS = {
+  counter_closed: { label: 'CLOSED', key: 'refused_closed' },
+  counter_paused: { label: 'PAUSED', key: 'refused_paused' },
+  no_customer: { label: 'NONE', key: 'refused_none' },
+  customer_at_counter: { label: 'BUSY', key: 'refused_busy' },
+};
+// call-next answered 204: nobody waits for this counter.
+export const NOBODY_WAITING = { label: 'EMPTY', key: 'refused_empty' };
+
+// {label, key, message} of an error thrown by api(); key is null for ERR.
+export function refusalOf(error) {
+  const known = REFUSALS[error?.body?.code];
+  return { label: known?.label ?? 'ERR', key: known?.key ?? null, message: error?.message || String(error) };
+}

@@ -56,7 +56,6 @@ const STRINGS = {
     cancel: '取消',
     pause_reason: '暂停原因',
     reasons: ['午餐', '临时离开', '业务培训', '系统维护'],
-    nobody_waiting: '当前无人等候',
     for_this_counter: '本窗口可叫',
     queue: '排队',
     alerts: '提醒',
@@ -85,6 +84,9 @@ const STRINGS = {
     leaving_confirm: '确定取消排队吗？',
     not_found: '找不到该号码',
     green: '绿色通道', vip: 'VIP', normal: '普通',
+    // teller console: why a key did nothing (api.js REFUSALS; the pad shows the label)
+    refused_closed: '窗口已关闭', refused_paused: '暂停服务中', refused_none: '当前无客户',
+    refused_busy: '请先办结当前客户', refused_empty: '无人等候',
   },
   en: {
     now_calling: 'Now calling',
@@ -141,7 +143,6 @@ const STRINGS = {
     cancel: 'Cancel',
     pause_reason: 'Reason for pause',
     reasons: ['Lunch', 'Away briefly', 'Training', 'Maintenance'],
-    nobody_waiting: 'Nobody is waiting',
     for_this_counter: 'For this counter',
     queue: 'Queue',
     alerts: 'Alerts',
@@ -170,6 +171,9 @@ const STRINGS = {
     leaving_confirm: 'Leave the queue?',
     not_found: 'Ticket not found',
     green: 'Green', vip: 'VIP', normal: 'Normal',
+    // teller console: why a key did nothing (api.js REFUSALS; the pad shows the label)
+    refused_closed: 'Counter closed', refused_paused: 'Counter paused', refused_none: 'No customer at the counter',
+    refused_busy: 'Finish the current customer first', refused_empty: 'Nobody waiting',
   },
 };
 

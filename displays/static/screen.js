@@ -22,12 +22,17 @@ export { translateStatic };
 
 let clockTick = null;
 
+// The branch's timezone as the server wrote it into the page (displays/pages.py): known
+// before sign-in or a stream, so a clock never tells the browser's own time instead.
+const pageTimezone = () => document.querySelector('meta[name="lobbyq-timezone"]')?.content || null;
+
+// getTimezone() is the live one (the stream's state, which follows a layout change).
 export function startClock(getTimezone, locale) {
   const el = document.getElementById('clock');
   const tick = clockTick = () => {
     const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
     const day = { month: 'long', day: 'numeric', weekday: 'short' };
-    const tz = getTimezone();
+    const tz = getTimezone() || pageTimezone();
     try {
       if (tz) { opts.timeZone = tz; day.timeZone = tz; }
       const now = new Date();

@@ -4,7 +4,7 @@
 
 import { BranchStream } from './stream.js';
 import { fromSnapshot, applyEvent, seedTickets } from './state.js';
-import { api, branchPath } from './api.js';
+import { api, branchPath, refusalOf, NOBODY_WAITING } from './api.js';
 import { staffSession, pathParts } from './auth.js';
 import { showStatus, translateStatic, startClock, refreshClock } from './screen.js';
 import { t, setLocale, locale, counterLabel, sinceLabel } from './i18n.js';
@@ -32,14 +32,23 @@ const KEYS = {
 
 const counterPath = (rest) => branchPath(branch, `/counters/${session.counter}${rest}`);
 
+// Why the last key did nothing, as the pad's display says it (CLOSED, EMPTY, ERR…) and in words.
+function showReason(reason) {
+  const box = $('teller-reason');
+  if (!reason) { box.innerHTML = ''; delete box.dataset.label; return; }
+  const words = reason.key ? t(reason.key) : reason.message;
+  box.innerHTML = `<b class="reason-label">${esc(reason.label)}</b> <span>${esc(words)}</span>`;
+  box.dataset.label = reason.label;
+}
+
 async function act(rest, body) {
-  $('teller-error').textContent = '';
+  showReason(null);
   try {
     const res = await api('POST', counterPath(rest), { token: session.token, body });
-    if (rest === '/call-next' && res === null) $('teller-error').textContent = t('nobody_waiting');
+    if (rest === '/call-next' && res === null) showReason(NOBODY_WAITING);
     return res;
   } catch (e) {
-    $('teller-error').textContent = e.message;
+    showReason(refusalOf(e));
     if (e.status === 401) signOut(false);
     return null;
   }
@@ -135,6 +144,7 @@ function startStream() {
 }
 
 function showConsole() {
+  showReason(null);
   $('signin').hidden = true;
   $('console').hidden = false;
   $('sign-out').hidden = false;
@@ -145,7 +155,10 @@ function showConsole() {
 async function signOut(close = true) {
   if (close && session) {
     try { await api('POST', counterPath('/close'), { token: session.token }); }
-    catch (e) { if (e.status === 409) { $('teller-error').textContent = e.message; return; } }
+    catch (e) {
+      // Closed already (from another tab, by the manager): nothing to close, sign out here too.
+      if (e.status === 409 && e.body?.code !== 'counter_closed') { showReason(refusalOf(e)); return; }
+    }
   }
   stream?.stop();
   staffSession.clear('teller', branch);
