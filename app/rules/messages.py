@@ -124,7 +124,7 @@ TEMPLATES: dict[Message, dict[str, str]] = {
         "en": "ticket {ticket} is still at counter {counter}; finish or transfer it first",
     },
     Message.ONLY_WAITING_CALLED: {
-        "zh-CN": "{ticket}当前为「{status}」，只能叫等候中或暂缓的号码",
+        "zh-CN": "{ticket}当前为「{status}」，只能叫排队中或暂缓中的号码",
         "en": "ticket {ticket} is {status}; only a waiting or postponed ticket can be called",
     },
     Message.ILLEGAL_MOVE: {
@@ -157,15 +157,16 @@ TEMPLATES: dict[Message, dict[str, str]] = {
     },
 }
 
-# The words the templates put in: ticket statuses, moves, device kinds and states.
+# The words the templates put in: ticket statuses (as the pages say them, i18n.js st_*),
+# moves, device kinds and states.
 WORDS: dict[str, dict[str, str]] = {
     "zh-CN": {
-        TicketStatus.WAITING: "等候中",
+        TicketStatus.WAITING: "排队中",
         TicketStatus.CALLED: "已叫号",
         TicketStatus.SERVING: "办理中",
-        TicketStatus.DONE: "已办结",
-        TicketStatus.NO_SHOW: "过号",
-        TicketStatus.POSTPONED: "暂缓",
+        TicketStatus.DONE: "已完成",
+        TicketStatus.NO_SHOW: "已过号",
+        TicketStatus.POSTPONED: "暂缓中",
         TicketStatus.CANCELLED: "已取消",
         TicketStatus.EXPIRED: "已过期",
         "call": "叫号",
@@ -182,7 +183,7 @@ WORDS: dict[str, dict[str, str]] = {
         "reassign": "改业务类型",
         "priority change": "改优先级",
         "evaluation": "评价",
-        "done within its evaluation window": "已办结且在评价时限内",
+        "done within its evaluation window": "已完成且在评价时限内",
         "printer": "打印机",
         "screen": "显示屏",
         "keypad": "按键器",

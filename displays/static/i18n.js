@@ -85,6 +85,11 @@ const STRINGS = {
     leaving_confirm: '确定取消排队吗？',
     not_found: '找不到该号码',
     green: '绿色通道', vip: 'VIP', normal: '普通',
+    // transfer to a window (issue #10 item 4)
+    wait_at_counter: '请到{name}等候',
+    wait_at_counter_note: '叫到您的号码时请到该窗口办理',
+    counter_closed_mark: '已关闭',
+    counter_paused_mark: '暂停中',
   },
   en: {
     now_calling: 'Now calling',
@@ -170,6 +175,11 @@ const STRINGS = {
     leaving_confirm: 'Leave the queue?',
     not_found: 'Ticket not found',
     green: 'Green', vip: 'VIP', normal: 'Normal',
+    // transfer to a window (issue #10 item 4)
+    wait_at_counter: 'Please wait for {name}',
+    wait_at_counter_note: 'Your number was moved to this window; go there when it is called',
+    counter_closed_mark: 'closed',
+    counter_paused_mark: 'paused',
   },
 };
 

@@ -228,7 +228,7 @@ async def test_missed_call_recall_skip_requeue(api):
     assert (await b.teller(1, "call-next")).json()["id"] == later["id"]
     # Requeue of a waiting ticket is illegal, and says in which state the ticket is.
     r = await b.manager("POST", f"/tickets/{elderly['id']}/requeue", json={"keep_place": True})
-    assert r.status_code == 409 and "等候中" in r.json()["message"]  # the branch speaks zh-CN
+    assert r.status_code == 409 and "排队中" in r.json()["message"]  # the branch speaks zh-CN
     assert r.json()["code"] == "wrong_state" and r.json()["status"] == "waiting"
     types = [e["type"] for e in await b.events() if e["data"].get("id") == elderly["id"]]
     assert types == [
