@@ -239,7 +239,7 @@ def word(value: str, locale: str) -> str:
     return WORDS[language(locale)].get(value, value)
 
 
-def say(kind: Message, locale: str, **facts: Any) -> str:
+def say(kind: Message, locale: str, /, **facts: Any) -> str:
     return TEMPLATES[kind][language(locale)].format(**facts)
 
 

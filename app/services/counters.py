@@ -41,7 +41,7 @@ class CounterWork:
             raise NotFound(self.say(Message.COUNTER_NOT_FOUND, counter=number))
         self.counter: Counter = counter
 
-    def say(self, kind: Message, **facts: Any) -> str:
+    def say(self, kind: Message, /, **facts: Any) -> str:
         """A text for the teller, in the branch's language."""
         return say(kind, self.uow.layout.locale, **facts)
 

@@ -47,6 +47,44 @@ def test_a_message_renders_in_the_asked_language_and_english_otherwise():
     assert say(Message.COUNTER_CLOSED, "fr", counter=5) == "counter 5 is closed"
 
 
+ALERT_FACTS = {
+    "evaluation.unsatisfied": {"ticket_number": "A005", "ticket_id": "x", "counter": 1, "teller": "王芳", "score": 4},
+    "queue.long_wait": {"ticket_number": "A005", "ticket_id": "x", "category": "personal", "waited_s": 1900,
+                        "limit_minutes": 30},
+    "queue.too_long": {"category": "personal", "category_name": "个人业务", "waiting": 21, "limit": 20},
+    "device.fault": {"device": "kiosk1-printer", "kind": "printer", "status": "fault", "detail": None,
+                     "kiosk": "kiosk1"},
+}
+
+
+TEXTS = {
+    "evaluation.unsatisfied": (
+        "客户A005在1号窗口评价不满意（柜员：王芳）",
+        "customer A005 was unsatisfied at counter 1 (teller: 王芳)",
+    ),
+    "queue.long_wait": ("A005已等候超过30分钟", "A005 has waited over 30 minutes"),
+    "queue.too_long": ("个人业务有21位客户等候，请增开窗口", "21 customers wait for 个人业务: open another window"),
+    "device.fault": ("打印机 kiosk1-printer 故障", "printer kiosk1-printer is fault"),
+}
+
+
+@pytest.mark.parametrize("type_", sorted(ALERT_FACTS))
+def test_every_alert_type_has_a_text_in_both_languages(type_):
+    from app.rules.messages import alert_text
+    from app.rules.vocabulary import AlertType
+
+    assert set(ALERT_FACTS) == set(TEXTS) == set(AlertType)
+    assert (alert_text(type_, ALERT_FACTS[type_], "zh-CN"), alert_text(type_, ALERT_FACTS[type_], "en")) == TEXTS[type_]
+
+
+def test_a_device_fault_text_carries_the_agent_detail():
+    from app.rules.messages import alert_text
+
+    facts = {**ALERT_FACTS["device.fault"], "status": "offline", "detail": "no answer"}
+    assert alert_text("device.fault", facts, "zh-CN") == "打印机 kiosk1-printer 离线：no answer"
+    assert alert_text("device.fault", facts, "en") == "printer kiosk1-printer is offline: no answer"
+
+
 def _branch(locale: str) -> dict:
     layout = copy.deepcopy(SAMPLE_BRANCH)
     layout["locale"] = locale
