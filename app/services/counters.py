@@ -202,7 +202,9 @@ async def call_ticket(ctx: Context, branch: str, who: Principal, number: int, ti
         ticket = await load(uow, ticket_id)
         if ticket.status not in (TicketStatus.WAITING, TicketStatus.POSTPONED):
             status = word(ticket.status, uow.layout.locale)
-            raise Conflict(work.say(Message.ONLY_WAITING_CALLED, ticket=ticket.number, status=status), Refusal.WRONG_STATE)
+            raise Conflict(
+                work.say(Message.ONLY_WAITING_CALLED, ticket=ticket.number, status=status), Refusal.WRONG_STATE
+            )
         await work.make_way()
         body = await work.call(ticket)
         await uow.commit()

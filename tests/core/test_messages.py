@@ -49,11 +49,21 @@ def test_a_message_renders_in_the_asked_language_and_english_otherwise():
 
 ALERT_FACTS = {
     "evaluation.unsatisfied": {"ticket_number": "A005", "ticket_id": "x", "counter": 1, "teller": "王芳", "score": 4},
-    "queue.long_wait": {"ticket_number": "A005", "ticket_id": "x", "category": "personal", "waited_s": 1900,
-                        "limit_minutes": 30},
+    "queue.long_wait": {
+        "ticket_number": "A005",
+        "ticket_id": "x",
+        "category": "personal",
+        "waited_s": 1900,
+        "limit_minutes": 30,
+    },
     "queue.too_long": {"category": "personal", "category_name": "个人业务", "waiting": 21, "limit": 20},
-    "device.fault": {"device": "kiosk1-printer", "kind": "printer", "status": "fault", "detail": None,
-                     "kiosk": "kiosk1"},
+    "device.fault": {
+        "device": "kiosk1-printer",
+        "kind": "printer",
+        "status": "fault",
+        "detail": None,
+        "kiosk": "kiosk1",
+    },
 }
 
 
