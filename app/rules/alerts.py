@@ -19,3 +19,13 @@ class Alert:
     note: str | None = None
     acked_at: float | None = None
     acked_by: str | None = None
+
+    @property
+    def text(self) -> str:
+        """What the manager reads, in the branch's language (made when it was raised;
+        alerts raised before texts were kept carry an English ``message``)."""
+        return str(self.data.get("text") or self.data.get("message") or self.type)
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return {k: v for k, v in self.data.items() if k not in ("text", "message")}

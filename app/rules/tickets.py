@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from . import messages
 from .vocabulary import ACTIVE, Priority, TicketStatus
 
 PRIORITIES = tuple(Priority)
@@ -18,11 +19,19 @@ NO_SHOW, POSTPONED = TicketStatus.NO_SHOW, TicketStatus.POSTPONED
 
 
 class IllegalMove(Exception):
-    """A move the ticket's current state does not allow."""
+    """A move the ticket's current state does not allow. Its text is English until the
+    unit of work that ran the move sets ``locale`` to the branch's language."""
 
     def __init__(self, ticket: Ticket, move: str, allowed: tuple[str, ...]):
         self.status = ticket.status
-        super().__init__(f"ticket {ticket.number} is {ticket.status}; {move} needs it to be {' or '.join(allowed)}")
+        self.number = ticket.number
+        self.move = move
+        self.allowed = allowed
+        self.locale = messages.FALLBACK
+        super().__init__(self.number, self.status, move, allowed)
+
+    def __str__(self) -> str:
+        return messages.illegal_move(self.number, self.status, self.move, self.allowed, self.locale)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import Conflict, NotFound
 from ..rules.alerts import Alert
+from ..rules.messages import alert_text
 from ..rules.representations import alert_json
 from ..rules.vocabulary import AlertStatus, AlertType, EventType
 from ..store import alerts
@@ -17,10 +18,12 @@ from .unit_of_work import UnitOfWork
 
 async def raise_alert(uow: UnitOfWork, type_: AlertType, key: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """Raise an alert unless one of the same type and key is still open (no alert storms);
-    an empty key never matches another."""
+    an empty key never matches another. ``data`` holds the facts; the text the manager
+    reads is made from them now, in the branch's language, and kept with them."""
     if key and await alerts.is_open(uow.tx, uow.branch, type_, key):
         return None
     alert_id = uuid.uuid4().hex
+    data = {**data, "text": alert_text(type_, data, uow.layout.locale)}
     alert = Alert(alert_id, type_, key or alert_id, AlertStatus.OPEN, uow.now, data)
     await alerts.add(uow.tx, uow.branch, alert)
     body = alert_json(alert, uow.zone)

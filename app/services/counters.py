@@ -13,8 +13,9 @@ from typing import Any
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..rules import tickets as moves
-from ..rules.counters import CounterRecord
+from ..rules.counters import CounterRecord, transfer_target
 from ..rules.layout import Counter
+from ..rules.messages import Message, say, word
 from ..rules.representations import counter_json, ticket_json
 from ..rules.tickets import Ticket
 from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Refusal, Role, TicketStatus
@@ -37,19 +38,23 @@ class CounterWork:
         self.number = number
         counter = uow.layout.counter(number)
         if counter is None:
-            raise NotFound(f"counter {number} not found in branch {uow.branch!r}")
+            raise NotFound(self.say(Message.COUNTER_NOT_FOUND, counter=number))
         self.counter: Counter = counter
+
+    def say(self, kind: Message, /, **facts: Any) -> str:
+        """A text for the teller, in the branch's language."""
+        return say(kind, self.uow.layout.locale, **facts)
 
     async def lock(self, *, signed_in: bool = True) -> CounterRecord:
         record = await counters.lock(self.uow.tx, self.uow.branch, self.number)
         if record is None:
-            raise NotFound(f"counter {self.number} not found in branch {self.uow.branch!r}")
+            raise NotFound(self.say(Message.COUNTER_NOT_FOUND, counter=self.number))
         self.record = record
         if signed_in:
             if record.state == CounterState.CLOSED:
-                raise Conflict(f"counter {self.number} is closed; open it first", Refusal.COUNTER_CLOSED)
+                raise Conflict(self.say(Message.COUNTER_CLOSED_OPEN_FIRST, counter=self.number), Refusal.COUNTER_CLOSED)
             if self.who.role == Role.TELLER and record.teller_token != self.who.token_hash:
-                raise Forbidden(f"counter {self.number} is signed in by another teller")
+                raise Forbidden(self.say(Message.COUNTER_OF_ANOTHER_TELLER, counter=self.number))
         return record
 
     async def set(self, **values: Any) -> None:
@@ -66,13 +71,17 @@ class CounterWork:
             # Name the state of the ticket the teller means (the last one at this counter),
             # so "start" after a finish says the ticket is done, not just "no customer".
             last = ticket or await tickets.last_at_counter(self.uow.tx, self.uow.branch, self.uow.today, self.number)
-            why = f": its last ticket {last.number} is {last.status}" if last else ""
-            raise Conflict(f"counter {self.number} has no customer to {move}{why}", Refusal.NO_CUSTOMER)
+            lang = self.uow.layout.locale
+            facts: dict[str, Any] = {"counter": self.number, "move": word(move, lang)}
+            if last is None:
+                raise Conflict(self.say(Message.NO_CUSTOMER, **facts), Refusal.NO_CUSTOMER)
+            message = self.say(Message.NO_CUSTOMER_LAST, ticket=last.number, status=word(last.status, lang), **facts)
+            raise Conflict(message, Refusal.NO_CUSTOMER)
         return ticket
 
     def require_not_paused(self) -> None:
         if self.record.state == CounterState.PAUSED:
-            raise Conflict(f"counter {self.number} is paused; resume it before calling", Refusal.COUNTER_PAUSED)
+            raise Conflict(self.say(Message.COUNTER_PAUSED_RESUME_FIRST, counter=self.number), Refusal.COUNTER_PAUSED)
 
     async def body(self) -> dict[str, Any]:
         current = await self.current()
@@ -98,7 +107,7 @@ class CounterWork:
             await self.finish(ticket)
         elif ticket.status == TicketStatus.CALLED:
             raise Conflict(
-                f"ticket {ticket.number} is called at counter {self.number}; start, finish, skip or transfer it first",
+                self.say(Message.CUSTOMER_CALLED_HERE, ticket=ticket.number, counter=self.number),
                 Refusal.CUSTOMER_AT_COUNTER,
             )
         else:
@@ -131,7 +140,7 @@ async def open_counter(ctx: Context, branch: str, who: Principal, number: int) -
         record = work.record
         taken = record.state != CounterState.CLOSED and record.teller_token not in (None, who.token_hash)
         if taken and who.role == Role.TELLER:
-            raise Forbidden(f"counter {number} is signed in by {record.teller}")
+            raise Forbidden(work.say(Message.COUNTER_SIGNED_IN_BY, counter=number, teller=record.teller))
         await work.set(state=CounterState.OPEN, teller=who.name, teller_token=who.token_hash, pause_reason=None)
 
     if who.role not in (Role.TELLER, Role.MANAGER, Role.ADMIN):
@@ -144,7 +153,7 @@ async def close_counter(ctx: Context, branch: str, who: Principal, number: int) 
         ticket = await work.current()
         if ticket is not None and ticket.status in ACTIVE:
             raise Conflict(
-                f"ticket {ticket.number} is still at counter {number}; finish or transfer it first",
+                work.say(Message.CUSTOMER_STILL_HERE, ticket=ticket.number, counter=number),
                 Refusal.CUSTOMER_AT_COUNTER,
             )
         await work.set(
@@ -157,7 +166,7 @@ async def close_counter(ctx: Context, branch: str, who: Principal, number: int) 
 async def pause_counter(ctx: Context, branch: str, who: Principal, number: int, reason: str | None) -> dict[str, Any]:
     async def change(work: CounterWork) -> None:
         if work.record.state == CounterState.PAUSED:
-            raise Conflict(f"counter {number} is already paused", Refusal.COUNTER_PAUSED)
+            raise Conflict(work.say(Message.COUNTER_ALREADY_PAUSED, counter=number), Refusal.COUNTER_PAUSED)
         await work.set(state=CounterState.PAUSED, pause_reason=reason or None)
 
     return await _change_state(ctx, branch, who, number, EventType.COUNTER_PAUSED, change)
@@ -166,7 +175,7 @@ async def pause_counter(ctx: Context, branch: str, who: Principal, number: int, 
 async def resume_counter(ctx: Context, branch: str, who: Principal, number: int) -> dict[str, Any]:
     async def change(work: CounterWork) -> None:
         if work.record.state != CounterState.PAUSED:
-            raise Conflict(f"counter {number} is not paused")
+            raise Conflict(work.say(Message.COUNTER_NOT_PAUSED, counter=number))
         await work.set(state=CounterState.OPEN, pause_reason=None)
 
     return await _change_state(ctx, branch, who, number, EventType.COUNTER_RESUMED, change)
@@ -192,9 +201,9 @@ async def call_ticket(ctx: Context, branch: str, who: Principal, number: int, ti
         work.require_not_paused()
         ticket = await load(uow, ticket_id)
         if ticket.status not in (TicketStatus.WAITING, TicketStatus.POSTPONED):
+            status = word(ticket.status, uow.layout.locale)
             raise Conflict(
-                f"ticket {ticket.number} is {ticket.status}; only a waiting or postponed ticket can be called",
-                Refusal.WRONG_STATE,
+                work.say(Message.ONLY_WAITING_CALLED, ticket=ticket.number, status=status), Refusal.WRONG_STATE
             )
         await work.make_way()
         body = await work.call(ticket)
@@ -259,21 +268,35 @@ async def transfer(
     ctx: Context, branch: str, who: Principal, number: int, category: str | None, counter: int | None
 ) -> dict[str, Any]:
     """The current ticket back to waiting, keeping its place in time: for another category,
-    or pinned to another counter (转柜)."""
+    or pinned to another counter (转柜). A closed counter is refused (nobody would call the
+    customer there); a paused one is accepted with a ``warning`` for the teller."""
 
     async def move(work: CounterWork, ticket: Ticket) -> dict[str, Any]:
         layout = work.uow.layout
         if (category is None) == (counter is None):
-            raise Invalid("transfer needs exactly one of category or counter")
+            raise Invalid(work.say(Message.TRANSFER_ONE_TARGET))
         if category is not None and layout.category(category) is None:
-            raise Invalid(f"unknown category {category!r}")
-        if counter is not None and layout.counter(counter) is None:
-            raise Invalid(f"unknown counter {counter}")
-        if counter is not None and counter == ticket.counter:
-            raise Invalid("a ticket cannot be transferred to the counter it is at")
+            raise Invalid(work.say(Message.TRANSFER_UNKNOWN_CATEGORY, category=category))
+        warning = None
+        if counter is not None:
+            if layout.counter(counter) is None:
+                raise Invalid(work.say(Message.TRANSFER_UNKNOWN_COUNTER, counter=counter))
+            if counter == ticket.counter:
+                raise Invalid(work.say(Message.TRANSFER_SAME_COUNTER, counter=counter))
+            # Read, not locked: two tellers transferring to each other's counter must not
+            # wait on each other; a target closing a moment later is the manager's to see.
+            target = await counters.get(work.uow.tx, work.uow.branch, counter)
+            refusal = transfer_target(target.state if target else CounterState.CLOSED)
+            if refusal == Refusal.COUNTER_CLOSED:
+                raise Conflict(work.say(Message.COUNTER_CLOSED, counter=counter), Refusal.COUNTER_CLOSED)
+            if refusal == Refusal.COUNTER_PAUSED:
+                text = work.say(Message.TRANSFER_TO_PAUSED, counter=counter, ticket=ticket.number)
+                warning = {"code": Refusal.COUNTER_PAUSED, "message": text}
         after = moves.transfer(ticket, category=category, counter=counter)
         await work.set(current_ticket=None)
-        return await apply(work.uow, ticket, after, EventType.TICKET_TRANSFERRED, from_counter=number)
+        body = await apply(work.uow, ticket, after, EventType.TICKET_TRANSFERRED, from_counter=number)
+        # The warning is the teller's answer only: the event (the same dict) stays the ticket.
+        return body if warning is None else {**body, "warning": warning}
 
     return await _on_current(ctx, branch, who, number, "transfer", move)
 
@@ -285,12 +308,12 @@ async def evaluate(ctx: Context, branch: str, who: Principal, number: int, score
         work = CounterWork(uow, who, number)
         await work.lock(signed_in=False)
         if who.role == Role.TELLER and work.record.teller_token != who.token_hash:
-            raise Forbidden(f"counter {number} is not yours to rate")
+            raise Forbidden(work.say(Message.NOT_YOURS_TO_RATE, counter=number))
         ticket = await evaluations.open_at(uow.tx, branch, number, uow.now)
         if ticket is None:
             await work.set(stray_presses=work.record.stray_presses + 1)
             await uow.commit()
-            raise Conflict(f"no evaluation is open at counter {number}; the press was counted as stray")
+            raise Conflict(work.say(Message.NO_EVALUATION_OPEN, counter=number))
         body = await apply(uow, ticket, moves.evaluate(ticket, score, uow.now), EventType.TICKET_EVALUATED)
         if score == 4:
             await alerts.raise_alert(
@@ -303,7 +326,6 @@ async def evaluate(ctx: Context, branch: str, who: Principal, number: int, score
                     "counter": number,
                     "teller": ticket.teller,
                     "score": score,
-                    "message": f"customer {ticket.number} was unsatisfied at counter {number} ({ticket.teller})",
                 },
             )
         await uow.commit()

@@ -34,7 +34,6 @@ async def report_health(
                     "status": status,
                     "detail": detail,
                     "kiosk": kiosk,
-                    "message": f"{kind} {device_id} is {status}" + (f": {detail}" if detail else ""),
                 },
             )
         await uow.commit()

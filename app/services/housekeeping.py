@@ -33,7 +33,6 @@ async def sweep_branch(ctx: Context, code: str) -> None:
                         "category": ticket.category,
                         "waited_s": int(uow.now - ticket.queued_at),
                         "limit_minutes": limit,
-                        "message": f"{ticket.number} has waited over {limit} minutes",
                     },
                 )
         # In the sweep's own unit of work: on SQLite a second writer would wait for the lock.

@@ -85,9 +85,9 @@ async def issue(
                 cat.code,
                 {
                     "category": cat.code,
+                    "category_name": cat.name,
                     "waiting": waiting + 1,
                     "limit": limit,
-                    "message": f"{waiting + 1} customers wait for {cat.name}: open another window",
                 },
             )
         await uow.commit()
@@ -228,7 +228,9 @@ async def track(ctx: Context, track_token: str) -> dict[str, Any]:
     if await expire_if_stale(ctx, branch, ticket, layout):
         return await track(ctx, track_token)
     ahead = estimate = None
-    if ticket.status == TicketStatus.WAITING:
+    # A ticket pinned to a counter (转柜) is called there first: the queue of its category
+    # says nothing of its turn, so the customer is told the window instead of a count.
+    if ticket.status == TicketStatus.WAITING and ticket.pinned_counter is None:
         profile = await ctx.profile(branch)
         async with ctx.db.read() as tx:
             ahead, _ = await tickets.queue_position(tx, ticket, layout.policy, ctx.clock())
@@ -242,6 +244,7 @@ async def track(ctx: Context, track_token: str) -> dict[str, Any]:
         )
     cat = layout.category(ticket.category)
     counter = layout.counter(ticket.counter) if ticket.counter else None
+    pinned = layout.counter(ticket.pinned_counter) if ticket.pinned_counter else None
     return {
         "number": ticket.number,
         "branch": branch,
@@ -255,6 +258,8 @@ async def track(ctx: Context, track_token: str) -> dict[str, Any]:
         "wait_minutes": wait_minutes(estimate),
         "counter": ticket.counter,
         "counter_name": counter.name if counter else None,
+        "pinned_counter": ticket.pinned_counter,
+        "pinned_counter_name": pinned.name if pinned else None,
         "issued_at": iso(ticket.issued_at, layout.zone),
         "called_at": iso(ticket.called_at, layout.zone),
     }

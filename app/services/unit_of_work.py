@@ -10,6 +10,7 @@ from ..errors import NotFound
 from ..rules.business_day import day_of
 from ..rules.layout import Layout
 from ..rules.representations import ticket_json
+from ..rules.tickets import IllegalMove
 from ..rules.vocabulary import EventType
 from ..store import branches, events, tickets
 from ..store.database import Writing
@@ -52,6 +53,8 @@ class UnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if isinstance(exc, IllegalMove) and hasattr(self, "layout"):
+            exc.locale = self.layout.locale  # a refused move is told in the branch's language
         if self._writing is not None:
             await self._writing.rollback()  # a no-op after the commit
 

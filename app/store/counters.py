@@ -48,6 +48,15 @@ _FREE = Statement(
 )
 
 
+_READ = Statement(_GET)
+
+
+async def get(tx: Transaction, branch: str, number: int) -> CounterRecord | None:
+    """A counter as it stands, not locked."""
+    row = await first(tx, _READ, {"w_branch": branch, "w_number": number})
+    return _record(row) if row else None
+
+
 async def lock(tx: Transaction, branch: str, number: int) -> CounterRecord | None:
     row = await first(tx, _LOCK, {"w_branch": branch, "w_number": number})
     return _record(row) if row else None

@@ -87,6 +87,11 @@ const STRINGS = {
     // teller console: why a key did nothing (api.js REFUSALS; the pad shows the label)
     refused_closed: '窗口已关闭', refused_paused: '暂停服务中', refused_none: '当前无客户',
     refused_busy: '请先办结当前客户', refused_empty: '无人等候',
+    // transfer to a window (issue #10 item 4)
+    wait_at_counter: '请到{name}等候',
+    wait_at_counter_note: '叫到您的号码时请到该窗口办理',
+    counter_closed_mark: '已关闭',
+    counter_paused_mark: '暂停中',
   },
   en: {
     now_calling: 'Now calling',
@@ -174,6 +179,11 @@ const STRINGS = {
     // teller console: why a key did nothing (api.js REFUSALS; the pad shows the label)
     refused_closed: 'Counter closed', refused_paused: 'Counter paused', refused_none: 'No customer at the counter',
     refused_busy: 'Finish the current customer first', refused_empty: 'Nobody waiting',
+    // transfer to a window (issue #10 item 4)
+    wait_at_counter: 'Please wait for {name}',
+    wait_at_counter_note: 'Your number was moved to this window; go there when it is called',
+    counter_closed_mark: 'closed',
+    counter_paused_mark: 'paused',
   },
 };
 

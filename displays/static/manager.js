@@ -74,9 +74,8 @@ function renderAlerts() {
   const open = [...alerts.values()].sort((a, b) => Date.parse(b.raised_at) - Date.parse(a.raised_at));
   $('alert-count').innerHTML = open.length ? `<span class="badge paused">${esc(t('alerts'))} ${open.length}</span>` : '';
   $('alerts').innerHTML = open.map(a => {
-    const d = a.data || {};
-    const facts = [d.ticket_number, d.counter != null ? counterLabel(d.counter) : null,
-      d.teller ? `${t('teller')} ${d.teller}` : null, d.message].filter(Boolean).map(esc).join(' · ');
+    // The server wrote the alert's text in the branch's language: shown as it is.
+    const facts = esc(a.text || a.data?.message || '');
     return `<div class="alert ${esc(a.type.replace('.', '-'))}" data-alert="${esc(a.id)}">
       <div class="title">${esc(alertTitle(a))} <span class="muted num">${esc(sinceLabel(a.raised_at))}</span></div>
       <div>${facts}</div>
@@ -110,9 +109,8 @@ function render() {
 
 // An unhappy customer must reach the manager at once: banner and a sound.
 function flashUnsatisfied(a) {
-  const d = a.data || {};
   const el = $('alert-flash');
-  el.textContent = `${t('unsatisfied')}: ${[d.ticket_number, d.counter != null ? counterLabel(d.counter) : '', d.teller || ''].filter(Boolean).join(' · ')}`;
+  el.textContent = a.text || `${t('unsatisfied')}: ${a.data?.ticket_number || ''}`;
   el.hidden = false;
   clearTimeout(flashUnsatisfied.timer);
   flashUnsatisfied.timer = setTimeout(() => { el.hidden = true; }, 10000);

@@ -43,9 +43,13 @@ function showReason(reason) {
 
 async function act(rest, body) {
   showReason(null);
+  $('teller-warning').textContent = '';
   try {
     const res = await api('POST', counterPath(rest), { token: session.token, body });
     if (rest === '/call-next' && res === null) showReason(NOBODY_WAITING);
+    // Accepted, but the teller should know (a transfer to a paused window): the server's
+    // words, in the branch's language.
+    if (res?.warning) $('teller-warning').textContent = res.warning.message;
     return res;
   } catch (e) {
     showReason(refusalOf(e));
@@ -111,8 +115,14 @@ function openTransfer() {
   const c = myCounter();
   $('transfer-category').innerHTML = state.categories.map(x =>
     `<option value="${esc(x.code)}">${esc(x.name)}</option>`).join('');
+  // A closed window would strand the customer (the server refuses it): shown, not chosen.
+  // A paused one takes them when it resumes: marked.
+  const mark = { closed: t('counter_closed_mark'), paused: t('counter_paused_mark') };
   $('transfer-counter').innerHTML = state.counters.filter(x => x.number !== c?.number).map(x =>
-    `<option value="${x.number}">${esc(x.name || counterLabel(x.number))}</option>`).join('');
+    `<option value="${x.number}" data-state="${esc(x.state)}"${x.state === 'closed' ? ' disabled' : ''}>`
+    + `${esc(x.name || counterLabel(x.number))}${mark[x.state] ? ` (${esc(mark[x.state])})` : ''}</option>`).join('');
+  const first = $('transfer-counter').querySelector('option:not([disabled])');
+  if (first) $('transfer-counter').value = first.value;
   $('transfer-dialog').showModal();
 }
 

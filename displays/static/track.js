@@ -35,6 +35,11 @@ function nudge() {
   } catch { /* no audio */ }
 }
 
+// A counter's name from the layout, unless it is only its number ("5" reads as "5号窗口").
+function windowName(name, number) {
+  return name && !/^\d+$/.test(name) ? name : counterLabel(number);
+}
+
 function render(tk) {
   setLocale(tk.locale); translateStatic();
   document.title = `${tk.number} · ${tk.branch_name || 'lobbyq'}`;
@@ -44,7 +49,13 @@ function render(tk) {
   $('tr-status').textContent = t('st_' + tk.status);
   document.body.dataset.status = tk.status;
   const waiting = tk.status === 'waiting';
-  $('tr-figures').hidden = !waiting;
+  // Transferred to a window (转柜): called there first, so the customer is told the
+  // window to wait for, not a count of the category's queue.
+  const pinned = waiting && tk.pinned_counter != null;
+  $('tr-pinned').hidden = !pinned;
+  $('tr-pinned-window').textContent = pinned
+    ? t('wait_at_counter', { name: windowName(tk.pinned_counter_name, tk.pinned_counter) }) : '';
+  $('tr-figures').hidden = !waiting || pinned;
   $('tr-ahead').textContent = tk.ahead ?? '–';
   $('tr-wait').textContent = tk.wait_minutes == null ? '–' : `${tk.wait_minutes} ${t('minutes')}`;
   $('tr-leave').hidden = !waiting;
@@ -52,8 +63,8 @@ function render(tk) {
   const called = tk.status === 'called' || tk.status === 'serving';
   $('tr-call').hidden = !called;
   $('tr-call').textContent = called
-    ? t('go_to_counter', { name: tk.counter_name || counterLabel(tk.counter) }) : '';
-  const almost = waiting && tk.ahead != null && tk.ahead <= 3;
+    ? t('go_to_counter', { name: windowName(tk.counter_name, tk.counter) }) : '';
+  const almost = waiting && !pinned && tk.ahead != null && tk.ahead <= 3;
   $('tr-almost').hidden = !almost;
   $('tr-almost').textContent = t('almost');
   if (almost && !alerted.almost) { alerted.almost = true; nudge(); }

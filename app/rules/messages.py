@@ -1,0 +1,280 @@
+"""Every text a person reads that the server writes, in each language a branch may speak
+(``layout.LOCALES``): alert texts, the refusals of a teller's actions, the warning of a
+transfer to a paused window. Pages translate their own labels (displays/static/i18n.js);
+these are the words only the server knows how to put together.
+
+A text is a ``Message`` kind and its facts: ``say(Message.COUNTER_CLOSED, "zh-CN",
+counter=5)`` is "5号窗口已关闭". Every kind has a template in every language, with the
+same facts (a test checks it). A locale the table does not know gets English.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from .vocabulary import AlertType, TicketStatus
+
+FALLBACK = "en"
+
+
+class Message(StrEnum):
+    # alerts for the lobby manager
+    UNSATISFIED = "alert.unsatisfied"
+    LONG_WAIT = "alert.long_wait"
+    QUEUE_TOO_LONG = "alert.queue_too_long"
+    DEVICE_FAULT = "alert.device_fault"
+    DEVICE_FAULT_DETAIL = "alert.device_fault_detail"
+    # refusals of a teller's actions at a counter
+    COUNTER_NOT_FOUND = "counter_not_found"
+    COUNTER_CLOSED = "counter_closed"
+    COUNTER_CLOSED_OPEN_FIRST = "counter_closed_open_first"
+    COUNTER_PAUSED_RESUME_FIRST = "counter_paused_resume_first"
+    COUNTER_ALREADY_PAUSED = "counter_already_paused"
+    COUNTER_NOT_PAUSED = "counter_not_paused"
+    COUNTER_OF_ANOTHER_TELLER = "counter_of_another_teller"
+    COUNTER_SIGNED_IN_BY = "counter_signed_in_by"
+    NOT_YOURS_TO_RATE = "not_yours_to_rate"
+    NO_CUSTOMER = "no_customer"
+    NO_CUSTOMER_LAST = "no_customer_last"
+    CUSTOMER_CALLED_HERE = "customer_called_here"
+    CUSTOMER_STILL_HERE = "customer_still_here"
+    ONLY_WAITING_CALLED = "only_waiting_called"
+    ILLEGAL_MOVE = "illegal_move"
+    NO_EVALUATION_OPEN = "no_evaluation_open"
+    TRANSFER_ONE_TARGET = "transfer_one_target"
+    TRANSFER_UNKNOWN_CATEGORY = "transfer_unknown_category"
+    TRANSFER_UNKNOWN_COUNTER = "transfer_unknown_counter"
+    TRANSFER_SAME_COUNTER = "transfer_same_counter"
+    # a transfer accepted with a warning
+    TRANSFER_TO_PAUSED = "transfer_to_paused"
+
+
+TEMPLATES: dict[Message, dict[str, str]] = {
+    Message.UNSATISFIED: {
+        "zh-CN": "客户{ticket}在{counter}号窗口评价不满意（柜员：{teller}）",
+        "en": "customer {ticket} was unsatisfied at counter {counter} (teller: {teller})",
+    },
+    Message.LONG_WAIT: {
+        "zh-CN": "{ticket}已等候超过{minutes}分钟",
+        "en": "{ticket} has waited over {minutes} minutes",
+    },
+    Message.QUEUE_TOO_LONG: {
+        "zh-CN": "{category}有{waiting}位客户等候，请增开窗口",
+        "en": "{waiting} customers wait for {category}: open another window",
+    },
+    Message.DEVICE_FAULT: {
+        "zh-CN": "{kind} {device} {status}",
+        "en": "{kind} {device} is {status}",
+    },
+    Message.DEVICE_FAULT_DETAIL: {
+        "zh-CN": "{kind} {device} {status}：{detail}",
+        "en": "{kind} {device} is {status}: {detail}",
+    },
+    Message.COUNTER_NOT_FOUND: {
+        "zh-CN": "本网点没有{counter}号窗口",
+        "en": "counter {counter} not found in this branch",
+    },
+    Message.COUNTER_CLOSED: {
+        "zh-CN": "{counter}号窗口已关闭",
+        "en": "counter {counter} is closed",
+    },
+    Message.COUNTER_CLOSED_OPEN_FIRST: {
+        "zh-CN": "{counter}号窗口已关闭，请先登录开窗",
+        "en": "counter {counter} is closed; open it first",
+    },
+    Message.COUNTER_PAUSED_RESUME_FIRST: {
+        "zh-CN": "{counter}号窗口暂停服务中，请先恢复服务再叫号",
+        "en": "counter {counter} is paused; resume it before calling",
+    },
+    Message.COUNTER_ALREADY_PAUSED: {
+        "zh-CN": "{counter}号窗口已在暂停服务",
+        "en": "counter {counter} is already paused",
+    },
+    Message.COUNTER_NOT_PAUSED: {
+        "zh-CN": "{counter}号窗口未暂停",
+        "en": "counter {counter} is not paused",
+    },
+    Message.COUNTER_OF_ANOTHER_TELLER: {
+        "zh-CN": "{counter}号窗口已由其他柜员登录",
+        "en": "counter {counter} is signed in by another teller",
+    },
+    Message.COUNTER_SIGNED_IN_BY: {
+        "zh-CN": "{counter}号窗口已由{teller}登录",
+        "en": "counter {counter} is signed in by {teller}",
+    },
+    Message.NOT_YOURS_TO_RATE: {
+        "zh-CN": "{counter}号窗口不是您登录的窗口，不能评价",
+        "en": "counter {counter} is not yours to rate",
+    },
+    Message.NO_CUSTOMER: {
+        "zh-CN": "{counter}号窗口没有可{move}的客户",
+        "en": "counter {counter} has no customer to {move}",
+    },
+    Message.NO_CUSTOMER_LAST: {
+        "zh-CN": "{counter}号窗口没有可{move}的客户：上一个号码{ticket}{status}",
+        "en": "counter {counter} has no customer to {move}: its last ticket {ticket} is {status}",
+    },
+    Message.CUSTOMER_CALLED_HERE: {
+        "zh-CN": "{ticket}在{counter}号窗口已叫号，请先开始办理、办结、过号或转柜",
+        "en": "ticket {ticket} is called at counter {counter}; start, finish, skip or transfer it first",
+    },
+    Message.CUSTOMER_STILL_HERE: {
+        "zh-CN": "{ticket}仍在{counter}号窗口，请先办结或转柜",
+        "en": "ticket {ticket} is still at counter {counter}; finish or transfer it first",
+    },
+    Message.ONLY_WAITING_CALLED: {
+        "zh-CN": "{ticket}当前为「{status}」，只能叫排队中或暂缓中的号码",
+        "en": "ticket {ticket} is {status}; only a waiting or postponed ticket can be called",
+    },
+    Message.ILLEGAL_MOVE: {
+        "zh-CN": "{ticket}当前为「{status}」，{move}需要它为「{allowed}」",
+        "en": "ticket {ticket} is {status}; {move} needs it to be {allowed}",
+    },
+    Message.NO_EVALUATION_OPEN: {
+        "zh-CN": "{counter}号窗口当前没有待评价的业务，本次按键记为误按",
+        "en": "no evaluation is open at counter {counter}; the press was counted as stray",
+    },
+    Message.TRANSFER_ONE_TARGET: {
+        "zh-CN": "转柜需要指定业务类型或窗口之一",
+        "en": "transfer needs exactly one of category or counter",
+    },
+    Message.TRANSFER_UNKNOWN_CATEGORY: {
+        "zh-CN": "没有业务类型“{category}”",
+        "en": "unknown category {category!r}",
+    },
+    Message.TRANSFER_UNKNOWN_COUNTER: {
+        "zh-CN": "没有{counter}号窗口",
+        "en": "unknown counter {counter}",
+    },
+    Message.TRANSFER_SAME_COUNTER: {
+        "zh-CN": "不能转到客户所在的{counter}号窗口",
+        "en": "a ticket cannot be transferred to the counter it is at ({counter})",
+    },
+    Message.TRANSFER_TO_PAUSED: {
+        "zh-CN": "{counter}号窗口暂停服务中：{ticket}将在该窗口恢复服务后被叫号",
+        "en": "counter {counter} is paused: {ticket} will be called there when it resumes",
+    },
+}
+
+# The words the templates put in: ticket statuses (as the pages say them, i18n.js st_*),
+# moves, device kinds and states.
+WORDS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        TicketStatus.WAITING: "排队中",
+        TicketStatus.CALLED: "已叫号",
+        TicketStatus.SERVING: "办理中",
+        TicketStatus.DONE: "已完成",
+        TicketStatus.NO_SHOW: "已过号",
+        TicketStatus.POSTPONED: "暂缓中",
+        TicketStatus.CANCELLED: "已取消",
+        TicketStatus.EXPIRED: "已过期",
+        "call": "叫号",
+        "recall": "重呼",
+        "start": "开始办理",
+        "finish": "办结",
+        "skip": "过号",
+        "no-show": "过号",
+        "postpone": "暂缓",
+        "transfer": "转柜",
+        "requeue": "重新排队",
+        "cancel": "取消",
+        "expire": "过期",
+        "reassign": "改业务类型",
+        "priority change": "改优先级",
+        "evaluation": "评价",
+        "done within its evaluation window": "已完成且在评价时限内",
+        "printer": "打印机",
+        "screen": "显示屏",
+        "keypad": "按键器",
+        "fault": "故障",
+        "offline": "离线",
+        "warning": "告警",
+        "ok": "正常",
+    },
+    "en": {
+        TicketStatus.WAITING: "waiting",
+        TicketStatus.CALLED: "called",
+        TicketStatus.SERVING: "serving",
+        TicketStatus.DONE: "done",
+        TicketStatus.NO_SHOW: "no_show",
+        TicketStatus.POSTPONED: "postponed",
+        TicketStatus.CANCELLED: "cancelled",
+        TicketStatus.EXPIRED: "expired",
+        "call": "call",
+        "recall": "recall",
+        "start": "start",
+        "finish": "finish",
+        "skip": "skip",
+        "no-show": "no-show",
+        "postpone": "postpone",
+        "transfer": "transfer",
+        "requeue": "requeue",
+        "cancel": "cancel",
+        "expire": "expire",
+        "reassign": "reassign",
+        "priority change": "priority change",
+        "evaluation": "evaluation",
+        "done within its evaluation window": "done within its evaluation window",
+        "printer": "printer",
+        "screen": "screen",
+        "keypad": "keypad",
+        "fault": "fault",
+        "offline": "offline",
+        "warning": "warning",
+        "ok": "ok",
+    },
+}
+
+# The "or" between allowed states of a move.
+_OR = {"zh-CN": "或", "en": " or "}
+
+
+def language(locale: str) -> str:
+    return locale if locale in WORDS else FALLBACK
+
+
+def word(value: str, locale: str) -> str:
+    """A status, move or device word in the language; itself when the table lacks it."""
+    return WORDS[language(locale)].get(value, value)
+
+
+def say(kind: Message, locale: str, /, **facts: Any) -> str:
+    return TEMPLATES[kind][language(locale)].format(**facts)
+
+
+def illegal_move(ticket: str, status: str, move: str, allowed: tuple[str, ...], locale: str) -> str:
+    """A move the ticket's state machine refuses, naming the state it is in."""
+    lang = language(locale)
+    return say(
+        Message.ILLEGAL_MOVE,
+        lang,
+        ticket=ticket,
+        status=word(status, lang),
+        move=word(move, lang),
+        allowed=_OR[lang].join(word(a, lang) for a in allowed),
+    )
+
+
+def alert_text(type_: str, data: dict[str, Any], locale: str) -> str:
+    """The text the manager reads for an alert, from the facts in its data."""
+    lang = language(locale)
+    if type_ == AlertType.UNSATISFIED:
+        return say(
+            Message.UNSATISFIED, lang, ticket=data["ticket_number"], counter=data["counter"], teller=data["teller"]
+        )
+    if type_ == AlertType.LONG_WAIT:
+        return say(Message.LONG_WAIT, lang, ticket=data["ticket_number"], minutes=data["limit_minutes"])
+    if type_ == AlertType.QUEUE_TOO_LONG:
+        category = data.get("category_name") or data["category"]
+        return say(Message.QUEUE_TOO_LONG, lang, category=category, waiting=data["waiting"])
+    if type_ == AlertType.DEVICE_FAULT:
+        facts = {
+            "kind": word(data["kind"], lang),
+            "device": data["device"],
+            "status": word(data["status"], lang),
+        }
+        if data.get("detail"):
+            return say(Message.DEVICE_FAULT_DETAIL, lang, detail=data["detail"], **facts)
+        return say(Message.DEVICE_FAULT, lang, **facts)
+    return str(type_)
