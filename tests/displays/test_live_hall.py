@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.displays.spies import audio_spy, watch_state
-from tests.displays.support import BRANCH, page_matches_server, screenshot, voice_log
+from tests.displays.support import BRANCH, assert_denied_full_screen, page_matches_server, screenshot, voice_log
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -174,4 +174,16 @@ def test_hall_shows_live_calls_only_and_each_ticket_once(lobbyq, new_page):
     ]
     page.wait_for_timeout(3200)  # let the blink settle for a clean picture
     screenshot(page, "hall-live-calls")
+    assert not page.errors
+
+
+def test_hall_with_a_wrong_token_says_so_across_the_hall(lobbyq, new_page):
+    """Issue #10 item 11: the real server refuses the token (close 4401): the whole screen
+    says what is wrong and what to do, in both languages, with the screen's own address."""
+    page = new_page(1920, 1080)
+    page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token=not-a-real-token")
+    address = f"{lobbyq.base}/screens/{BRANCH}/hall"
+    assert_denied_full_screen(page, address, "显示令牌无效", "Display token rejected")
+    assert "not-a-real-token" not in page.inner_text("body")
+    screenshot(page, "hall-denied")
     assert not page.errors
