@@ -11,11 +11,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from app.rules.vocabulary import ACTIVE, CALLS, AlertStatus, AlertType, EventType, TicketStatus
+from app.rules.hall import RECENT_MAX, call_stays
+from app.rules.vocabulary import ACTIVE, CALLS, AlertStatus, AlertType, CounterState, EventType, TicketStatus
 
 from .devices.screens import Call, ScreenContent
 
-RECENT_MAX = 10  # as many as a snapshot carries
 BLINK_S = 5.0  # how long a window screen flashes a new call
 
 APPLY, SKIP, GAP = "apply", "skip", "gap"
@@ -37,7 +37,7 @@ def from_snapshot(snapshot: dict) -> dict:
         "categories": [dict(c) for c in snapshot.get("categories") or []],
         "counters": [dict(c) for c in snapshot.get("counters") or []],
         "waiting": list(snapshot.get("waiting") or []),
-        "recent_calls": list(snapshot.get("recent_calls") or [])[:RECENT_MAX],
+        "recent_calls": _tidy_calls(snapshot.get("recent_calls") or [], None),
         "postponed": list(snapshot.get("postponed") or []),
         "no_show": list(snapshot.get("no_show") or []),
         "device_faults": list(snapshot.get("device_faults") or []),
@@ -53,24 +53,75 @@ def apply_event(state: dict, ev: dict) -> dict:
     kind = t.split(".")[0]
     if kind == "ticket":
         place_ticket(state, data)
-        if t in CALLS:
-            call = {
-                "seq": ev.get("seq"),
-                "type": t,
-                "number": data.get("number"),
-                "counter": data.get("counter"),
-                "category": data.get("category"),
-                "at": ev.get("at"),
-            }
-            state["recent_calls"] = [call, *state["recent_calls"]][:RECENT_MAX]
+        _note_call(state, t, ev, data)
     elif kind == "counter":
         _apply_counter(state, data)
     elif kind == "alert":
         _apply_fault(state, t, data)
     elif t == EventType.BRANCH_UPDATED:
         _apply_layout(state, data)
+    state["recent_calls"] = _tidy_calls(state["recent_calls"], _epoch(ev.get("at")))
     recount(state)
     return state
+
+
+def _note_call(state: dict, t: str, ev: dict, ticket: dict) -> None:
+    """A call or recall puts the ticket's line first (``_tidy_calls`` drops its older one);
+    any other ticket event brings the ticket's line up to its status now."""
+    now = {"status": ticket.get("status"), "finished_at": ticket.get("finished_at")}
+    if t in CALLS:
+        call = {
+            "seq": ev.get("seq"),
+            "type": t,
+            "number": ticket.get("number"),
+            "counter": ticket.get("counter"),
+            "category": ticket.get("category"),
+            "at": ev.get("at"),
+            **now,
+        }
+        state["recent_calls"] = [call, *state["recent_calls"]]
+    else:
+        state["recent_calls"] = [
+            {**c, **now} if c.get("number") == ticket.get("number") else c for c in state["recent_calls"]
+        ]
+
+
+def _epoch(text: Any) -> float | None:
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def _tidy_calls(calls: list[dict], at: float | None) -> list[dict]:
+    """Each ticket once (its latest call: the list is newest first), while ``call_stays``
+    at ``at`` (the folded event's time), at most RECENT_MAX (docs/state-fold.md)."""
+    seen: set = set()
+    kept = []
+    for c in calls:
+        if c.get("number") in seen:
+            continue
+        seen.add(c.get("number"))
+        if call_stays(c.get("status"), _epoch(c.get("finished_at")), at):
+            kept.append(c)
+    return kept[:RECENT_MAX]
+
+
+def live_calls(state: dict) -> list[dict]:
+    """The live calls, newest first: the ticket still called or served at its counter, and
+    that counter open. The first is the hall's big line (``liveCall`` in state.js)."""
+    open_counters = {c.get("number") for c in state["counters"] if c.get("state") == CounterState.OPEN}
+    return [
+        c
+        for c in state["recent_calls"]
+        if (c.get("status") or TicketStatus.CALLED) in ACTIVE and c.get("counter") in open_counters
+    ]
+
+
+def live_call(state: dict) -> dict | None:
+    """The latest live call, or None."""
+    found = live_calls(state)
+    return found[0] if found else None
 
 
 def _issue_key(ticket: dict) -> tuple:
@@ -224,8 +275,10 @@ class HallState:
         return int(c.get("waiting") or 0) if c else 0
 
     def hall_content(self) -> ScreenContent:
+        """The live calls, newest first: each line of an LED hall screen ("A012 请到3号窗口")
+        tells someone where to go now, so a call that is over or at a paused window shows none."""
         calls = []
-        for c in self.state["recent_calls"]:
+        for c in live_calls(self.state):
             if c.get("number") and c.get("counter") is not None:
                 calls.append(Call(str(c["number"]), int(c["counter"])))
             if len(calls) == 3:

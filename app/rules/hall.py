@@ -7,9 +7,10 @@ Screens, pages and the device agent start from it and fold events into it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import ordering
 from .alerts import Alert
@@ -18,7 +19,27 @@ from .counters import CounterRecord
 from .layout import Layout
 from .representations import alert_json, counter_json, ticket_json
 from .tickets import Ticket
-from .vocabulary import TicketStatus
+from .vocabulary import ACTIVE, TicketStatus
+
+RECENT_MAX = 10  # the recent calls a snapshot carries and a fold keeps
+# A finished ticket's call stays in the recent calls this long after its finish; a
+# ticket that left otherwise (no-show, cancelled, postponed, back to waiting) leaves
+# at once. The pages (displays/static/state.js) and the agent apply the same rule.
+RECENT_DONE_KEEP_S = 600.0
+_KEPT = (*ACTIVE, TicketStatus.DONE)
+
+
+def call_stays(status: str | None, finished_at: float | None, now: float | None) -> bool:
+    """Whether a ticket's latest call keeps its line in the hall's recent calls at ``now``
+    (docs/state-fold.md): while the ticket is called or served, and for
+    ``RECENT_DONE_KEEP_S`` after it is done. A call without a status counts as called;
+    a done one without a finish time, or with no ``now`` to compare, stays."""
+    status = status or TicketStatus.CALLED
+    if status not in _KEPT:
+        return False
+    if status != TicketStatus.DONE or finished_at is None or now is None:
+        return True
+    return finished_at + RECENT_DONE_KEEP_S > now
 
 
 @dataclass(frozen=True)
@@ -39,9 +60,11 @@ def hall_state(
     counters: Iterable[CounterRecord],
     tickets: Iterable[Ticket],
     calls: Iterable[Call],
+    called: Mapping[str, Ticket],
     faults: Iterable[Alert],
 ) -> dict[str, Any]:
-    """``tickets``: today's waiting tickets and those at a counter."""
+    """``tickets``: today's waiting tickets and those at a counter; ``calls``: the latest
+    calls and recalls, newest first; ``called``: the tickets they called, by id."""
     zone = layout.zone
     tickets = list(tickets)
     waiting = [t for t in tickets if t.status == TicketStatus.WAITING]
@@ -63,19 +86,6 @@ def hall_state(
                 waiting=sum(ordering.is_candidate(t, counter) for t in waiting),
             )
         )
-    recent = []
-    for call in calls:
-        data = json.loads(call.data_text)
-        recent.append(
-            {
-                "seq": call.seq,
-                "type": call.type,
-                "number": data.get("number"),
-                "counter": data.get("counter"),
-                "category": data.get("category"),
-                "at": iso(call.at, zone),
-            }
-        )
     return {
         "seq": seq,
         "branch": layout.code,
@@ -89,11 +99,50 @@ def hall_state(
         ],
         "counters": counters_out,
         "waiting": [_with_ahead(t, waiting, layout, now) for t in waiting],
-        "recent_calls": recent,
+        "recent_calls": recent_calls(calls, called, now, zone),
         # Open device faults are no secret and every screen may need them: the kiosk
         # shows a printer banner from the first snapshot, not only from the next alert.
         "device_faults": [alert_json(f, zone) for f in faults],
     }
+
+
+def called_ids(calls: Iterable[Call]) -> list[str]:
+    """The ids of the tickets these calls called: ``recent_calls`` needs them as they are now."""
+    return [i for i in (json.loads(c.data_text).get("id") for c in calls) if i]
+
+
+def recent_calls(
+    calls: Iterable[Call], called: Mapping[str, Ticket], now: float, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The hall's recent calls: each ticket once, at its latest call, with its status now,
+    while ``call_stays``; newest first, at most ``RECENT_MAX``. A call whose ticket is
+    not in ``called`` is gone."""
+    recent: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for call in calls:
+        data = json.loads(call.data_text)
+        number = data.get("number")
+        if number in seen:
+            continue  # an older call of a ticket already listed
+        seen.add(number)
+        ticket = called.get(data.get("id"))
+        if ticket is None or not call_stays(ticket.status, ticket.finished_at, now):
+            continue
+        recent.append(
+            {
+                "seq": call.seq,
+                "type": call.type,
+                "number": number,
+                "counter": data.get("counter"),
+                "category": data.get("category"),
+                "at": iso(call.at, zone),
+                "status": ticket.status.value,
+                "finished_at": iso(ticket.finished_at, zone),
+            }
+        )
+        if len(recent) == RECENT_MAX:
+            break
+    return recent
 
 
 def _with_ahead(ticket: Ticket, waiting: list[Ticket], layout: Layout, now: float) -> dict[str, Any]:

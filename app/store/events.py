@@ -85,6 +85,9 @@ _AFTER = Statement(
     .order_by(events.c.seq)
     .limit(bindparam("limit"))
 )
+# The calls read for the hall's ten recent ones (rules.hall.recent_calls): a recall, a
+# no-show or a finished ticket takes no line, so more calls are read than are shown.
+RECENT_CALLS_READ = 50
 _RECENT_CALLS = Statement(
     select(events.c.seq, events.c.type, events.c.at, events.c.data)
     .where(
@@ -93,7 +96,7 @@ _RECENT_CALLS = Statement(
         events.c.at >= bindparam("since"),
     )
     .order_by(events.c.seq.desc())
-    .limit(10)
+    .limit(RECENT_CALLS_READ)
 )
 _OLDEST = Statement(select(events.c.at).where(events.c.branch == bindparam("branch")).order_by(events.c.seq).limit(1))
 _PRUNE = Statement(delete(events).where(events.c.branch == bindparam("branch"), events.c.at < bindparam("cutoff")))
@@ -157,7 +160,7 @@ async def after(tx: Transaction, branch: str, seq: int, limit: int) -> list[Stor
 
 
 async def recent_calls(tx: Transaction, branch: str, since: float) -> list[Call]:
-    """The last ten calls and recalls since ``since``, newest first."""
+    """The last ``RECENT_CALLS_READ`` calls and recalls since ``since``, newest first."""
     return [Call(*r) for r in await tx.fetch(_RECENT_CALLS, {"branch": branch, "since": since})]
 
 

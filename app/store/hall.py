@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..rules.business_day import day_of
-from ..rules.hall import hall_state
+from ..rules.hall import called_ids, hall_state
 from ..rules.vocabulary import AlertType
 from . import alerts, branches, counters, events, tickets
 from .transaction import Transaction
@@ -19,6 +19,8 @@ async def read_state(tx: Transaction, code: str, now: float) -> dict[str, Any] |
         return None
     layout = branch.layout
     today = day_of(now, layout.zone)
+    calls = await events.recent_calls(tx, code, now - 86400)
+    called = await tickets.by_ids(tx, code, called_ids(calls))
     return hall_state(
         layout,
         branch.last_seq,
@@ -26,6 +28,7 @@ async def read_state(tx: Transaction, code: str, now: float) -> dict[str, Any] |
         now,
         counters=await counters.of_branch(tx, code),
         tickets=await tickets.in_hall(tx, code, today),
-        calls=await events.recent_calls(tx, code, now - 86400),
+        calls=calls,
+        called=called,
         faults=await alerts.open_of_type(tx, code, AlertType.DEVICE_FAULT),
     )

@@ -300,6 +300,23 @@ async def in_hall(tx: Transaction, branch: str, day: str) -> list[Ticket]:
     return [from_row(r) for r in found.values()]
 
 
+# A fixed number of parameters, so the statement is compiled once: unused ones are NULL.
+BY_IDS_MAX = 50
+_BY_IDS = Statement(
+    SELECT_TICKETS.where(_OF_BRANCH, tickets.c.id.in_([bindparam(f"id{i}") for i in range(BY_IDS_MAX)]))
+)
+
+
+async def by_ids(tx: Transaction, branch: str, ids: Iterable[str]) -> dict[str, Ticket]:
+    """The branch's tickets of these ids (at most ``BY_IDS_MAX``; any day), by id."""
+    wanted = [i for i in dict.fromkeys(ids) if i]
+    if len(wanted) > BY_IDS_MAX:
+        raise ValueError(f"at most {BY_IDS_MAX} ids at once")
+    params: dict[str, Any] = {"branch": branch}
+    params.update({f"id{i}": wanted[i] if i < len(wanted) else None for i in range(BY_IDS_MAX)})
+    return {r.id: from_row(r) for r in await tx.fetch(_BY_IDS, params)} if wanted else {}
+
+
 _LAST_AT_COUNTER = Statement(
     SELECT_TICKETS.where(_OF_DAY, tickets.c.counter == bindparam("counter"))
     .order_by(desc(tickets.c.called_at))

@@ -1,7 +1,7 @@
 // Hall screen: latest calls, every counter, waiting per category, voice.
 
 import { followBranch, startClock, blink, translateStatic } from './screen.js';
-import { callsSince } from './state.js';
+import { callsSince, liveCall, pruneCalls } from './state.js';
 import { Announcer } from './announcer.js';
 import { t, counterLabel, locale } from './i18n.js';
 import { pathParts } from './auth.js';
@@ -34,9 +34,14 @@ function fitWidth(el) {
   }
 }
 
+// The big line is the latest live call (docs/state-fold.md): a no-show, a
+// finished ticket or a paused window ends it, and the previous live call (or
+// nothing) shows. The list below holds the other recent calls, one line a ticket.
 function renderCalls(state, fresh) {
-  const [latest, ...rest] = state.recent_calls;
+  const latest = liveCall(state);
+  const rest = state.recent_calls.filter(c => c !== latest);
   const el = $('latest');
+  el.dataset.number = latest ? latest.number : '';
   if (!latest) {
     el.className = 'num empty';
     el.style.fontSize = '';
@@ -45,10 +50,11 @@ function renderCalls(state, fresh) {
     el.className = 'num';
     el.innerHTML = `${esc(latest.number)}<span class="arrow">→</span>${esc(counterLabel(latest.counter))}`;
     fitWidth(el);
-    if (fresh) blink(el);
+    if (fresh && fresh.number === latest.number) blink(el);
   }
   $('recent').innerHTML = rest.slice(0, 6).map(c =>
-    `<li class="num"><span>${esc(c.number)}</span><span>${esc(counterLabel(c.counter))}</span></li>`).join('');
+    `<li class="num ${esc(c.status || 'called')}" data-number="${esc(c.number)}"><span>${esc(c.number)}</span>`
+    + `<span>${esc(counterLabel(c.counter))}</span></li>`).join('');
 }
 
 function renderCounters(state, freshCounter) {
@@ -74,27 +80,45 @@ function renderWaiting(state) {
 
 function render(state, freshCall) {
   $('branch-name').textContent = state.name || branch;
-  renderCalls(state, !!freshCall);
+  renderCalls(state, freshCall);
   renderCounters(state, freshCall ? freshCall.counter : null);
   renderWaiting(state);
 }
+
+// The time of the latest call this screen has heard (a line that left the list
+// since was heard all the same).
+let heardAt = null;
+const later = (a, b) => (!a || (b && Date.parse(b) > Date.parse(a)) ? b : a);
 
 box = followBranch('display', branch, {
   snapshot(state, previous) {
     // A snapshot after a long absence: announce the calls made meanwhile.
     // (At most the last five: a screen back after an hour must not read a backlog.)
     if (previous) {
-      callsSince(state, previous.recent_calls[0]?.at || '1970-01-01T00:00:00Z')
-        .slice(-5).forEach(announce);
+      callsSince(state, heardAt || '1970-01-01T00:00:00Z').slice(-5).forEach(announce);
     }
+    for (const c of state.recent_calls) heardAt = later(heardAt, c.at);
     render(state, null);
   },
   event(ev, state) {
     const isCall = ev.type === 'ticket.called' || ev.type === 'ticket.recalled';
-    if (isCall) announce({ number: ev.data.number, counter: ev.data.counter });
+    if (isCall) {
+      announce({ number: ev.data.number, counter: ev.data.counter });
+      heardAt = later(heardAt, ev.at);
+    }
     render(state, isCall ? state.recent_calls[0] : null);
   },
 });
+
+// A quiet hall still drops a finished ticket's line when its ten minutes are up.
+setInterval(() => {
+  if (!box.state) return;
+  const pruned = pruneCalls(box.state, Date.now());
+  if (pruned !== box.state) {
+    box.state = pruned;
+    render(pruned, null);
+  }
+}, 30000);
 
 window.addEventListener('resize', () => fitWidth($('latest')));
 translateStatic();

@@ -92,6 +92,13 @@ const STRINGS = {
     wait_at_counter_note: '叫到您的号码时请到该窗口办理',
     counter_closed_mark: '已关闭',
     counter_paused_mark: '暂停中',
+    // A display screen the server refuses (screen.js showDenied), shown in both languages at once.
+    denied_bad: '显示令牌无效',
+    denied_other: '显示令牌不属于本网点',
+    denied_none: '缺少显示令牌',
+    denied_action: '请联系技术人员',
+    denied_address: '本屏地址',
+    denied_fix: '技术人员：在上面的地址后加 ?token= 和本网点有效的显示令牌，重新打开本屏',
   },
   en: {
     now_calling: 'Now calling',
@@ -184,6 +191,13 @@ const STRINGS = {
     wait_at_counter_note: 'Your number was moved to this window; go there when it is called',
     counter_closed_mark: 'closed',
     counter_paused_mark: 'paused',
+    // A display screen the server refuses (screen.js showDenied), shown in both languages at once.
+    denied_bad: 'Display token rejected',
+    denied_other: 'Display token is for another branch',
+    denied_none: 'No display token',
+    denied_action: 'call a technician',
+    denied_address: "This screen's address",
+    denied_fix: 'Technician: reopen this screen at the address above with ?token= and a valid display token of this branch',
   },
 };
 
@@ -233,4 +247,9 @@ export function spokenCall(number, counter, loc = current) {
 // Translate static labels marked with data-t="key".
 export function translateStatic(root = document) {
   for (const el of root.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+}
+
+// A string in a given locale, whatever the page's (a message shown in both at once).
+export function tIn(loc, key) {
+  return (STRINGS[loc] || STRINGS['zh-CN'])[key] ?? key;
 }

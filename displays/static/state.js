@@ -8,6 +8,12 @@
 
 export const ACTIVE = new Set(['called', 'serving']);
 export const RECENT_MAX = 10; // as many as a snapshot carries
+// A finished ticket's call stays in the recent calls this long after its finish
+// (app/rules/hall.py RECENT_DONE_KEEP_S); no-shows, cancelled, postponed and
+// requeued tickets leave at once. The rule is in docs/state-fold.md.
+export const RECENT_DONE_KEEP_MS = 10 * 60 * 1000;
+// The statuses a ticket keeps its line in the recent calls with.
+const KEPT = new Set(['called', 'serving', 'done']);
 
 // What to do with an event whose seq is `seq` when the state is at `lastSeq`.
 export function seqVerdict(lastSeq, seq) {
@@ -24,7 +30,7 @@ export function fromSnapshot(state) {
     categories: (state.categories || []).map(c => ({ ...c })),
     counters: (state.counters || []).map(c => ({ ...c })),
     waiting: [...(state.waiting || [])],
-    recent_calls: [...(state.recent_calls || [])].slice(0, RECENT_MAX),
+    recent_calls: tidyCalls(state.recent_calls || [], NaN),
     postponed: [...(state.postponed || [])],
     no_show: [...(state.no_show || [])],
     device_faults: [...(state.device_faults || [])],
@@ -46,7 +52,47 @@ export function applyEvent(state, ev) {
   else if (kind === 'counter') s = applyCounter(s, ev.data);
   else if (kind === 'alert') s = applyFault(s, ev);
   else if (ev.type === 'branch.updated') s = applyLayout(s, ev.data);
+  s.recent_calls = tidyCalls(s.recent_calls, Date.parse(ev.at));
   return recount(s);
+}
+
+// A recent call's status is its ticket's now (an entry without one, from an
+// older server, counts as called).
+const callStatus = (c) => c.status || 'called';
+
+// Each ticket once (its latest call: the list is newest first), only while it
+// has not left, at most RECENT_MAX. `atMs` is the time of the event folded in
+// (NaN: none), against which a finished ticket's ten minutes are measured.
+function tidyCalls(calls, atMs) {
+  const seen = new Set();
+  return calls.filter(c => {
+    if (seen.has(c.number)) return false;
+    seen.add(c.number);
+    return stays(c, atMs);
+  }).slice(0, RECENT_MAX);
+}
+
+function stays(c, atMs) {
+  const status = callStatus(c);
+  if (!KEPT.has(status)) return false;
+  const finished = Date.parse(c.finished_at);
+  if (status !== 'done' || Number.isNaN(finished) || Number.isNaN(atMs)) return true;
+  return finished + RECENT_DONE_KEEP_MS > atMs;
+}
+
+// The recent calls as of `nowMs` (a screen's clock): a quiet hall drops a
+// finished ticket's call when its ten minutes are up, with no event to fold.
+export function pruneCalls(state, nowMs) {
+  const recent = tidyCalls(state.recent_calls, nowMs);
+  return recent.length === state.recent_calls.length ? state : { ...state, recent_calls: recent };
+}
+
+// The latest live call, the hall's big line: the newest recent call whose
+// ticket is still called or served at its counter, and that counter open (not
+// paused, not closed). Null when there is none.
+export function liveCall(state) {
+  return state.recent_calls.find(c => ACTIVE.has(callStatus(c))
+    && state.counters.some(k => k.number === c.counter && k.state === 'open')) || null;
 }
 
 // Issue order: issued_at, then the id as a tie-breaker.
@@ -82,11 +128,15 @@ function placeTicket(s, t) {
 function applyTicket(s, ev) {
   const t = ev.data;
   s = placeTicket(s, t);
+  const now = { status: t.status, finished_at: t.finished_at ?? null };
   if (ev.type === 'ticket.called' || ev.type === 'ticket.recalled') {
+    // A recall moves the ticket's line to the top: tidyCalls drops the older one.
     const call = {
-      seq: ev.seq, type: ev.type, number: t.number, counter: t.counter, category: t.category, at: ev.at,
+      seq: ev.seq, type: ev.type, number: t.number, counter: t.counter, category: t.category, at: ev.at, ...now,
     };
-    s.recent_calls = [call, ...s.recent_calls].slice(0, RECENT_MAX);
+    s.recent_calls = [call, ...s.recent_calls];
+  } else {
+    s.recent_calls = s.recent_calls.map(c => (c.number === t.number ? { ...c, ...now } : c));
   }
   return s;
 }

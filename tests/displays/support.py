@@ -153,3 +153,19 @@ def page_matches_server(page, server: Lobbyq) -> None:
     assert [(c["number"], c["type"]) for c in mine["recent_calls"]] == [
         (c["number"], c["type"]) for c in theirs["recent_calls"]
     ]
+
+
+def assert_denied_full_screen(page, address: str, title_zh: str, title_en: str) -> None:
+    """A refused display screen is covered, edge to edge, by what is wrong and what to do in
+    both languages, in letters readable across a hall, and its address without the token."""
+    page.wait_for_selector("#denied-screen:not([hidden])", timeout=10000)
+    size = page.viewport_size
+    assert page.locator("#denied-screen").bounding_box() == {"x": 0, "y": 0, **size}
+    # Nothing of the screen shows through: the middle and the corners are the message's.
+    for x, y in [(size["width"] // 2, size["height"] // 2), (5, 5), (size["width"] - 5, size["height"] - 5)]:
+        assert page.evaluate(f"document.elementFromPoint({x}, {y}).closest('#denied-screen') !== null")
+    text = page.inner_text("#denied-screen")
+    assert f"{title_zh} — 请联系技术人员" in text and f"{title_en} — call a technician" in text
+    assert page.inner_text("#denied-screen .denied-url") == address
+    title_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.denied-title')).fontSize)")
+    assert title_px >= size["width"] / 20  # ~100 px letters on a 1920-wide hall screen

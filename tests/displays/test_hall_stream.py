@@ -7,7 +7,7 @@ import pytest
 
 from tests.displays.fake_stream import FakeStream, base_state
 from tests.displays.spies import audio_spy
-from tests.displays.support import BRANCH, LAYOUT
+from tests.displays.support import BRANCH, LAYOUT, assert_denied_full_screen
 
 pytestmark = pytest.mark.browser
 
@@ -159,12 +159,50 @@ def test_pings_are_answered_and_silence_means_reconnect(pages_server, new_page):
     assert stream.connections[1]["after"] == "1"
 
 
-def test_bad_token_and_missing_token_are_shown(pages_server, new_page):
+def test_a_refused_token_covers_the_screen_with_what_to_do(pages_server, new_page):
+    """Issue #10 item 11: a wrong, expired or revoked token (close 4401) is a full-screen
+    message a technician reads from across the hall, not a small banner."""
     page, stream = open_hall(pages_server, new_page)
     stream.close(4401)
-    page.wait_for_selector("#status-banner:not([hidden])")
-    assert "令牌无效" in page.inner_text("#status-banner")
+    address = f"{pages_server.base}/screens/{BRANCH}/hall"
+    assert_denied_full_screen(page, address, "显示令牌无效", "Display token rejected")
+    assert "4401" in page.inner_text("#denied-screen")
+
+
+def test_another_branchs_token_and_no_token_cover_the_screen(pages_server, new_page):
+    page, stream = open_hall(pages_server, new_page)
+    stream.close(4403)
+    address = f"{pages_server.base}/screens/{BRANCH}/hall"
+    assert_denied_full_screen(page, address, "显示令牌不属于本网点", "Display token is for another branch")
     bare = new_page(1280, 720)
     bare.goto(f"{pages_server.base}/screens/other/hall")
-    bare.wait_for_selector("#status-banner:not([hidden])")
+    assert_denied_full_screen(bare, f"{pages_server.base}/screens/other/hall", "缺少显示令牌", "No display token")
     assert "token" in bare.inner_text("#status-banner")
+
+
+def test_a_stream_refused_before_it_opens_asks_the_snapshot(pages_server, new_page):
+    """A proxy may refuse the websocket before the server can close it with 4401: the
+    screen then asks GET …/state, and its 401 says the token is the reason."""
+    page = new_page(1920, 1080)
+    page.route_web_socket(f"**/api/v1/branches/{BRANCH}/stream*", lambda ws: ws.close(code=1011))
+    page.route(
+        f"**/api/v1/branches/{BRANCH}/state",
+        lambda route: route.fulfill(
+            status=401, json={"message": "unknown or revoked token", "code": "unauthenticated"}
+        ),
+    )
+    page.goto(f"{pages_server.base}/screens/{BRANCH}/hall?token=revoked-token")
+    address = f"{pages_server.base}/screens/{BRANCH}/hall"
+    assert_denied_full_screen(page, address, "显示令牌无效", "Display token rejected")
+    assert "revoked-token" not in page.inner_text("body")
+
+
+def test_the_message_goes_when_the_stream_is_live_again(pages_server, new_page):
+    page, stream = open_hall(pages_server, new_page)
+    page.clock.install()
+    stream.close(4401)
+    page.wait_for_selector("#denied-screen:not([hidden])")
+    page.clock.fast_forward(61_000)  # the screen retries a refused token every minute
+    assert wait_until(page, lambda: len(stream.connections) == 2)
+    stream.call("A001", "personal", 1)  # accepted this time: the stream speaks
+    page.wait_for_selector("#denied-screen", state="hidden", timeout=10000)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.displays.spies import audio_spy, watch_state
-from tests.displays.support import BRANCH, page_matches_server, screenshot, voice_log
+from tests.displays.support import BRANCH, assert_denied_full_screen, page_matches_server, screenshot, voice_log
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -104,4 +104,86 @@ def test_window_screen_follows_its_counter(lobbyq, new_page):
     page.wait_for_function("document.querySelector('#serving').textContent === '暂停服务'", timeout=1000)
     assert page.inner_text("#serving-hint") == "午餐"
     screenshot(page, "window-paused")
+    assert not page.errors
+
+
+BIG_LINE = """() => {
+  const el = document.querySelector('#latest');
+  return el.classList.contains('empty') ? '' : el.textContent.split('→')[0].trim();
+}"""
+
+
+def big_line(page) -> str:
+    """The number on the big "正在叫号" line ('' when it shows none)."""
+    return page.evaluate(BIG_LINE)
+
+
+def lines(page) -> list[str]:
+    """Every number the calls section shows: the big line's, then the list's."""
+    listed = page.eval_on_selector_all("#recent li", "els => els.map(e => e.firstElementChild.textContent)")
+    return [n for n in [big_line(page)] if n] + listed
+
+
+def test_hall_shows_live_calls_only_and_each_ticket_once(lobbyq, new_page):
+    """Issue #10 item 3: after A001's no-show and window 1's pause the big line no longer says
+    "A001 → 1号窗口", and a recalled ticket is one line, at the top (docs/state-fold.md)."""
+    open_counters(lobbyq, [1, 2, 3])
+    issue(lobbyq, "personal", 6)
+    page = new_page(1920, 1080, init_script=audio_spy(50))
+    watch_state(page)
+    page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token={lobbyq.tokens['display']}")
+    page.wait_for_selector(".tile[data-counter='3']")
+
+    def wait_big(number: str) -> None:
+        page.wait_for_function(f"({BIG_LINE})() === {number!r}", timeout=5000)
+
+    lobbyq.ok("POST", lobbyq.b("/counters/1/call-next"), "agent")  # A001 → 1
+    wait_big("A001")
+    lobbyq.ok("POST", lobbyq.b("/counters/2/call-next"), "agent")  # A002 → 2
+    wait_big("A002")
+    lobbyq.ok("POST", lobbyq.b("/counters/2/finish"), "agent")
+    wait_big("A001")  # A002 is over: the previous live call shows again
+    lobbyq.ok("POST", lobbyq.b("/counters/1/skip"), "agent")  # A001 does not come
+    lobbyq.ok("POST", lobbyq.b("/counters/1/pause"), "agent", json={"reason": "午餐"})
+    wait_big("")
+    assert page.inner_text("#latest") == "暂无叫号"
+    assert "A001" not in lines(page)  # the no-show left the list too
+    assert lines(page) == ["A002"]  # finished a moment ago: still listed, not live
+    assert "暂停服务" in page.inner_text(".tile[data-counter='1']")
+
+    lobbyq.ok("POST", lobbyq.b("/counters/2/call-next"), "agent")  # A003 → 2
+    lobbyq.ok("POST", lobbyq.b("/counters/3/call-next"), "agent")  # A004 → 3
+    lobbyq.ok("POST", lobbyq.b("/counters/1/resume"), "agent")
+    lobbyq.ok("POST", lobbyq.b("/counters/1/call-next"), "agent")  # A005 → 1
+    lobbyq.ok("POST", lobbyq.b("/counters/3/start"), "agent")
+    wait_big("A005")
+    lobbyq.ok("POST", lobbyq.b("/counters/2/recall"), "agent")  # A003 again
+    wait_big("A003")
+    lobbyq.ok("POST", lobbyq.b("/counters/1/recall"), "agent")  # A005 again
+    wait_big("A005")
+    page.wait_for_timeout(300)
+    assert lines(page) == ["A005", "A003", "A004", "A002"]  # each once, latest call first
+    assert page.inner_text("#latest").replace("\n", "") == "A005→1号窗口"
+    page_matches_server(page, lobbyq)
+    state = lobbyq.ok("GET", lobbyq.b("/state"), "display")
+    assert [(c["number"], c["status"]) for c in state["recent_calls"]] == [
+        ("A005", "called"),
+        ("A003", "called"),
+        ("A004", "serving"),
+        ("A002", "done"),
+    ]
+    page.wait_for_timeout(3200)  # let the blink settle for a clean picture
+    screenshot(page, "hall-live-calls")
+    assert not page.errors
+
+
+def test_hall_with_a_wrong_token_says_so_across_the_hall(lobbyq, new_page):
+    """Issue #10 item 11: the real server refuses the token (close 4401): the whole screen
+    says what is wrong and what to do, in both languages, with the screen's own address."""
+    page = new_page(1920, 1080)
+    page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token=not-a-real-token")
+    address = f"{lobbyq.base}/screens/{BRANCH}/hall"
+    assert_denied_full_screen(page, address, "显示令牌无效", "Display token rejected")
+    assert "not-a-real-token" not in page.inner_text("body")
+    screenshot(page, "hall-denied")
     assert not page.errors

@@ -32,7 +32,7 @@ RUN_CASES = """(cases) => cases.map(c => {
     if (verdict === 'gap') { resync = true; break; }
     state = fold.applyEvent(state, ev);
   }
-  return { state, resync };
+  return { state, resync, live: fold.liveCall(state) };
 })"""
 
 
@@ -61,7 +61,7 @@ def test_every_shared_case_folds_as_expected_in_chromium(fold_page):
     assert len(results) == len(all_cases) >= 20
     failed = []
     for case, got in zip(all_cases, results, strict=True):
-        mine = normalise(got["state"], got["resync"])
+        mine = normalise(got["state"], got["resync"], got["live"])
         if mine != case["expected"]:
             failed.append(f"{case['name']}:\n  got      {mine}\n  expected {case['expected']}")
     assert not failed, "\n".join(failed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from drivers.hall_state import GAP, SKIP, HallState
+from drivers.hall_state import GAP, SKIP, HallState, live_call
 from tests.support.event_folds import cases, normalise
 
 CASES = cases()
@@ -20,7 +20,7 @@ def fold(case: dict) -> dict:
         if verdict == GAP:
             resync = True
             break
-    return normalise(hall.state, resync)
+    return normalise(hall.state, resync, live_call(hall.state))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -77,4 +77,26 @@ def test_a_call_flashes_its_window_and_a_recall_shows_again():
     hall.apply(recalled, now=300.0)
     again = hall.counter_content(1, now=301.0)
     assert again.number == "A001" and again.blink and again.call_seq == first.call_seq + 1
-    assert [c.number for c in hall.hall_content().calls] == ["A001", "A001"]
+    assert [c.number for c in hall.hall_content().calls] == ["A001"]  # a recall is no second line
+
+
+def case_named(start: str) -> dict:
+    return next(c for c in CASES if c["name"].startswith(start))
+
+
+def hall_after(case: dict) -> HallState:
+    hall = HallState()
+    hall.apply_snapshot(case["snapshot"])
+    for ev in case["events"]:
+        hall.apply(ev, now=0.0)
+    return hall
+
+
+def test_an_led_hall_screen_shows_only_live_calls():
+    """Each line of an LED hall screen says where to go now ("A002 请到2号窗口"): a call at a
+    paused window, a no-show or a finished ticket takes no line."""
+    paused = hall_after(case_named("a call at a paused counter"))
+    assert [(c.number, c.counter) for c in paused.hall_content().calls] == [("A001", 1)]
+    assert hall_after(case_named("no live call at all")).hall_content().calls == ()
+    finished = hall_after(case_named("a finished ticket's call stays"))
+    assert [c.number for c in finished.hall_content().calls] == ["A002"]

@@ -171,3 +171,36 @@ def test_healthz_and_metrics(server):
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
     text = httpx.get(f"{server.url}/metrics").text
     assert "# TYPE" in text
+
+
+async def test_the_snapshots_recent_calls_hold_each_ticket_once_while_it_has_not_left(server):
+    """docs/state-fold.md: a recall moves its ticket's line to the top (no second line), a
+    no-show leaves at once, a finished ticket stays with its status; the snapshot carries
+    each line's status, so the folds can tell the live calls from the rest."""
+    await issue(server, 2)
+    async with server.async_client(server.tokens["manager"]) as c:
+
+        async def post(path: str):
+            r = await c.post(f"/api/v1/branches/sjm01/counters/{path}")
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        async def recent() -> list[tuple]:
+            state = (await c.get("/api/v1/branches/sjm01/state")).json()
+            return [(x["number"], x["counter"], x["type"], x["status"]) for x in state["recent_calls"]]
+
+        await post("1/open")
+        await post("2/open")
+        a = (await post("1/call-next"))["number"]
+        b = (await post("2/call-next"))["number"]
+        await post("1/recall")
+        assert (await recent())[:2] == [(a, 1, "ticket.recalled", "called"), (b, 2, "ticket.called", "called")]
+        await post("2/skip")  # a no-show
+        await post("1/finish")
+        lines = await recent()
+        assert lines[0] == (a, 1, "ticket.recalled", "done")
+        assert [n for n, *_ in lines].count(a) == 1 and b not in [n for n, *_ in lines]
+        state = (await c.get("/api/v1/branches/sjm01/state")).json()
+        assert state["recent_calls"][0]["finished_at"] is not None
+        await post("1/close")
+        await post("2/close")

@@ -15,8 +15,9 @@ def cases() -> list[dict[str, Any]]:
     return json.loads(CASES_PATH.read_text(encoding="utf-8"))
 
 
-def normalise(state: dict, resync: bool) -> dict:
-    """A folded state in the comparable form of docs/state-fold.md."""
+def normalise(state: dict, resync: bool, live: dict | None) -> dict:
+    """A folded state in the comparable form of docs/state-fold.md; ``live`` is what the
+    implementation says is the latest live call (the hall's big line)."""
     waiting: dict[str, list[str]] = {c["code"]: [] for c in state["categories"]}
     for t in state["waiting"]:
         waiting.setdefault(t["category"], []).append(t["number"])
@@ -47,8 +48,15 @@ def normalise(state: dict, resync: bool) -> dict:
         "postponed": [t["number"] for t in state.get("postponed", [])],
         "no_show": [t["number"] for t in state.get("no_show", [])],
         "recent_calls": [
-            {"seq": c.get("seq"), "type": c.get("type"), "number": c.get("number"), "counter": c.get("counter")}
+            {
+                "seq": c.get("seq"),
+                "type": c.get("type"),
+                "number": c.get("number"),
+                "counter": c.get("counter"),
+                "status": c.get("status"),
+            }
             for c in state["recent_calls"]
         ],
+        "live": {"number": live.get("number"), "counter": live.get("counter")} if live else None,
         "device_faults": [a["id"] for a in state.get("device_faults", [])],
     }

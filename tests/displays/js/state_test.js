@@ -2,7 +2,7 @@
 // HTTP-seeded side lists, the manager's alert and device maps, missed calls.
 // Run in Chromium by tests/displays/test_state_fold.py; results in window.__results.
 
-import { fromSnapshot, applyEvent, applyAlert, applyDevice, seedTickets, callsSince, seqVerdict } from './state.js';
+import { fromSnapshot, applyEvent, applyAlert, applyDevice, seedTickets, callsSince, seqVerdict, pruneCalls } from './state.js';
 
 const results = [];
 function test(name, fn) {
@@ -94,6 +94,14 @@ test('calls newer than a time, oldest first', () => {
     { number: 'A1', at: '2026-11-22T09:01:00+08:00' }] };
   eq(callsSince(s, '2026-11-22T09:01:00+08:00').map(c => c.number), ['A2', 'A3']);
   eq(callsSince(s, null), []);
+});
+
+test("a quiet hall drops a finished ticket's line on the screen's clock after ten minutes", () => {
+  const done = { number: 'A7', counter: 1, status: 'done', finished_at: '2026-11-22T09:00:00+08:00' };
+  const live = { number: 'A8', counter: 2, status: 'called', finished_at: null };
+  const s = { recent_calls: [live, done] };
+  eq(pruneCalls(s, Date.parse('2026-11-22T09:09:59+08:00')), s, 'kept before ten minutes:');
+  eq(pruneCalls(s, Date.parse('2026-11-22T09:10:00+08:00')).recent_calls.map(c => c.number), ['A8']);
 });
 
 window.__results = results;
