@@ -68,6 +68,6 @@ def test_teller_transfer_dialog_marks_closed_and_paused_windows(lobbyq, new_page
     page.click("#transfer-dialog button[value=ok]")
     page.wait_for_function("document.querySelector('#current-ticket').textContent === '—'", timeout=2000)
     assert page.inner_text("#teller-warning") == "2号窗口暂停服务中：A001将在该窗口恢复服务后被叫号"
-    assert page.inner_text("#teller-error") == ""
+    assert page.inner_text("#teller-reason").strip() == ""
     screenshot(page, "teller-transfer-warning")
     assert not page.errors
