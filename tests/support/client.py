@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 import time
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-from contextlib import asynccontextmanager
 
 import httpx
 
