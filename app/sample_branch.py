@@ -7,6 +7,7 @@ SAMPLE_BRANCH: dict[str, Any] = {
     "name": "石景山支行",
     "timezone": "Asia/Shanghai",
     "locale": "zh-CN",
+    "kiosks": ["kiosk1"],
     "categories": [
         {"code": "personal", "name": "个人业务", "prefix": "A"},
         {"code": "corporate", "name": "对公业务", "prefix": "B"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from ..errors import Invalid
 from ..rules.vocabulary import Role
@@ -51,11 +51,11 @@ async def stats_csv(
     b: str, date: str | None = DATE, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ):
     who.require(b, Role.MANAGER)
-    text = await queries.stats_csv(ctx, b, date)
-    return PlainTextResponse(
-        text,
+    day, text = await queries.stats_csv(ctx, b, date)
+    return Response(
+        text.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{b}-{date or "today"}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="lobbyq-stats-{b}-{day}.csv"'},
     )
 
 

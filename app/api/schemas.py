@@ -113,6 +113,12 @@ class LayoutIn(Strict):
     categories: list[CategoryIn] = Field(min_length=1, max_length=50)
     counters: list[CounterIn] = Field(default_factory=list, max_length=200)
     policy: PolicyIn = Field(default_factory=PolicyIn)
+    kiosks: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="the branch's kiosks by name (their kiosk tokens' names); the first is the default printer"
+        " of the tickets the lobby manager issues",
+    )
 
 
 class VipCardsIn(Strict):
@@ -133,6 +139,12 @@ class IssueIn(Strict):
     category: str = Field(min_length=1, max_length=32)
     priority: Priority | None = None
     vip_card: str | None = Field(None, min_length=1, max_length=64)
+    kiosk: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="manager: the kiosk of the layout whose printer prints the ticket; default the layout's first",
+    )
 
 
 class ReassignIn(Strict):

@@ -12,6 +12,8 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 
 
+KIOSK_NAME_MAX = 100  # a token's name, and a ticket's kiosk column
+
 _OPTIONAL_POLICY = ("max_wait_minutes", "alert_wait_minutes", "alert_queue_length")
 
 
@@ -62,12 +64,20 @@ class Layout:
     categories: tuple[Category, ...] = ()
     counters: tuple[Counter, ...] = ()
     policy: Policy = field(default_factory=Policy)
+    # The branch's kiosks by name (each the name of a kiosk token, and the ``kiosk`` of
+    # its printer in the devices file); the first is the default one, which prints the
+    # tickets the lobby manager issues unless the manager picks another.
+    kiosks: tuple[str, ...] = ()
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
 
     def counter(self, number: int) -> Counter | None:
         return next((c for c in self.counters if c.number == number), None)
+
+    @property
+    def default_kiosk(self) -> str | None:
+        return self.kiosks[0] if self.kiosks else None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -115,6 +125,11 @@ def validate(layout: Layout) -> Layout:
         for code in counter.serves:
             if code not in codes:
                 raise LayoutError(f"counter {counter.number} serves unknown category {code!r}")
+    for kiosk in layout.kiosks:
+        if not isinstance(kiosk, str) or not kiosk.strip() or len(kiosk) > KIOSK_NAME_MAX:
+            raise LayoutError(f"a kiosk name is 1-{KIOSK_NAME_MAX} characters, not {kiosk!r}")
+    if len(set(layout.kiosks)) != len(layout.kiosks):
+        raise LayoutError("a kiosk is listed twice in kiosks")
     for name, (low, high) in POLICY_BOUNDS.items():
         value = getattr(layout.policy, name)
         if value is None and name in _OPTIONAL_POLICY:
@@ -142,6 +157,7 @@ def from_dict(code: str, data: dict[str, Any]) -> Layout:
                 for c in data.get("counters", [])
             ),
             policy=policy,
+            kiosks=tuple(data.get("kiosks") or ()),
         )
     except KeyError as missing:
         raise LayoutError(f"missing field {missing.args[0]!r}") from None
@@ -166,4 +182,5 @@ def to_dict(layout: Layout) -> dict[str, Any]:
             "alert_queue_length": p.alert_queue_length,
             "default_service_s": p.default_service_s,
         },
+        "kiosks": list(layout.kiosks),
     }

@@ -5,7 +5,9 @@ Definitions (also in the README):
 - service: from start to finish of done tickets;
 - abandonment: tickets that left without service (cancelled, final no-show, expired) over
   tickets issued;
-- satisfaction: ratings 1 or 2 over all ratings;
+- abandoned: the count of those tickets (the rate's numerator);
+- satisfaction: ratings 1 or 2 over all ratings; the average score beside it (1 the best,
+  4 unsatisfied);
 - utilisation of a counter: its service seconds over the span from its first call to its
   last finish;
 - estimate error: mean absolute difference between the wait promised at issue and the
@@ -64,12 +66,14 @@ def _figures(tickets: list[Ticket]) -> dict[str, Any]:
         "cancelled": sum(t.status == TicketStatus.CANCELLED for t in tickets),
         "expired": sum(t.status == TicketStatus.EXPIRED for t in tickets),
         "waiting": sum(t.status == TicketStatus.WAITING for t in tickets),
+        "abandoned": len(left),
         "abandonment_rate": round(len(left) / issued, 4) if issued else None,
         "wait_s": _summary(waits),
         "service_s": _summary(services),
         "ratings": len(rated),
         "scores": {str(s): rated.count(s) for s in (1, 2, 3, 4)},
         "satisfaction_rate": round(sum(s <= 2 for s in rated) / len(rated), 4) if rated else None,
+        "score_avg": round(sum(rated) / len(rated), 2) if rated else None,
         "estimate_error_s": round(sum(errors) / len(errors), 1) if errors else None,
     }
 

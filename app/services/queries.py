@@ -131,14 +131,21 @@ CSV_FIELDS = [
 ]
 
 
-async def stats_csv(ctx: Context, code: str, day: str | None) -> str:
+# The UTF-8 byte-order mark: without it Excel reads a CSV in the PC's code page (GBK on a
+# Chinese Windows) and shows 王芳 as mojibake; with it, every Excel reads UTF-8.
+BOM = "\ufeff"
+
+
+async def stats_csv(ctx: Context, code: str, day: str | None) -> tuple[str, str]:
+    """The day's tickets as the text of a CSV file Excel opens as it is, and the day."""
     layout, day, day_tickets = await _day_tickets(ctx, code, day)
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.DictWriter(out, fieldnames=["id", *CSV_FIELDS], extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for t in day_tickets:
         writer.writerow(ticket_json(t, layout.zone))
-    return out.getvalue()
+    return day, out.getvalue()
 
 
 async def waiting_by_category(ctx: Context) -> dict[str, dict[str, int]]:

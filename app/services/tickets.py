@@ -26,7 +26,13 @@ from .unit_of_work import UnitOfWork
 
 
 async def issue(
-    ctx: Context, branch: str, who: Principal, category: str, priority: Priority | None, vip_card: str | None
+    ctx: Context,
+    branch: str,
+    who: Principal,
+    category: str,
+    priority: Priority | None,
+    vip_card: str | None,
+    kiosk: str | None = None,
 ) -> dict[str, Any]:
     profile = await ctx.profile(branch)
     async with UnitOfWork(ctx, branch) as uow:
@@ -46,6 +52,7 @@ async def issue(
             raise Forbidden(
                 f"a {priority} ticket needs the lobby manager" + (" or a VIP card" if priority == Priority.VIP else "")
             )
+        printer = _printing_kiosk(uow.layout, who, kiosk)
 
         number = await tickets.take_number(uow.tx, branch, uow.today, cat.prefix)
         seq = await uow.reserve_seq()
@@ -60,7 +67,7 @@ async def issue(
             issued_at=uow.now,
             queued_at=uow.now,
             issue_seq=seq,
-            kiosk=who.name if who.role == Role.KIOSK else None,
+            kiosk=printer,
         )
         ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
         estimate = estimated_wait_s(
@@ -92,6 +99,22 @@ async def issue(
             )
         await uow.commit()
     return {**body, "track_token": track_token, "track_url": track_url(ctx, track_token)}
+
+
+def _printing_kiosk(layout: Layout, who: Principal, asked: str | None) -> str | None:
+    """The kiosk whose printer prints a new ticket (the agent prints a ``ticket.issued``
+    at the printer of the kiosk it names): a kiosk's own; for the lobby manager, the kiosk
+    of the layout the manager chose, else the layout's first (docs/api.md)."""
+    if who.role == Role.KIOSK:
+        if asked is not None and asked != who.name:
+            raise Forbidden("a kiosk prints its own tickets: only the lobby manager chooses the kiosk")
+        return who.name
+    if asked is None:
+        return layout.default_kiosk
+    if asked not in layout.kiosks:
+        known = ", ".join(layout.kiosks) or "none: list them in the layout's kiosks"
+        raise Invalid(f"unknown kiosk {asked!r}; this branch's kiosks are {known}")
+    return asked
 
 
 def track_url(ctx: Context, token: str, base: str | None = None) -> str:

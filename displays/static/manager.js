@@ -1,5 +1,6 @@
-// Lobby manager dashboard: queues with waits, counters, no-shows, alerts
-// (acknowledge with a note), device health; and the manager's actions.
+// Lobby manager dashboard: the day's figures (live), queues with waits, counters,
+// no-shows, alerts (acknowledge with a note), device health; and the manager's actions,
+// among them issuing a green-channel or VIP ticket printed at a kiosk the manager picks.
 
 import { BranchStream } from './stream.js';
 import { fromSnapshot, applyEvent, seedTickets, applyAlert, applyDevice } from './state.js';
@@ -19,6 +20,9 @@ let devices = new Map();
 let stream = null;
 let selected = null; // ticket open in the dialog
 let audio = null;
+let kiosks = []; // the layout's kiosks; the first is the branch's default printer
+let figures = null; // GET …/stats of the current day
+let figuresTimer = null;
 
 const req = (method, rest, body) => api(method, branchPath(branch, rest), { token: session.token, body });
 
@@ -97,6 +101,80 @@ function renderDevices() {
     || `<tr><td class="muted">${esc(t('none'))}</td></tr>`;
 }
 
+// The printer of a ticket issued here: a kiosk of the layout, the first by default.
+function renderKiosks() {
+  const sel = $('issue-kiosk');
+  const keep = sel.value;
+  sel.innerHTML = kiosks.length
+    ? kiosks.map((k, i) => `<option value="${esc(k)}">${esc(i === 0 ? t('kiosk_default', { name: k }) : k)}</option>`).join('')
+    : `<option value="">${esc(t('no_printer'))}</option>`;
+  sel.disabled = !kiosks.length;
+  if (kiosks.includes(keep)) sel.value = keep;
+}
+
+async function loadKiosks() {
+  const layout = await req('GET', '').catch(() => null);
+  if (layout) { kiosks = layout.kiosks || []; renderKiosks(); }
+}
+
+// ---- the day's figures: read from GET …/stats, a second after ticket events and every 30 s
+function duration(seconds) {
+  if (seconds == null) return '–';
+  const s = Math.round(seconds); const m = Math.floor(s / 60); const r = String(s % 60).padStart(2, '0');
+  if (locale() === 'en') return m ? `${m}m ${r}s` : `${s}s`;
+  return m ? `${m}分${r}秒` : `${s}秒`;
+}
+const percent = (x) => x == null ? '–' : `${Math.round(x * 1000) / 10}%`;
+
+function renderFigures() {
+  const f = figures;
+  if (!f || !state) return;
+  $('kpi-date').textContent = f.date;
+  $('kpi-served').textContent = f.served;
+  $('kpi-waiting').textContent = f.waiting;
+  $('kpi-wait-avg').textContent = duration(f.wait_s.avg);
+  $('kpi-wait-p90').textContent = duration(f.wait_s.p90);
+  $('kpi-abandoned').textContent = `${f.abandoned} · ${percent(f.abandonment_rate)}`;
+  $('kpi-satisfaction').textContent = percent(f.satisfaction_rate);
+  $('kpi-score').textContent = f.ratings ? t('score_avg', { avg: f.score_avg.toFixed(1), n: f.ratings }) : t('no_ratings');
+  const by = new Map(f.by_counter.map(c => [c.counter, c]));
+  $('kpi-counters').innerHTML = `<tr><th>${esc(t('counters'))}</th><th>${esc(t('kpi_served'))}</th>`
+    + `<th>${esc(t('kpi_service_avg'))}</th><th>${esc(t('kpi_satisfaction'))}</th></tr>`
+    + state.counters.map(c => {
+      const x = by.get(c.number);
+      return `<tr data-counter="${c.number}"><td>${esc(c.name || counterLabel(c.number))}</td>
+        <td class="num served">${x ? x.served : 0}</td><td class="num service">${esc(duration(x?.service_s.avg))}</td>
+        <td class="num satisfaction">${esc(percent(x?.satisfaction_rate))}${x?.ratings ? ` <span class="muted">(${x.ratings})</span>` : ''}</td></tr>`;
+    }).join('');
+}
+
+async function loadFigures() {
+  if (!session) return;
+  try {
+    figures = await req('GET', '/stats');
+    renderFigures();
+    document.body.dataset.figures = String(Date.now());
+  } catch (e) {
+    if (e.status === 401) signOut();
+  }
+}
+
+function figuresSoon() { // at most one read a second, however busy the stream
+  if (!figuresTimer) figuresTimer = setTimeout(() => { figuresTimer = null; loadFigures(); }, 1000);
+}
+
+async function downloadCsv() {
+  await run(async () => {
+    const res = await fetch(branchPath(branch, '/stats.csv'), { headers: { Authorization: `Bearer ${session.token}` } });
+    if (!res.ok) throw Object.assign(new Error((await res.json().catch(() => ({}))).message || `HTTP ${res.status}`), { status: res.status });
+    const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '')?.[1] || 'lobbyq-stats.csv';
+    const url = URL.createObjectURL(await res.blob());
+    const a = Object.assign(document.createElement('a'), { href: url, download: name });
+    document.body.append(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  });
+}
+
 function render() {
   if (!state) return;
   $('title').textContent = state.name || branch;
@@ -104,7 +182,7 @@ function render() {
   if (sel.options.length !== state.categories.length) {
     sel.innerHTML = state.categories.map(c => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('');
   }
-  renderQueues(); renderCounters(); renderAlerts(); renderDevices();
+  renderQueues(); renderCounters(); renderAlerts(); renderDevices(); renderFigures();
 }
 
 // An unhappy customer must reach the manager at once: banner and a sound.
@@ -142,6 +220,7 @@ async function seedSideLists() {
   alerts = new Map((open.alerts || []).map(a => [a.id, a]));
   devices = new Map((devs.devices || []).map(d => [d.id, d]));
   render();
+  loadKiosks(); loadFigures();
 }
 
 function onEvent(ev) {
@@ -151,6 +230,7 @@ function onEvent(ev) {
     if (ev.type === 'alert.raised' && ev.data.type === 'evaluation.unsatisfied') flashUnsatisfied(ev.data);
   }
   if (ev.type === 'device.health') devices = applyDevice(devices, ev);
+  if (ev.type.startsWith('ticket.')) figuresSoon();
   render();
   document.body.dataset.seq = ev.seq;
   if (ev.type === 'branch.updated') stream.resync(); // exact state for a new layout
@@ -227,6 +307,7 @@ $('signin').addEventListener('submit', async (e) => {
   }
 });
 $('sign-out').addEventListener('click', signOut);
+$('stats-csv').addEventListener('click', downloadCsv);
 $('alert-flash').addEventListener('click', () => { $('alert-flash').hidden = true; });
 
 document.addEventListener('click', async (e) => {
@@ -249,8 +330,13 @@ document.addEventListener('click', async (e) => {
   const issue = e.target.closest('#issue-green, #issue-vip');
   if (issue) {
     const priority = issue.id === 'issue-green' ? 'green' : 'vip';
-    const res = await run(() => req('POST', '/tickets', { category: $('issue-category').value, priority }));
-    if (res) $('issued').textContent = (res.ticket || res).number;
+    const kiosk = $('issue-kiosk').value;
+    const body = { category: $('issue-category').value, priority, ...(kiosk ? { kiosk } : {}) };
+    const res = await run(() => req('POST', '/tickets', body));
+    if (res) {
+      $('issued').textContent = res.number;
+      $('issued-at').textContent = res.kiosk ? t('printed_at', { kiosk: res.kiosk }) : t('not_printed');
+    }
   }
 });
 
@@ -258,6 +344,7 @@ document.addEventListener('click', async (e) => {
 setInterval(() => {
   for (const el of document.querySelectorAll('.wait[data-since]')) el.textContent = sinceLabel(el.dataset.since);
 }, 1000);
+setInterval(() => { if (session && state) loadFigures(); }, 30000);
 
 translateStatic();
 startClock(() => state?.timezone, locale);

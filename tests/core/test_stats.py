@@ -85,12 +85,14 @@ def check_day(s: dict, *, waiting: int, expired: int) -> None:
     assert (s["issued"], s["served"], s["no_show"], s["cancelled"]) == (10, 6, 1, 1)
     assert (s["waiting"], s["expired"]) == (waiting, expired)
     assert s["abandonment_rate"] == pytest.approx((1 + 1 + expired) / 10)
+    assert s["abandoned"] == 1 + 1 + expired  # the count beside the rate: no-show + cancelled + expired
     for key, value in WAIT.items():
         assert s["wait_s"][key] == pytest.approx(value, abs=0.5), ("wait", key)
     for key, value in SERVICE.items():
         assert s["service_s"][key] == pytest.approx(value, abs=0.5), ("service", key)
     assert s["ratings"] == 5 and s["scores"] == {"1": 1, "2": 2, "3": 1, "4": 1}
     assert s["satisfaction_rate"] == pytest.approx(0.6)
+    assert s["score_avg"] == pytest.approx(2.4)  # (1 + 2 + 4 + 3 + 2) / 5, 1 the best
 
     by_cat = {c["category"]: c for c in s["by_category"]}
     assert set(by_cat) == {"personal", "corporate", "fx"}
@@ -105,6 +107,13 @@ def check_day(s: dict, *, waiting: int, expired: int) -> None:
     by_counter = {c["counter"]: c for c in s["by_counter"]}
     assert sorted(by_counter) == [1, 2, 3]
     assert by_counter[1]["served"] == 3 and by_counter[2]["served"] == 2
+    # the dashboard's per-counter line: served, average service, satisfaction
+    assert by_counter[1]["service_s"]["avg"] == pytest.approx(260.0)  # 300 180 300
+    assert by_counter[1]["score_avg"] == 2.0
+    assert by_counter[1]["satisfaction_rate"] == pytest.approx(2 / 3, abs=0.001)
+    assert by_counter[3]["score_avg"] == 4.0 and by_counter[3]["satisfaction_rate"] == 0.0
+    assert by_counter[2]["service_s"]["avg"] == pytest.approx(360.0)  # 120 600
+    assert by_counter[2]["ratings"] == 1 and by_counter[2]["score_avg"] == 2.0
     assert (by_counter[3]["served"], by_counter[3]["no_show"]) == (1, 1)
     # counter 3: 600 s of service between its first call (09:15) and its last finish (09:31)
     assert by_counter[3]["utilisation"] == pytest.approx(600 / 960, abs=0.002)
@@ -125,6 +134,7 @@ def test_day_stats_of_an_empty_day():
     s = day_stats(DAY, [], SHANGHAI)
     assert (s["issued"], s["served"], s["abandonment_rate"], s["satisfaction_rate"]) == (0, 0, None, None)
     assert s["wait_s"] == {"avg": None, "p50": None, "p90": None, "max": None}
+    assert (s["abandoned"], s["score_avg"]) == (0, None)
     assert s["by_category"] == [] and s["by_counter"] == [] and s["by_hour"] == []
 
 
@@ -149,6 +159,51 @@ def test_percentiles_are_nearest_rank():
     ]
     s = day_stats(DAY, tickets, SHANGHAI)
     assert s["wait_s"] == {"avg": 55.0, "p50": 50.0, "p90": 90.0, "max": 100.0}
+
+
+def _waited(waits: list[int], statuses: list[str] | None = None) -> list[Ticket]:
+    statuses = statuses or ["done"] * len(waits)
+    return [
+        Ticket(
+            id=f"p{i}",
+            branch="sh",
+            day=DAY,
+            number=f"P{i:03d}",
+            category="personal",
+            priority="normal",
+            status=status,
+            issued_at=at("09:00"),
+            queued_at=at("09:00"),
+            issue_seq=i,
+            called_at=at("09:00") + wait if wait is not None else None,
+        )
+        for i, (wait, status) in enumerate(zip(waits, statuses, strict=True), start=1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("waits", "p90"),
+    [
+        ([42], 42.0),  # one wait is its own p90
+        ([10, 20, 30], 30.0),  # ceil(0.9 × 3) = 3rd
+        (list(range(1, 21)), 18.0),  # ceil(0.9 × 20) = 18th
+        (list(range(1, 22)), 19.0),  # ceil(0.9 × 21) = 19th: never between two waits
+        ([300, 5, 60, 5, 5, 5, 5, 5, 5, 5], 60.0),  # order of issue does not matter
+    ],
+)
+def test_p90_wait_is_the_nearest_rank(waits, p90):
+    assert day_stats(DAY, _waited(waits), SHANGHAI)["wait_s"]["p90"] == p90
+
+
+def test_abandonment_counts_no_shows_and_cancellations_of_the_issued():
+    # 8 issued: 3 served, 2 no-shows, 1 cancelled, 2 still waiting (not abandoned yet)
+    statuses = ["done", "done", "done", "no_show", "no_show", "cancelled", "waiting", "waiting"]
+    waits = [60, 60, 60, 120, 120, None, None, None]
+    s = day_stats(DAY, _waited(waits, statuses), SHANGHAI)
+    assert (s["abandoned"], s["no_show"], s["cancelled"], s["waiting"]) == (3, 2, 1, 2)
+    assert s["abandonment_rate"] == pytest.approx(3 / 8)
+    # the no-shows were called: their waits count, the cancelled and waiting ones have none
+    assert s["wait_s"]["avg"] == pytest.approx(84.0)
 
 
 def next_local(hhmm: str, now: float) -> float:
@@ -248,7 +303,7 @@ async def test_stats_and_csv_through_the_api(api):
 
     r = await b.manager("GET", f"/stats.csv?date={day}")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(r.text)))
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert len(rows) == 10
     assert [row["number"] for row in rows] == [
         "A001",
@@ -281,3 +336,33 @@ async def test_stats_and_csv_through_the_api(api):
     assert r.status_code == 422
     empty = await ok(await b.manager("GET", "/stats?date=2001-01-01"))
     assert empty["issued"] == 0
+
+
+async def test_csv_opens_in_excel_on_a_chinese_pc_and_is_named_after_its_day(api):
+    """Excel takes a CSV without a byte-order mark for the PC's code page (GBK on a
+    Chinese Windows) and shows 王芳 as mojibake: the file starts with the UTF-8 BOM, and
+    it is saved under a name that says which branch and which day it holds."""
+    b = await api.branch(code="sh01")
+    await b.open(1, teller="王芳")
+    issued = await b.issue("personal")
+    r = await b.teller(1, "call-next", teller="王芳")
+    assert r.status_code == 200, r.text
+    assert (await b.teller(1, "finish", teller="王芳")).status_code == 200
+    day = issued["day"]
+
+    for query in ("", f"?date={day}"):
+        r = await b.manager("GET", f"/stats.csv{query}")
+        assert r.status_code == 200, r.text
+        assert r.content.startswith(b"\xef\xbb\xbf"), r.content[:8]
+        assert r.headers["content-type"] == "text/csv; charset=utf-8"
+        assert r.headers["content-disposition"] == f'attachment; filename="lobbyq-stats-sh01-{day}.csv"'
+        text = r.content.decode("utf-8-sig")
+        assert not text.startswith("\ufeff")  # one mark, not two
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [(row["number"], row["teller"], row["status"]) for row in rows] == [(issued["number"], "王芳", "done")]
+        assert list(rows[0])[0] == "id"  # the first column's name is clean once the mark is read
+
+    # a past day is named after that day
+    r = await b.manager("GET", "/stats.csv?date=2001-01-01")
+    assert r.content.startswith(b"\xef\xbb\xbfid,number,")
+    assert 'filename="lobbyq-stats-sh01-2001-01-01.csv"' in r.headers["content-disposition"]

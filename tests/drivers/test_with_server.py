@@ -213,6 +213,35 @@ async def test_printer_end_to_end(server, rig):
         assert await until(lambda: _printed(mgr, t2["id"], False)), "reprinted ticket still print_failed"
 
 
+async def test_manager_ticket_printed_at_the_chosen_kiosk(server, rig):
+    """A green ticket the lobby manager issues comes out of the printer of the kiosk the
+    manager chose (the layout's first by default), with its QR, as a kiosk's own does."""
+    from app.sample_branch import SAMPLE_BRANCH
+
+    server.put_branch({**SAMPLE_BRANCH, "kiosks": ["kiosk1", "kiosk2"]})
+    mgr = server.async_client(server.token("manager", B, "mgr"))
+    async with mgr, agent_in_process(server, rig):
+        r = await mgr.post(f"{API}/tickets", json={"category": "personal", "priority": "green"})
+        assert r.status_code == 201, r.text
+        green = r.json()
+        assert await asyncio.to_thread(rig.prn.wait_tickets, 1, 6), "the manager's ticket was not printed"
+        toks = tokenize(rig.prn.tickets[0])
+        assert texts(toks)[:2] == ["石景山支行", "个人业务"] and green["number"] in texts(toks)
+        assert qr_payload(toks) == green["track_url"]
+        assert await until(lambda: _printed(mgr, green["id"], False))
+
+        # Chosen explicitly: the same printer; another kiosk's printer is not this one.
+        r = await mgr.post(f"{API}/tickets", json={"category": "wealth", "priority": "vip", "kiosk": "kiosk1"})
+        vip = r.json()
+        assert await asyncio.to_thread(rig.prn.wait_tickets, 2, 6), "the chosen kiosk's printer printed nothing"
+        toks = tokenize(rig.prn.tickets[1])
+        assert vip["number"] in texts(toks) and qr_payload(toks) == vip["track_url"]
+        r = await mgr.post(f"{API}/tickets", json={"category": "personal", "priority": "green", "kiosk": "kiosk2"})
+        assert r.status_code == 201 and r.json()["kiosk"] == "kiosk2", r.text
+        await asyncio.sleep(1.0)
+        assert len(rig.prn.tickets) == 2, "kiosk1's printer printed kiosk2's ticket"
+
+
 async def _printed(c: httpx.AsyncClient, ticket_id: str, failed: bool) -> bool:
     t = await get(c, f"{API}/tickets/{ticket_id}")
     return t.get("print_failed") is failed

@@ -108,6 +108,43 @@ async def test_green_channel_goes_before_everyone(api):
     assert types.count("ticket.priority_changed") == 1
 
 
+async def test_green_ticket_from_the_manager_prints_at_the_chosen_kiosk(api):
+    """The elderly customer at the manager's desk gets paper and a QR: the manager's ticket
+    names the kiosk whose printer prints it (the layout's first unless the manager picks
+    another), so the device agent prints it exactly as that kiosk's own ticket."""
+    b = await api.branch({**SAMPLE_BRANCH, "kiosks": ["kiosk1", "kiosk2"]})
+
+    default = await b.issue("personal", role="manager", priority="green")
+    assert default["kiosk"] == "kiosk1"  # the layout's first kiosk
+    chosen = await b.issue("personal", role="manager", priority="vip", kiosk="kiosk2")
+    assert chosen["kiosk"] == "kiosk2" and chosen["priority"] == "vip"
+    own = await b.as_("kiosk", "POST", "/tickets", name="kiosk2", json={"category": "personal"})
+    assert own.status_code == 201 and own.json()["kiosk"] == "kiosk2"
+
+    # The event the agent prints from names the same kiosk a kiosk's own ticket does.
+    issued = {e["data"]["id"]: e["data"] for e in await b.events() if e["type"] == "ticket.issued"}
+    assert issued[default["id"]]["kiosk"] == "kiosk1"
+    assert issued[chosen["id"]]["kiosk"] == issued[own.json()["id"]]["kiosk"] == "kiosk2"
+    assert (await ticket(b, chosen["id"]))["kiosk"] == "kiosk2"
+
+    # A kiosk the layout does not list: refused with the kiosks it has, nothing issued.
+    r = await b.manager("POST", "/tickets", json={"category": "personal", "priority": "green", "kiosk": "lobby9"})
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "invalid" and "lobby9" in r.json()["message"]
+    assert "kiosk1, kiosk2" in r.json()["message"]
+    # A kiosk prints its own tickets only.
+    r = await b.as_("kiosk", "POST", "/tickets", name="kiosk1", json={"category": "personal", "kiosk": "kiosk2"})
+    assert r.status_code == 403, r.text
+    assert len((await b.state())["waiting"]) == 3
+
+    # A layout without kiosks: the manager's ticket is not printed anywhere, and a named
+    # kiosk is refused with the reason.
+    plain = await api.branch({**SAMPLE_BRANCH, "kiosks": []}, code="plain")
+    assert (await plain.issue("personal", role="manager", priority="green"))["kiosk"] is None
+    r = await plain.manager("POST", "/tickets", json={"category": "personal", "kiosk": "kiosk1"})
+    assert r.status_code == 422 and "layout" in r.json()["message"], r.text
+
+
 async def test_vip_card_at_the_kiosk(api):
     b = await api.branch()
     r = await api.request(
