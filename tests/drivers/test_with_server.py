@@ -264,6 +264,34 @@ async def test_keypads_end_to_end(server, rig):
         assert not agent.state.outbox
 
 
+async def test_refused_press_shows_the_reason_on_the_pad(server, rig):
+    """Issue #10 item 2: the pad's text registers (10–13) read why a press was refused:
+    call next on a closed counter → CLOSED; nobody waiting (204) → EMPTY; finish with no
+    customer → NONE; call next over a called customer → BUSY; on a paused counter → PAUSED."""
+    kiosk = server.async_client(server.token("kiosk", B, "kiosk1"))
+    teller = server.async_client(server.token("teller", B, "teller1"))
+    mgr = server.async_client(server.token("manager", B, "mgr"))
+    pad = rig.pads.tellers[1]
+    async with kiosk, teller, mgr, agent_in_process(server, rig):
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == "CLOSED"), pad.text
+        assert await _called_at(mgr, 1) is None
+        assert (await teller.post(f"{API}/counters/1/open")).status_code == 200
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == "EMPTY"), pad.text
+        rig.pads.press(1, Key.FINISH)
+        assert await until(lambda: pad.text == "NONE"), pad.text
+        t = (await kiosk.post(f"{API}/tickets", json={"category": "personal"})).json()
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == t["number"]), pad.text
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == "BUSY"), pad.text
+        assert await until(lambda: pad.text == t["number"], 8), pad.text  # the reason is shown for a while
+        assert (await teller.post(f"{API}/counters/1/pause", json={"reason": "break"})).status_code == 200
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == "PAUSED"), pad.text
+
+
 async def test_embedded_agent_walk(tmp_path, rig):
     """``LOBBYQ_DEVICES`` on ``lobbyq serve``: the same agent inside the server process."""
     s = _server(tmp_path, env={"LOBBYQ_DEVICES": str(rig.devices_file)})
@@ -379,6 +407,10 @@ async def test_server_killed_mid_run(server, rig):
         rig.pads.press(1, Key.FINISH)
         rig.pads.press(2, Key.CALL_NEXT)
         assert await until(lambda: len(agent.state.outbox) >= 1)  # held while the server is away
+        # the tellers see their presses are not through (issue #10 item 2)
+        assert await until(lambda: rig.pads.tellers[1].text == "ERR" == rig.pads.tellers[2].text), [
+            rig.pads.tellers[n].text for n in (1, 2)
+        ]
         await asyncio.sleep(1.0)
         await server.astart()
 
@@ -393,3 +425,4 @@ async def test_server_killed_mid_run(server, rig):
         assert await until(lambda: rig.win1.text == a3["number"]), rig.win1.text
         assert await until(lambda: rig.hall.text.startswith(a3["number"])), rig.hall.text
         assert await until(lambda: rig.pads.tellers[2].text.strip() == a2["number"])
+        assert await until(lambda: rig.pads.tellers[1].text.strip() == a3["number"])
