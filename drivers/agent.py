@@ -36,7 +36,16 @@ from .link import SerialLink
 from .lobbyq_client import ApiRefused, LobbyqClient
 from .protocol import candle
 from .protocol.escpos_ticket import TicketInfo, build_ticket
-from .protocol.keypad_map import KEY_ACTION, Key
+from .protocol.keypad_map import (
+    KEY_ACTION,
+    RATINGS,
+    REASON_EMPTY,
+    REASON_ERROR,
+    REASON_HOLD_S,
+    Key,
+    key_of,
+    refusal_text,
+)
 from .state import AgentState
 
 log = logging.getLogger("lobbyq.agent")
@@ -165,11 +174,13 @@ class Agent:
         n = action["counter"]
         base = f"{self.api.b}/counters/{n}"
         if action["kind"] == "rating":
+            if action.get("score") not in RATINGS:  # the bus drops these; an old outbox may not have
+                log.warning("rating %s on counter %s is no rating; nothing posted", action.get("score"), n)
+                return None
             return f"{base}/evaluation", {"score": action["score"]}
-        try:
-            key = Key(action["key"])
-        except ValueError:
-            log.warning("unknown key code %s on counter %s", action.get("key"), n)
+        key = key_of(action.get("key", 0))
+        if key is None:
+            log.warning("unknown key code %s on counter %s; nothing posted", action.get("key"), n)
             return None
         body = {"reason": "keypad"} if key == Key.PAUSE else {"counter": action["arg"]} if key == Key.TRANSFER else None
         return f"{base}/{KEY_ACTION[key]}", body
@@ -184,11 +195,41 @@ class Agent:
             req = self.action_request(action)
             if req is not None:
                 path, body = req
-                r = await self.api.request_retrying("POST", path, body, self.stop)
+                r = await self.api.request_retrying(
+                    "POST", path, body, self.stop, on_error=functools.partial(self._press_failed, action)
+                )
                 if r is None and self.stop.is_set():
                     return
                 log.info("keypad %s → %s %s", action, path, r.status_code if r is not None else "refused")
+                if r is not None:
+                    self._press_answered(action, r.status_code)
             self.state.done(action["id"])
+
+    def _pad_reason(self, counter: int, text: str | None, hold_s: float | None = REASON_HOLD_S) -> None:
+        for bus in self.modbus:
+            if text is None:
+                bus.settled(counter)
+            else:
+                bus.refused(counter, text, hold_s)
+
+    def _press_failed(self, action: dict, err: Exception) -> None:
+        """The teller sees a refused press on the pad (docs/keypads.md): the refusal's
+        reason for a 4xx; ERR while the server cannot be reached or fails (5xx), on every
+        pad with a press still waiting, until that press is answered."""
+        if isinstance(err, ApiRefused) and err.status < 500:
+            if action["kind"] == "key":
+                self._pad_reason(action["counter"], refusal_text(err.code))
+            return
+        for n in {a["counter"] for a in self.state.outbox if a.get("kind") == "key"}:
+            self._pad_reason(n, REASON_ERROR, None)
+
+    def _press_answered(self, action: dict, status: int) -> None:
+        if action["kind"] != "key":
+            return
+        if status == 204:  # call next: nobody waits for this counter
+            self._pad_reason(action["counter"], REASON_EMPTY)
+        else:
+            self._pad_reason(action["counter"], None)
 
     # ---------------------------------------------------------------- printing
     def _printer_for(self, kiosk: str | None) -> PrinterDevice | None:

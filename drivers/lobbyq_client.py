@@ -8,8 +8,10 @@ recall) and is logged, never retried.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
+from collections.abc import Callable
 
 import httpx
 
@@ -20,6 +22,16 @@ class ApiRefused(Exception):
     def __init__(self, status: int, body: str):
         self.status, self.body = status, body
         super().__init__(f"{status}: {body[:200]}")
+
+    @property
+    def code(self) -> str | None:
+        """The ``code`` of the error body ``{"message", "code"}`` (docs/api.md), if any."""
+        try:
+            doc = json.loads(self.body)
+        except ValueError:
+            return None
+        code = doc.get("code") if isinstance(doc, dict) else None
+        return code if isinstance(code, str) else None
 
 
 class LobbyqClient:
@@ -54,9 +66,11 @@ class LobbyqClient:
         json: dict | None = None,
         stop: asyncio.Event | None = None,
         max_delay: float = 5.0,
+        on_error: Callable[[Exception], None] | None = None,
     ) -> httpx.Response | None:
         """Retry transport errors and 5xx with jittered backoff until done or ``stop``;
-        a 4xx is logged and returns None."""
+        a 4xx is logged and returns None. ``on_error`` hears of every failed attempt: the
+        4xx (an ``ApiRefused``, final) and each error that is about to be retried."""
         delay = 0.1
         err: Exception
         while True:
@@ -65,10 +79,14 @@ class LobbyqClient:
             except ApiRefused as e:
                 if e.status < 500:
                     log.warning("%s %s refused: %s", method, path, e)
+                    if on_error is not None:
+                        on_error(e)
                     return None
                 err = e
             except httpx.TransportError as e:
                 err = e
+            if on_error is not None:
+                on_error(err)
             if stop is not None and stop.is_set():
                 return None
             log.info("%s %s failed (%s); retrying in %.1fs", method, path, err, delay)

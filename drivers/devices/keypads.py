@@ -3,7 +3,12 @@
 A pad counts its presses and the host acts when the count changes (docs/keypads.md), so a
 missed poll, a repeated reply or an agent restart (the count is kept in ``AgentState``)
 neither loses nor replays a press. A pad seen afresh is taken as handled: a "call next"
-pressed while no agent ran would call a customer nobody is waiting for.
+pressed while no agent ran would call a customer nobody is waiting for. A counter that goes
+back, or jumps further than a person presses between two polls, is a pad that restarted:
+re-learned, never acted on (the key register may still hold a key nobody pressed).
+
+A teller pad's text shows the current number, or for a few seconds why its last press
+was refused (``keypad_map.REFUSAL_TEXT``), so the teller at the pad learns it too.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ class PadOutput:
     waiting: int | None = None
     lamp: bool | None = None
     written: tuple = ()
+    reason: str | None = None  # why the last press was refused, shown instead of the text
+    reason_until: float | None = None  # monotonic; None: until the press is settled
 
 
 @dataclass
@@ -93,6 +100,36 @@ class ModbusKeypadBus:
         if p:
             p.out.text, p.out.waiting = text, waiting
             self._wake.set()
+
+    def refused(self, counter: int, text: str, hold_s: float | None = km.REASON_HOLD_S) -> None:
+        """Show why a press of this counter's pad was refused (``km.refusal_text``) instead
+        of the current number, for ``hold_s`` or, with None, until ``settled``."""
+        p = self._pad("teller", counter)
+        if p:
+            p.out.reason = text
+            p.out.reason_until = None if hold_s is None else time.monotonic() + hold_s
+            self._wake.set()
+
+    def settled(self, counter: int) -> None:
+        """A press of this counter's pad was accepted: back to the current number."""
+        p = self._pad("teller", counter)
+        if p and p.out.reason is not None:
+            self._clear_reason(p)
+            self._wake.set()
+
+    @staticmethod
+    def _clear_reason(p: _Pad) -> None:
+        p.out.reason = p.out.reason_until = None
+
+    def _shown_text(self, p: _Pad) -> str | None:
+        o = p.out
+        if o.reason is not None and o.reason_until is not None and time.monotonic() >= o.reason_until:
+            self._clear_reason(p)
+        if o.reason is not None:
+            return o.reason
+        if o.text is None and o.written:
+            return ""  # a reason was shown before the agent had any number to show
+        return o.text
 
     def lamp(self, counter: int, on: bool) -> None:
         p = self._pad("eval", counter)
@@ -166,24 +203,46 @@ class ModbusKeypadBus:
         await self._write_outputs(p)
 
     async def _on_registers(self, p: _Pad, regs: list[int]) -> None:
+        """Act on a change of the pad's counter (docs/keypads.md, "Pad, agent and server
+        restarts"): a few new presses act once on the last key; a counter that went back or
+        jumped ahead is a pad restart, re-learned without acting; no key, no action."""
         key = self._key(p)
         cur = regs[0]
         last = self.state.counters.get(key)
         if last is None:
             self.state.record(key, cur, None)  # first sight: baseline
             return
-        delta = km.counter_delta(last, cur)
-        if delta == 0:
+        presses = km.new_presses(last, cur)
+        if presses == 0:
             return
-        if delta > 1:  # only the last key is known: act on it once
-            log.warning("pad %s: %d presses between polls, acting on the last one only", key, delta)
+        if presses is None:
+            log.warning(
+                "pad %s restarted (press counter %d after %d): counter re-learned, last key not acted on",
+                key,
+                cur,
+                last,
+            )
+            self.state.record(key, cur, None)
+            return
+        if presses > 1:  # only the last key is known: act on it once
+            log.warning("pad %s: %d presses between polls, acting on the last one only", key, presses)
+        action: dict | None
         if p.kind == "teller":
-            action = {"kind": "key", "counter": p.counter, "key": regs[1], "arg": regs[2]}
+            k = km.key_of(regs[1])
+            action = None if k is None else {"kind": "key", "counter": p.counter, "key": int(k), "arg": regs[2]}
+            what = "key code"
         else:
-            action = {"kind": "rating", "counter": p.counter, "score": regs[1]}
-            p.out.lamp = False  # rated: lamp off at once
+            ok = regs[1] in km.RATINGS
+            action = {"kind": "rating", "counter": p.counter, "score": regs[1]} if ok else None
+            what = "rating"
+            if ok:
+                p.out.lamp = False  # rated: lamp off at once
+        if action is None:
+            log.warning("pad %s: %s %d is no key of the map; press counted, nothing done", key, what, regs[1])
+        elif p.kind == "teller":
+            self._clear_reason(p)  # a new press: the last refusal is old news
         self.state.record(key, cur, action)
-        if self.action_sink:
+        if action is not None and self.action_sink:
             r = self.action_sink(action)
             if asyncio.iscoroutine(r):
                 await r
@@ -192,10 +251,11 @@ class ModbusKeypadBus:
         assert self.client is not None  # connected before any poll
         o = p.out
         want: tuple
-        if p.kind == "teller" and o.text is not None:
-            want = ("t", o.text, o.waiting or 0)
+        text = self._shown_text(p) if p.kind == "teller" else None
+        if text is not None:
+            want = ("t", text, o.waiting or 0)
             if o.written != want:
-                regs = km.pack_text(o.text) + [max(0, min(0xFFFF, o.waiting or 0))]
+                regs = km.pack_text(text) + [max(0, min(0xFFFF, o.waiting or 0))]
                 r, _ = await self._call(self.client.write_registers(km.HR_TEXT, regs, device_id=p.unit))
                 if r is not None:
                     o.written = want

@@ -3,7 +3,8 @@
 Why: the demo's simulators run inside the ``lobbyq demo`` process; a UNIX socket lets a
 second terminal press keys without sharing memory. Commands (one per line):
 ``press COUNTER KEY [ARG]`` (KEY a number 1–9 or a name like call-next), ``rate COUNTER
-SCORE``, ``status``. Each answers one line starting with ``ok`` or ``error``.
+SCORE``, ``restart COUNTER`` (the counter's pads power-cycle: counters back to 0, last
+key and rating kept, docs/keypads.md), ``status``. Each answers one line starting with ``ok`` or ``error``.
 """
 
 from __future__ import annotations
@@ -54,12 +55,18 @@ class ControlServer:
             if parts[0] == "rate":
                 self.bus.rate(int(parts[1]), int(parts[2]))
                 return f"ok rated {parts[2]} on evaluation pad {parts[1]}"
+            if parts[0] == "restart":
+                n = int(parts[1])
+                self.bus.power_cycle(n, keep_last=True)
+                if n in self.bus.evals:
+                    self.bus.power_cycle(n, keep_last=True, kind="eval")
+                return f"ok pads of counter {n} restarted (press counters 0, last key kept)"
             if parts[0] == "status":
                 t = "; ".join(f"pad{n} '{p.text}' waiting={p.waiting}" for n, p in self.bus.tellers.items())
                 e = "; ".join(f"eval{n} lamp={'ON' if p.lamp else 'off'}" for n, p in self.bus.evals.items())
                 return f"ok {t} | {e}"
         except (IndexError, KeyError, ValueError) as err:
-            return f"error {err!r}: usage press N KEY [ARG] | rate N SCORE | status"
+            return f"error {err!r}: usage press N KEY [ARG] | rate N SCORE | restart N | status"
         return "error unknown command"
 
     def _loop(self) -> None:

@@ -3,6 +3,7 @@
     python -m drivers.simulators.keypad_cli SOCKET press 1 call-next
     python -m drivers.simulators.keypad_cli SOCKET press 1 transfer 3
     python -m drivers.simulators.keypad_cli SOCKET rate 1 4
+    python -m drivers.simulators.keypad_cli SOCKET restart 1      (the pads power-cycle)
     python -m drivers.simulators.keypad_cli SOCKET status
 
 Keys: call-next recall skip start finish pause resume transfer postpone (or 1–9).

@@ -190,6 +190,35 @@ class KeypadBusSim:
             e.rating_counter = (e.rating_counter + 1) & 0xFFFF
             e.last_rating = score
 
+    # ---- power (a pad restarts on its own, or with the branch PC that feeds the bus)
+    def power_cycle(self, counter: int, keep_last: bool = False, kind: str = "teller") -> None:
+        """The pad of ``counter`` restarts: its press counter starts again at 0. A pad whose
+        firmware keeps its other registers (``keep_last``) still shows the last key (or
+        rating) it saw, which must not be taken for a new press."""
+        with self._lock:
+            if kind == "teller":
+                p = self.tellers[counter]
+                p.key_counter = 0
+                if not keep_last:
+                    p.last_key = p.arg = 0
+                p.text_regs = km.pack_text("")
+                p.waiting = 0
+            else:
+                e = self.evals[counter]
+                e.rating_counter = 0
+                e.lamp = False
+                if not keep_last:
+                    e.last_rating = 0
+
+    def set_counter(self, counter: int, value: int, kind: str = "teller") -> None:
+        """Set a pad's press counter as its firmware would after a restart that kept a stale
+        value (any number, lower or far higher than the last one read)."""
+        with self._lock:
+            if kind == "teller":
+                self.tellers[counter].key_counter = value & 0xFFFF
+            else:
+                self.evals[counter].rating_counter = value & 0xFFFF
+
     # ---- faults
     def silence(self, unit: int, silent: bool = True) -> None:
         (self._relay.muted.add if silent else self._relay.muted.discard)(unit)

@@ -129,7 +129,7 @@ class FakeLobbyq:
             self.emit(f"counter.{action}d", {k: v for k, v in c.items()})
             return 200, c
         if cur is None:
-            return 409, {"detail": "no current ticket"}
+            return 409, {"message": f"counter {n} has no customer to {action}", "code": "no_customer"}
         if action == "recall":
             self.emit("ticket.recalled", dict(cur))
         elif action == "start":

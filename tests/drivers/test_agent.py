@@ -9,6 +9,7 @@ import pytest
 
 from drivers.agent import Agent
 from drivers.config import parse
+from drivers.protocol import keypad_map as km
 from drivers.protocol.keypad_map import Key
 from drivers.simulators.keypads import KeypadBusSim
 from drivers.simulators.printer import PrinterSim
@@ -140,9 +141,13 @@ async def test_press_survives_server_restart(rig):
     await asyncio.sleep(0.2)
     rig.fake.stop()
     rig.pads.press(1, Key.CALL_NEXT)
-    await asyncio.sleep(1.0)  # the press is held while the server is away
+    # the press is held while the server is away, and the teller's pad says so
+    assert await until(lambda: rig.pads.tellers[1].text == "ERR"), rig.pads.tellers[1].text
+    await asyncio.sleep(1.0)
+    assert rig.pads.tellers[1].text == "ERR"  # until the press is answered, not a few seconds
     rig.fake.start()
     assert await until(lambda: rig.fake.posts("/counters/1/call-next"), 8)
+    assert await until(lambda: rig.pads.tellers[1].text == "A001", 8), rig.pads.tellers[1].text
     # stream resumed from the last seq: the call reaches the screen
     assert await until(lambda: rig.win1.text == "A001", 8)
     await asyncio.sleep(0.3)
@@ -154,3 +159,41 @@ async def test_refused_press_not_retried(rig):
     assert await until(lambda: rig.fake.posts("/counters/2/recall"))
     await asyncio.sleep(0.5)
     assert len(rig.fake.posts("/counters/2/recall")) == 1 and not rig.agent.state.outbox
+
+
+async def test_refusal_shown_on_the_pad_then_the_number_again(rig):
+    """409 no_customer → NONE, 204 on call next → EMPTY, each for a few seconds; an
+    accepted press shows the number at once."""
+    rig.pads.press(2, Key.RECALL)
+    assert await until(lambda: rig.pads.tellers[2].text == "NONE"), rig.pads.tellers[2].text
+    rig.pads.press(2, Key.CALL_NEXT)
+    assert await until(lambda: rig.pads.tellers[2].text == "EMPTY"), rig.pads.tellers[2].text
+    assert rig.pads.tellers[1].text == ""  # the other pad is not concerned
+    assert await until(lambda: rig.pads.tellers[2].text == "", km.REASON_HOLD_S + 2)
+    rig.pads.press(2, Key.FINISH)
+    assert await until(lambda: rig.pads.tellers[2].text == "NONE")
+    rig.fake.issue("kiosk1")
+    rig.pads.press(2, Key.CALL_NEXT)
+    assert await until(lambda: rig.pads.tellers[2].text == "A001"), rig.pads.tellers[2].text
+
+
+async def test_rating_zero_or_unknown_key_never_posted(rig):
+    rig.pads.rate(1, 0)
+    rig.pads.press(2, 0)
+    await asyncio.sleep(0.5)
+    rig.pads.rate(1, 3)
+    assert await until(lambda: rig.fake.posts("/counters/1/evaluation"))
+    await asyncio.sleep(0.3)
+    assert [r[2] for r in rig.fake.posts("/counters/1/evaluation")] == [{"score": 3}]
+    assert not [r for r in rig.fake.requests if "/counters/2/" in r[1]]
+
+
+def test_old_outbox_score_zero_or_key_zero_not_posted():
+    """An outbox written by an older agent may hold them: they are dropped, not posted."""
+    agent = Agent("http://127.0.0.1:9", "t", parse('branch = "sjm01"\n'))
+    assert agent.action_request({"kind": "rating", "counter": 1, "score": 0}) is None
+    assert agent.action_request({"kind": "key", "counter": 1, "key": 0, "arg": 0}) is None
+    assert agent.action_request({"kind": "rating", "counter": 1, "score": 2}) == (
+        "/api/v1/branches/sjm01/counters/1/evaluation",
+        {"score": 2},
+    )

@@ -47,6 +47,14 @@ async def test_demo_devices_walk(tmp_path):
             )
         )
         assert "pad2 'A001'" in await asyncio.to_thread(send, sock, "status")
+        # the pads power-cycle: the stale "call next" in pad 2's key register calls nobody
+        assert (await asyncio.to_thread(send, sock, "restart 2")).startswith("ok")
+        polls = agent.modbus[0].polls
+        assert await until(lambda: agent.modbus[0].polls > polls + 10)
+        assert len(fake.posts("/counters/2/call-next")) == 1
+        # a refused press: the pad's text says why
+        assert (await asyncio.to_thread(send, sock, "press 1 recall")).startswith("ok")
+        assert await until(lambda: "pad1 'NONE'" in send(sock, "status"))
         stop.set()
         await asyncio.wait_for(task, 5)
     finally:

@@ -11,6 +11,7 @@ from hypothesis import strategies as hs
 
 from drivers.devices.keypads import ModbusKeypadBus, QSystemKeypadBus
 from drivers.protocol import candle
+from drivers.protocol import keypad_map as km
 from drivers.protocol.keypad_map import Key
 from drivers.simulators.keypads import KeypadBusSim, QSystemPadSim
 from drivers.state import AgentState
@@ -110,6 +111,110 @@ async def test_restart_neither_loses_nor_replays(h):
     assert await until(lambda: len(h.actions) == 2)
     await h.polls(5)
     assert [a["key"] for a in h.actions] == [1, 5]  # the old press not replayed, the new one not lost
+
+
+# ---- restarts (docs/keypads.md "Pad, agent and server restarts")
+def _keys(h):
+    return [(a["counter"], a.get("key"), a.get("score")) for a in h.actions]
+
+
+async def test_pad_restart_counter_zero_with_stale_key_calls_nobody(h):
+    """A pad power-cycles: its counter reads 0 while its key register still holds 1 (call
+    next). That is a restart, not 65,535 presses: nothing is acted on."""
+    h.sim.press(1, Key.CALL_NEXT)
+    h.sim.press(1, Key.START)
+    h.sim.press(1, Key.CALL_NEXT)
+    assert await until(lambda: len(h.actions) >= 1)
+    await h.polls(3)
+    seen = list(h.actions)
+    h.sim.power_cycle(1, keep_last=True)
+    await h.polls(8)
+    assert h.actions == seen, h.actions
+    assert h.bus.state.counters["bus1/1"] == 0  # the counter is learned afresh
+
+
+async def test_normal_press_after_pad_restart_acted_on_once(h):
+    h.sim.press(1, Key.CALL_NEXT)
+    h.sim.press(1, Key.CALL_NEXT)
+    assert await until(lambda: len(h.actions) >= 1)
+    await h.polls(3)
+    n = len(h.actions)
+    h.sim.power_cycle(1, keep_last=True)
+    await h.polls(4)
+    h.sim.press(1, Key.FINISH)  # the pad's first press since its restart: counter 1
+    assert await until(lambda: len(h.actions) > n)
+    await h.polls(5)
+    assert _keys(h)[n:] == [(1, Key.FINISH, None)]
+
+
+@pytest.mark.parametrize("value", [3, 4000, 65000])
+async def test_counter_lower_or_implausibly_far_ahead_is_a_restart(h, value):
+    """Lower than the last counter (a wrap would mean thousands of presses), or more than
+    ``MAX_PRESSES_BETWEEN_POLLS`` ahead: the pad restarted with a stale value."""
+    for _ in range(5):
+        h.sim.press(1, Key.RECALL)
+    assert await until(lambda: h.bus.state.counters.get("bus1/1") == 5)
+    n = len(h.actions)
+    h.sim.set_counter(1, value)
+    await h.polls(6)
+    assert len(h.actions) == n, h.actions
+    assert h.bus.state.counters["bus1/1"] == value
+
+
+async def test_a_few_presses_between_polls_act_once_on_the_last(h):
+    """Up to MAX_PRESSES_BETWEEN_POLLS new presses seen at once: the last key, once."""
+    h.sim.set_counter(1, 65533)  # close to the wrap, while the agent keeps polling
+    await h.polls(4)
+    n = len(h.actions)
+    assert n <= 1
+    h.sim.set_counter(1, 65533 + km.MAX_PRESSES_BETWEEN_POLLS - 1)
+    h.sim.press(1, Key.START)  # wraps: MAX_PRESSES_BETWEEN_POLLS presses in all
+    assert await until(lambda: len(h.actions) > n)
+    await h.polls(4)
+    assert _keys(h)[n:] == [(1, Key.START, None)]
+
+
+async def test_agent_restart_does_not_act_on_a_stale_press(ptydir):
+    """The agent restarts (its state file is fresh) while the pads restarted too (a branch
+    PC feeding the bus): the key register still holds the call-next acted on before, the
+    counter is back at 0. And an agent with no state at all learns the counters."""
+    hh = Harness(ptydir, state_path=os.path.join(ptydir, "state.json"))
+    try:
+        hh.start_bus()
+        await hh.polls(2)
+        hh.sim.press(1, Key.CALL_NEXT)
+        hh.sim.rate(1, 2)
+        assert await until(lambda: len(hh.actions) == 2)
+        await hh.stop_bus()
+        hh.sim.power_cycle(1, keep_last=True)
+        hh.sim.power_cycle(1, keep_last=True, kind="eval")
+        hh.start_bus()
+        await hh.polls(8)
+        assert len(hh.actions) == 2, hh.actions
+        await hh.stop_bus()
+
+        hh.sim.press(2, Key.CALL_NEXT)  # pressed while no agent ran, and no state file
+        os.remove(os.path.join(ptydir, "state.json"))
+        hh.start_bus()
+        await hh.polls(8)
+        assert len(hh.actions) == 2, hh.actions
+    finally:
+        await hh.stop_bus()
+        hh.sim.stop()
+
+
+async def test_key_zero_unknown_key_and_rating_zero_never_acted_on(h):
+    h.sim.press(1, 0)
+    h.sim.press(2, 42)
+    h.sim.rate(1, 0)
+    h.sim.rate(2, 9)
+    await h.polls(8)
+    assert h.actions == []
+    assert all(h.bus.state.counters[k] == 1 for k in ("bus1/1", "bus1/2", "bus1/101", "bus1/102"))
+    h.sim.press(1, Key.CALL_NEXT)
+    h.sim.rate(1, 1)
+    assert await until(lambda: len(h.actions) == 2)
+    assert sorted(_keys(h), key=str) == [(1, 1, None), (1, None, 1)]
 
 
 async def test_silent_pad_faults_others_served(h):

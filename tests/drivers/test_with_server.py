@@ -293,6 +293,34 @@ async def test_keypads_end_to_end(server, rig):
         assert not agent.state.outbox
 
 
+async def test_refused_press_shows_the_reason_on_the_pad(server, rig):
+    """Issue #10 item 2: the pad's text registers (10–13) read why a press was refused:
+    call next on a closed counter → CLOSED; nobody waiting (204) → EMPTY; finish with no
+    customer → NONE; call next over a called customer → BUSY; on a paused counter → PAUSED."""
+    kiosk = server.async_client(server.token("kiosk", B, "kiosk1"))
+    teller = server.async_client(server.token("teller", B, "teller1"))
+    mgr = server.async_client(server.token("manager", B, "mgr"))
+    pad = rig.pads.tellers[1]
+    async with kiosk, teller, mgr, agent_in_process(server, rig):
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == "CLOSED"), pad.text
+        assert await _called_at(mgr, 1) is None
+        assert (await teller.post(f"{API}/counters/1/open")).status_code == 200
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == "EMPTY"), pad.text
+        rig.pads.press(1, Key.FINISH)
+        assert await until(lambda: pad.text == "NONE"), pad.text
+        t = (await kiosk.post(f"{API}/tickets", json={"category": "personal"})).json()
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == t["number"]), pad.text
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == "BUSY"), pad.text
+        assert await until(lambda: pad.text == t["number"], 8), pad.text  # the reason is shown for a while
+        assert (await teller.post(f"{API}/counters/1/pause", json={"reason": "break"})).status_code == 200
+        rig.pads.press(1, Key.CALL_NEXT)
+        assert await until(lambda: pad.text == "PAUSED"), pad.text
+
+
 async def test_embedded_agent_walk(tmp_path, rig):
     """``LOBBYQ_DEVICES`` on ``lobbyq serve``: the same agent inside the server process."""
     s = _server(tmp_path, env={"LOBBYQ_DEVICES": str(rig.devices_file)})
@@ -393,6 +421,50 @@ async def test_agent_killed_mid_run_loses_and_replays_nothing(server, rig, tmp_p
         proc.kill()
 
 
+async def test_pads_restarted_call_nobody(server, rig):
+    """Issue #10 item 1 against the real server: the demo (agent and pads) restarted within
+    the state file's 120 s, the pads' counters back at 0 with the last key (call next) and
+    the last rating still in their registers: nobody is called, no stale rating is
+    posted. The same for a pad restarting under a running agent. The next real press
+    acts once."""
+    kiosk = server.async_client(server.token("kiosk", B, "kiosk1"))
+    mgr = server.async_client(server.token("manager", B, "mgr"))
+    console = server.async_client(server.token("agent", B, "console"))  # finishes as the console would
+    async with kiosk, mgr, console:
+        a1, a2, a3, a4 = await _open_two_counters(server, kiosk, mgr)
+        async with agent_in_process(server, rig):
+            rig.pads.press(1, Key.CALL_NEXT)
+            assert await until_eq(lambda: _called_at(mgr, 1), a1["number"]) == a1["number"]
+            rig.pads.press(2, Key.CALL_NEXT)
+            assert await until_eq(lambda: _called_at(mgr, 2), a2["number"]) == a2["number"]
+            for n in (1, 2):
+                assert (await console.post(f"{API}/counters/{n}/finish")).status_code == 200
+            rig.pads.rate(1, 2)
+            assert await until(lambda: _scored(mgr, a1, 2))
+        # the pads' last key is still "call next", no customer at either counter
+        rig.pads.power_cycle(1, keep_last=True)
+        rig.pads.power_cycle(1, keep_last=True, kind="eval")
+        async with agent_in_process(server, rig) as agent:
+            await asyncio.sleep(1.5)  # many poll cycles
+            rig.pads.power_cycle(2, keep_last=True)  # a pad restarting under the agent
+            await asyncio.sleep(1.0)
+            assert await _calls(mgr) == [(a1["number"], 1), (a2["number"], 2)]
+            assert await _status(mgr, a3) == "waiting"
+            assert not agent.state.outbox
+            rig.pads.press(1, Key.CALL_NEXT)
+            assert await until_eq(lambda: _called_at(mgr, 1), a3["number"]) == a3["number"]
+            rig.pads.press(2, Key.CALL_NEXT)
+            assert await until_eq(lambda: _called_at(mgr, 2), a4["number"]) == a4["number"]
+            await asyncio.sleep(0.5)
+            assert await _calls(mgr) == [(a1["number"], 1), (a2["number"], 2), (a3["number"], 1), (a4["number"], 2)]
+        evs = (await get(mgr, f"{API}/events?after=0"))["events"]
+        assert [e["data"].get("score") for e in evs if e["type"] == "ticket.evaluated"] == [2]
+
+
+async def _scored(c: httpx.AsyncClient, ticket: dict, score: int) -> bool:
+    return (await get(c, f"{API}/tickets/{ticket['id']}")).get("score") == score
+
+
 async def test_server_killed_mid_run(server, rig):
     """kill -9 of ``lobbyq serve`` while a press is made, then a restart on the same
     database and port: the held press acts once, the stream resumes, screens catch up."""
@@ -408,6 +480,10 @@ async def test_server_killed_mid_run(server, rig):
         rig.pads.press(1, Key.FINISH)
         rig.pads.press(2, Key.CALL_NEXT)
         assert await until(lambda: len(agent.state.outbox) >= 1)  # held while the server is away
+        # the tellers see their presses are not through (issue #10 item 2)
+        assert await until(lambda: rig.pads.tellers[1].text == "ERR" == rig.pads.tellers[2].text), [
+            rig.pads.tellers[n].text for n in (1, 2)
+        ]
         await asyncio.sleep(1.0)
         await server.astart()
 
@@ -422,3 +498,4 @@ async def test_server_killed_mid_run(server, rig):
         assert await until(lambda: rig.win1.text == a3["number"]), rig.win1.text
         assert await until(lambda: rig.hall.text.startswith(a3["number"])), rig.hall.text
         assert await until(lambda: rig.pads.tellers[2].text.strip() == a2["number"])
+        assert await until(lambda: rig.pads.tellers[1].text.strip() == a3["number"])
