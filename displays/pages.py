@@ -55,6 +55,12 @@ async def static_file(name: str) -> FileResponse:
     return FileResponse(STATIC / name, media_type=MEDIA[m.group(1)], headers=NO_CACHE)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page names: the pages' own SVG icon, not a 404."""
+    return FileResponse(STATIC / "favicon.svg", media_type=MEDIA["svg"], headers={"Cache-Control": "max-age=86400"})
+
+
 def _branch_page(name: str):
     async def page(b: str) -> HTMLResponse:
         _check_branch(b)
