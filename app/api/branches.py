@@ -11,7 +11,7 @@ from ..services import branches, queries
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
-from .reference import BRANCH, refusals
+from .reference import BODY, BRANCH, refusals
 from .schemas import BranchList, EventsOut, LayoutIn, LayoutOut, StateOut, VipCardsIn, VipCardsOut
 
 router = APIRouter(prefix="/api/v1/branches", tags=["branches"])
@@ -29,7 +29,7 @@ async def list_branches(who: Principal = Depends(principal), ctx: Context = Depe
     "/{b}",
     summary="Create or replace a branch layout (admin)",
     response_model=LayoutOut,
-    responses=refusals(401, 403, 409, 413, 422, s409="a counter with a customer at it would be removed"),
+    responses=refusals(401, 403, 409, *BODY, 422, s409="a counter with a customer at it would be removed"),
 )
 async def put_layout(
     b: str, body: LayoutIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
@@ -58,7 +58,7 @@ async def get_layout(b: str, who: Principal = Depends(principal), ctx: Context =
     "/{b}/vip-cards",
     summary="Replace the VIP registry (stored salted and hashed)",
     response_model=VipCardsOut,
-    responses=refusals(*BRANCH, 413),
+    responses=refusals(*BRANCH, *BODY),
 )
 async def put_vip_cards(
     b: str, body: VipCardsIn, who: Principal = Depends(principal), ctx: Context = Depends(context)

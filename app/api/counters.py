@@ -10,7 +10,7 @@ from ..services import counters
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
-from .reference import BRANCH, refusals
+from .reference import BODY, BRANCH, refusals
 from .schemas import CounterOut, EvaluationIn, PauseIn, TicketOut, TransferIn
 
 router = APIRouter(prefix="/api/v1/branches/{b}/counters/{n}", tags=["counters"])
@@ -52,7 +52,7 @@ async def close(b: str, n: int = N, who: Principal = Depends(principal), ctx: Co
 
 
 @router.post(
-    "/pause", summary="Pause the window (暂停服务)", response_model=CounterOut, responses=refusals(*BRANCH, 409, 413)
+    "/pause", summary="Pause the window (暂停服务)", response_model=CounterOut, responses=refusals(*BRANCH, 409, *BODY)
 )
 async def pause(
     b: str,
@@ -163,7 +163,7 @@ _on_current(
     "/transfer",
     summary="Current ticket back to waiting for another category, or pinned to another counter (转柜)",
     response_model=TicketOut,
-    responses=refusals(*BRANCH, 409, 413),
+    responses=refusals(*BRANCH, 409, *BODY),
 )
 async def transfer(
     b: str, body: TransferIn, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)
@@ -181,7 +181,7 @@ async def transfer(
     "/evaluation",
     summary="The customer's rating, in the evaluation window after finish; else 409",
     response_model=TicketOut,
-    responses=refusals(*BRANCH, 409, 413, s409="no rating window is open at this counter: counted as a stray press"),
+    responses=refusals(*BRANCH, 409, *BODY, s409="no rating window is open at this counter: counted as a stray press"),
 )
 async def evaluation(
     b: str, body: EvaluationIn, n: int = N, who: Principal = Depends(principal), ctx: Context = Depends(context)

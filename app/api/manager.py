@@ -11,7 +11,7 @@ from ..services import alerts, devices, queries
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
-from .reference import BRANCH, refusals
+from .reference import BODY, BRANCH, refusals
 from .schemas import AckIn, AlertList, AlertOut, DeviceList, DeviceOut, HealthIn, StatsOut
 
 router = APIRouter(prefix="/api/v1/branches/{b}", tags=["manager"])
@@ -44,7 +44,7 @@ async def list_alerts(
     "/alerts/{alert_id}/ack",
     summary="Acknowledge an alert with a note",
     response_model=AlertOut,
-    responses=refusals(*BRANCH, 409, 413, s409="the alert is already acknowledged"),
+    responses=refusals(*BRANCH, 409, *BODY, s409="the alert is already acknowledged"),
 )
 async def ack(
     b: str, alert_id: str, body: AckIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
@@ -105,7 +105,7 @@ async def list_devices(b: str, who: Principal = Depends(principal), ctx: Context
     "/devices/{device_id}/health",
     summary="The device agent reports a device's health",
     response_model=DeviceOut,
-    responses=refusals(*BRANCH, 413),
+    responses=refusals(*BRANCH, *BODY),
 )
 async def health(
     b: str, device_id: str, body: HealthIn, who: Principal = Depends(principal), ctx: Context = Depends(context)

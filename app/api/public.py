@@ -15,7 +15,7 @@ from ..services.auth import Principal
 from ..services.context import Context
 from ..store.tokens import TokenRecord
 from .deps import context, principal
-from .reference import refusals
+from .reference import BODY, refusals
 from .schemas import HealthOut, TokenIn, TokenInfo, TokenList, TokenOut, TrackOut
 
 router = APIRouter(tags=["public"])
@@ -27,7 +27,7 @@ TRACK = r"^[A-Za-z0-9_-]{16,64}$"
     status_code=201,
     response_model=TokenOut,
     summary="Create a token (admin); shown once",
-    responses=refusals(401, 403, 404, 413, 422, s404="the branch does not exist"),
+    responses=refusals(401, 403, 404, *BODY, 422, s404="the branch does not exist"),
 )
 async def create_token(body: TokenIn, who: Principal = Depends(principal), ctx: Context = Depends(context)):
     """Makes an API token of a `role` for a `branch` (all roles but admin), with an optional
@@ -151,7 +151,9 @@ async def healthz(ctx: Context = Depends(context)) -> dict:
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    },
 )
 async def metrics(request: Request) -> Response:
     """Request latency by route, tickets issued and called (per process), tickets waiting by

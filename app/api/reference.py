@@ -78,6 +78,7 @@ async def asset(name: str) -> FileResponse:
 # ---------------------------------------------------------------- refusals
 
 REFUSALS = {
+    400: "a body that cannot be parsed at all (not UTF-8)",
     401: "no bearer token, or a token the server does not know (revoked, expired)",
     403: "a token of another branch, or a role that may not do this",
     404: "a branch, ticket, counter, alert, token or tracking code that does not exist",
@@ -100,3 +101,5 @@ def refusals(*statuses: int, **why: str) -> dict[int | str, dict[str, Any]]:
 # The refusals most operations share.
 AUTH = (401, 403)
 BRANCH = (401, 403, 404, 422)
+# An operation that takes a body: one that does not parse, or is too large.
+BODY = (400, 413)

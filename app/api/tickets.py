@@ -10,7 +10,7 @@ from ..services import queries, tickets
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
-from .reference import BRANCH, refusals
+from .reference import BODY, BRANCH, refusals
 from .schemas import IssuedTicketOut, IssueIn, PrintIn, PriorityIn, ReassignIn, RequeueIn, TicketList, TicketOut
 
 router = APIRouter(prefix="/api/v1/branches/{b}/tickets", tags=["tickets"])
@@ -21,8 +21,13 @@ router = APIRouter(prefix="/api/v1/branches/{b}/tickets", tags=["tickets"])
     status_code=201,
     summary="Issue a ticket (kiosk, manager)",
     response_model=IssuedTicketOut,
-    responses=refusals(*BRANCH, 413, 429, s403="another branch's token, a role that may not issue, a VIP card not "
-                       "in the registry, or a priority the caller may not give"),
+    responses=refusals(
+        *BRANCH,
+        *BODY,
+        429,
+        s403="another branch's token, a role that may not issue, a VIP card not "
+        "in the registry, or a priority the caller may not give",
+    ),
 )
 async def issue(
     b: str, body: IssueIn, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)
@@ -86,7 +91,7 @@ async def get_ticket(
     "/{ticket_id}/reassign",
     summary="Move a ticket to the right category, keeping its place in time",
     response_model=TicketOut,
-    responses=refusals(*BRANCH, 409, 413),
+    responses=refusals(*BRANCH, 409, *BODY),
 )
 async def reassign(
     b: str, ticket_id: str, body: ReassignIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
@@ -103,7 +108,7 @@ async def reassign(
     "/{ticket_id}/priority",
     summary="Green channel, VIP or normal",
     response_model=TicketOut,
-    responses=refusals(*BRANCH, 409, 413),
+    responses=refusals(*BRANCH, 409, *BODY),
 )
 async def priority(
     b: str, ticket_id: str, body: PriorityIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
@@ -119,7 +124,7 @@ async def priority(
     "/{ticket_id}/requeue",
     summary="A no-show back to waiting; keep_place keeps its place in time",
     response_model=TicketOut,
-    responses=refusals(*BRANCH, 409, 413),
+    responses=refusals(*BRANCH, 409, *BODY),
 )
 async def requeue(
     b: str,
@@ -151,7 +156,7 @@ async def cancel(b: str, ticket_id: str, who: Principal = Depends(principal), ct
     "/{ticket_id}/print",
     summary="The agent reports whether the ticket's paper came out",
     response_model=TicketOut,
-    responses=refusals(*BRANCH, 413),
+    responses=refusals(*BRANCH, *BODY),
 )
 async def printed(
     b: str, ticket_id: str, body: PrintIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
