@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .api import branches, counters, manager, public, tickets, websocket
+from .api import branches, counters, manager, public, reference, tickets, websocket
 from .api.limits import NoNul, RateLimit
 from .api.metrics import Metrics
 from .errors import LobbyqError
@@ -87,8 +87,16 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         title="lobbyq",
         version="0.1.0",
         summary="Queue ticketing for bank branches",
-        description="Tickets, counters, screens, keypads and the lobby manager's view. The reference is in docs/.",
+        description=(
+            "Tickets, counters, screens, keypads and the lobby manager's view. Every operation but the "
+            "public ones needs a bearer token (**Authorize**); each says which roles may call it, and "
+            'every refusal is `{"message", "code"}`. The narrative reference is docs/api.md.'
+        ),
         lifespan=lifespan,
+        # Swagger UI and ReDoc are served with their assets from this server (api/reference.py):
+        # FastAPI's own pages load them from a CDN that a bank's intranet does not reach.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.metrics = Metrics()
     app.state.kiosk_limit = RateLimit(settings.kiosk_rate_per_minute, "tickets from this kiosk")
@@ -96,7 +104,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
 
     # A request is matched against the routes in order, each a regular expression, and
     # no path of one router is a path of another: the busiest routers go first.
-    for module in (tickets, counters, public, branches, manager, websocket):
+    for module in (tickets, counters, public, branches, manager, websocket, reference):
         app.include_router(module.router)
     try:
         from displays.pages import router as pages

@@ -88,6 +88,12 @@ def _with_timezone(page: str, timezone: str | None) -> str:
     return page.replace("</head>", meta, 1)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page names: the pages' own SVG icon, not a 404."""
+    return FileResponse(STATIC / "favicon.svg", media_type=MEDIA["svg"], headers={"Cache-Control": "max-age=86400"})
+
+
 def _branch_page(name: str):
     async def page(b: str, request: Request) -> HTMLResponse:
         _check_branch(b)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..services.auth import Principal, authenticate
 from ..services.context import Context
+
+# The bearer scheme in the OpenAPI document (Swagger UI's Authorize button). Its absence
+# or a wrong scheme is not refused here: authenticate() answers 401 with the error body.
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API token (`lobbyq token create`, `POST /api/v1/tokens`), sent as `Authorization: Bearer T`.",
+)
 
 
 async def context(request: Request) -> Context:
@@ -13,9 +22,6 @@ async def context(request: Request) -> Context:
     return request.app.state.ctx
 
 
-async def principal(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer":
-        token = ""
-    return await authenticate(request.app.state.ctx, token.strip() or None)
+async def principal(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+    token = credentials.credentials.strip() if credentials else ""
+    return await authenticate(request.app.state.ctx, token or None)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..rules.layout import POLICY_BOUNDS
-from ..rules.vocabulary import Priority, Role
+from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -211,3 +211,284 @@ class PrintIn(Strict):
     status: Literal["printed", "failed"]
     device: str | None = Field(None, max_length=64)
     detail: str | None = Field(None, max_length=500)
+
+
+# ---------------------------------------------------------------- response bodies
+# What the API answers (docs/api.md), for the OpenAPI document and its clients. Each
+# shape lists the fields it always carries; a newer server may add fields, which pass
+# through (extra="allow"): clients ignore the fields they do not know.
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ValidationProblem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal (4xx): ``message`` for people and logs, ``code`` for machines, which
+    branch on it. A move the ticket's state refuses also names the ticket's ``status``;
+    a 422 lists its problems in ``detail``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    message: str
+    code: Refusal
+    status: TicketStatus | None = None
+    detail: list[ValidationProblem] | None = None
+
+
+class TicketOut(Out):
+    """A ticket (docs/api.md, Ticket JSON). Times are ISO 8601 with the branch's offset."""
+
+    id: str
+    number: str
+    category: str
+    priority: Priority
+    status: TicketStatus
+    issued_at: str
+    queued_at: str
+    called_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    counter: int | None
+    pinned_counter: int | None
+    recall_count: int
+    score: int | None
+    kiosk: str | None
+    teller: str | None
+    estimated_wait_s: int | None
+    wait_minutes: int | None = Field(description="estimated_wait_s in whole minutes, as people are shown it")
+    print_failed: bool
+    day: str
+
+
+class IssuedTicketOut(TicketOut):
+    """The ticket just issued, with its place and the customer's tracking page."""
+
+    ahead: int
+    track_token: str
+    track_url: str
+
+
+class WaitingTicketOut(TicketOut):
+    """A waiting ticket in the hall's state, with how many are ahead (null when pinned)."""
+
+    ahead: int | None
+
+
+class TicketList(Out):
+    tickets: list[TicketOut]
+
+
+class CounterOut(Out):
+    """A counter (window): its state, who is signed in, its current ticket."""
+
+    number: int
+    name: str
+    serves: list[str]
+    state: CounterState
+    teller: str | None
+    pause_reason: str | None
+    current_ticket: str | None
+    current: TicketOut | None
+    waiting: int | None = Field(description="in the state: how many tickets it could call now; else null")
+    stray_presses: int
+    updated_at: str | None
+
+
+class AlertOut(Out):
+    """An alert for the lobby manager; ``data`` depends on its type and always has a ``message``."""
+
+    id: str
+    type: AlertType
+    status: AlertStatus
+    raised_at: str | None
+    data: dict[str, Any]
+    note: str | None
+    acked_at: str | None
+    acked_by: str | None
+
+
+class AlertList(Out):
+    alerts: list[AlertOut]
+
+
+class DeviceOut(Out):
+    """A device's health as its agent last reported it."""
+
+    id: str
+    kind: str
+    status: str
+    detail: str | None
+    updated_at: str | None
+
+
+class DeviceList(Out):
+    devices: list[DeviceOut]
+
+
+class BranchOut(Out):
+    code: str
+    name: str
+
+
+class BranchList(Out):
+    branches: list[BranchOut]
+
+
+class CategoryOut(Out):
+    code: str
+    name: str
+    prefix: str
+
+
+class StateCategoryOut(CategoryOut):
+    waiting: int
+
+
+class LayoutCounterOut(Out):
+    number: int
+    name: str
+    serves: list[str]
+
+
+class PolicyOut(Out):
+    evaluation_window_s: int
+    max_wait_minutes: int | None
+    alert_wait_minutes: int | None
+    alert_queue_length: int | None
+    default_service_s: int
+
+
+class LayoutOut(Out):
+    """A branch layout as stored, defaults filled in (docs/layout.md)."""
+
+    code: str
+    name: str
+    timezone: str
+    locale: str
+    categories: list[CategoryOut]
+    counters: list[LayoutCounterOut]
+    policy: PolicyOut
+
+
+class VipCardsOut(Out):
+    cards: int = Field(description="distinct non-blank cards stored")
+
+
+class RecentCallOut(Out):
+    seq: int
+    type: EventType
+    number: str | None
+    counter: int | None
+    category: str | None
+    at: str | None
+
+
+class StateOut(Out):
+    """A snapshot of the hall, consistent with its ``seq`` (docs/api.md, docs/stream.md)."""
+
+    seq: int
+    branch: str
+    name: str
+    locale: str
+    timezone: str
+    date: str
+    categories: list[StateCategoryOut]
+    counters: list[CounterOut]
+    waiting: list[WaitingTicketOut]
+    recent_calls: list[RecentCallOut]
+    device_faults: list[AlertOut]
+
+
+class EventOut(Out):
+    """An event's envelope (docs/events.md); ``data`` depends on its type."""
+
+    seq: int
+    type: EventType
+    at: str
+    branch: str
+    data: dict[str, Any]
+
+
+class EventsOut(Out):
+    events: list[EventOut]
+    snapshot_required: bool = Field(description="some events after `after` are no longer kept: take the state")
+
+
+class Summary(Out):
+    """Seconds: mean, median, 90th percentile (nearest rank) and maximum; null with no data."""
+
+    avg: float | None
+    p50: float | None
+    p90: float | None
+    max: float | None
+
+
+class Figures(Out):
+    """The figures of a set of tickets (docs/domain.md, the day's figures)."""
+
+    issued: int
+    served: int
+    no_show: int
+    cancelled: int
+    expired: int
+    waiting: int
+    abandonment_rate: float | None
+    wait_s: Summary
+    service_s: Summary
+    ratings: int
+    scores: dict[str, int]
+    satisfaction_rate: float | None
+    estimate_error_s: float | None
+
+
+class CategoryFigures(Figures):
+    category: str
+
+
+class CounterFigures(Figures):
+    counter: int
+    utilisation: float | None
+
+
+class HourFigures(Figures):
+    hour: int
+
+
+class StatsOut(Figures):
+    """The figures of a business day, with the same per category, counter and hour."""
+
+    branch: str
+    date: str
+    by_category: list[CategoryFigures]
+    by_counter: list[CounterFigures]
+    by_hour: list[HourFigures]
+
+
+class TrackOut(Out):
+    """A customer's own ticket, as the page their QR code opens shows it: no personal data."""
+
+    number: str
+    branch: str
+    branch_name: str
+    locale: str
+    category: str
+    category_name: str
+    status: TicketStatus
+    ahead: int | None
+    estimated_wait_s: int | None
+    wait_minutes: int | None
+    counter: int | None
+    counter_name: str | None
+    issued_at: str | None
+    called_at: str | None
+
+
+class HealthOut(Out):
+    status: Literal["ok"]

@@ -10,15 +10,34 @@ from ..services import queries, tickets
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
-from .schemas import IssueIn, PrintIn, PriorityIn, ReassignIn, RequeueIn
+from .reference import BODY, BRANCH, refusals
+from .schemas import IssuedTicketOut, IssueIn, PrintIn, PriorityIn, ReassignIn, RequeueIn, TicketList, TicketOut
 
 router = APIRouter(prefix="/api/v1/branches/{b}/tickets", tags=["tickets"])
 
 
-@router.post("", status_code=201, summary="Issue a ticket (kiosk, manager)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Issue a ticket (kiosk, manager)",
+    response_model=IssuedTicketOut,
+    responses=refusals(
+        *BRANCH,
+        *BODY,
+        429,
+        s403="another branch's token, a role that may not issue, a VIP card not "
+        "in the registry, or a priority the caller may not give",
+    ),
+)
 async def issue(
     b: str, body: IssueIn, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ):
+    """Issues a ticket in a category (a VIP card from the kiosk, or a priority from the manager
+    makes it VIP or green channel): 201 with the ticket, how many are `ahead`, and its
+    `track_token` and `track_url` for the customer's QR code. 422 for an unknown category;
+    429 when a kiosk issues too fast.
+
+    **Roles:** kiosk, manager, admin."""
     who.require(b, Role.KIOSK, Role.MANAGER)
     if who.role == Role.KIOSK:
         request.app.state.kiosk_limit.check(who.token_hash)
@@ -29,7 +48,9 @@ async def issue(
     return JSONResponse(result, status_code=201)
 
 
-@router.get("", summary="Tickets of the business day (staff, display)")
+@router.get(
+    "", summary="Tickets of the business day (staff, display)", response_model=TicketList, responses=refusals(*BRANCH)
+)
 async def list_tickets(
     b: str,
     status: str | None = Query(None, max_length=12),
@@ -38,14 +59,27 @@ async def list_tickets(
     who: Principal = Depends(principal),
     ctx: Context = Depends(context),
 ) -> dict:
+    """The tickets of a business day (`date`, default today) in issue order, optionally only
+    those of one `status` and one `category`.
+
+    **Roles:** manager, teller, agent, display, admin."""
     who.require(b, *STAFF, Role.DISPLAY)
     return {"tickets": await queries.tickets_of_day(ctx, b, status, category, date)}
 
 
-@router.get("/{ticket_id}", summary="One ticket (staff); the agent also sees its track_token to print")
+@router.get(
+    "/{ticket_id}",
+    summary="One ticket (staff); the agent also sees its track_token to print",
+    response_model=TicketOut,
+    responses=refusals(*BRANCH),
+)
 async def get_ticket(
     b: str, ticket_id: str, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ) -> dict:
+    """One ticket. For the agent (and an admin) it also carries `track_token` and
+    `track_url`, which the agent prints as the ticket's QR code.
+
+    **Roles:** manager, teller, agent, admin."""
     who.require(b, *STAFF)
     body = await queries.ticket(ctx, b, ticket_id, with_track=who.role in (Role.AGENT, Role.ADMIN))
     if "track_token" in body:
@@ -53,23 +87,45 @@ async def get_ticket(
     return body
 
 
-@router.post("/{ticket_id}/reassign", summary="Move a ticket to the right category, keeping its place in time")
+@router.post(
+    "/{ticket_id}/reassign",
+    summary="Move a ticket to the right category, keeping its place in time",
+    response_model=TicketOut,
+    responses=refusals(*BRANCH, 409, *BODY),
+)
 async def reassign(
     b: str, ticket_id: str, body: ReassignIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ) -> dict:
+    """The customer took the wrong kind of ticket: it moves to `category` and keeps its place
+    in time. A ticket at a counter (or postponed) goes back to waiting, unpinned.
+
+    **Roles:** manager, admin."""
     who.require(b, Role.MANAGER)
     return await tickets.reassign(ctx, b, ticket_id, body.category)
 
 
-@router.post("/{ticket_id}/priority", summary="Green channel, VIP or normal")
+@router.post(
+    "/{ticket_id}/priority",
+    summary="Green channel, VIP or normal",
+    response_model=TicketOut,
+    responses=refusals(*BRANCH, 409, *BODY),
+)
 async def priority(
     b: str, ticket_id: str, body: PriorityIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ) -> dict:
+    """Changes a ticket's priority class: `green` (green channel) before `vip` before `normal`.
+
+    **Roles:** manager, admin."""
     who.require(b, Role.MANAGER)
     return await tickets.change_priority(ctx, b, ticket_id, body.priority)
 
 
-@router.post("/{ticket_id}/requeue", summary="A no-show back to waiting; keep_place keeps its place in time")
+@router.post(
+    "/{ticket_id}/requeue",
+    summary="A no-show back to waiting; keep_place keeps its place in time",
+    response_model=TicketOut,
+    responses=refusals(*BRANCH, 409, *BODY),
+)
 async def requeue(
     b: str,
     ticket_id: str,
@@ -77,25 +133,52 @@ async def requeue(
     who: Principal = Depends(principal),
     ctx: Context = Depends(context),
 ) -> dict:
+    """A `no_show` ticket back to waiting (409 in another state); its place in time is now,
+    unless `keep_place`.
+
+    **Roles:** manager, admin."""
     who.require(b, Role.MANAGER)
     return await tickets.requeue(ctx, b, ticket_id, bool(body and body.keep_place))
 
 
-@router.post("/{ticket_id}/cancel", summary="Cancel a waiting ticket")
+@router.post(
+    "/{ticket_id}/cancel", summary="Cancel a waiting ticket", response_model=TicketOut, responses=refusals(*BRANCH, 409)
+)
 async def cancel(b: str, ticket_id: str, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+    """A `waiting` ticket becomes `cancelled` (409 in another state).
+
+    **Roles:** manager, admin."""
     who.require(b, Role.MANAGER)
     return await tickets.cancel(ctx, b, ticket_id)
 
 
-@router.post("/{ticket_id}/print", summary="The agent reports whether the ticket's paper came out")
+@router.post(
+    "/{ticket_id}/print",
+    summary="The agent reports whether the ticket's paper came out",
+    response_model=TicketOut,
+    responses=refusals(*BRANCH, *BODY),
+)
 async def printed(
     b: str, ticket_id: str, body: PrintIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ) -> dict:
+    """Whether the ticket's paper came out of the kiosk printer: a failure sets
+    `print_failed` (and the manager sees it), a later success clears it.
+
+    **Roles:** agent, admin."""
     who.require(b, Role.AGENT)
     return await tickets.mark_printed(ctx, b, ticket_id, body.status == "printed", body.device, body.detail)
 
 
-@router.post("/{ticket_id}/reprint", summary="Print a ticket again (after paper is back)")
+@router.post(
+    "/{ticket_id}/reprint",
+    summary="Print a ticket again (after paper is back)",
+    response_model=TicketOut,
+    responses=refusals(*BRANCH),
+)
 async def reprint(b: str, ticket_id: str, who: Principal = Depends(principal), ctx: Context = Depends(context)) -> dict:
+    """Asks for the ticket to be printed again: the device agent prints it on the kiosk's
+    printer.
+
+    **Roles:** manager, admin."""
     who.require(b, Role.MANAGER)
     return await tickets.reprint(ctx, b, ticket_id)

@@ -1,4 +1,7 @@
-"""schemathesis against the OpenAPI of a running ``lobbyq serve``: no 5xx on any endpoint.
+"""schemathesis against the OpenAPI of a running ``lobbyq serve``: no 5xx on any endpoint,
+and every answer is one the document describes: its status among the operation's
+responses, its body valid against that response's schema (the typed success bodies and
+the error model ``{"message", "code"}``).
 
 Every operation is fuzzed with valid data (positive mode) and invalid data (negative
 mode), as an admin, on a laid-out branch with a ticket in every state worth having, so
@@ -16,6 +19,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.e2e.conftest import own_postgres
 from tests.support.server import LobbyqServer
@@ -120,6 +128,17 @@ def test_no_5xx_on_any_endpoint(fuzzed):
                         f"{response.status_code} {response.text[:300]}"
                     )
                     raise AssertionError(seen[-1])
+                try:
+                    case.validate_response(
+                        response,
+                        checks=[status_code_conformance, content_type_conformance, response_schema_conformance],
+                    )
+                except Exception as error:
+                    seen.append(
+                        f"{case.method} {case.formatted_path} query={case.query} body={case.body!r:.200} -> "
+                        f"{response.status_code} {response.text[:300]}: not as documented: {str(error)[:600]}"
+                    )
+                    raise
 
             try:
                 run()
@@ -133,7 +152,7 @@ def test_no_5xx_on_any_endpoint(fuzzed):
     # The server is still well after all that.
     assert httpx.get(f"{server.url}/healthz").status_code == 200
     assert not failures, (
-        f"{name}: {len(failures)} operations answered 5xx:\n"
+        f"{name}: {len(failures)} operations answered 5xx or other than documented:\n"
         + "\n".join(failures)
         + "\n--- server log ---\n"
         + server.log_tail(40)
