@@ -11,7 +11,7 @@ from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
 from .reference import BODY, BRANCH, refusals
-from .schemas import CounterOut, EvaluationIn, PauseIn, TicketOut, TransferIn
+from .schemas import CounterOut, EvaluationIn, PauseIn, TicketOut, TransferIn, TransferredTicketOut
 
 router = APIRouter(prefix="/api/v1/branches/{b}/counters/{n}", tags=["counters"])
 
@@ -162,7 +162,7 @@ _on_current(
 @router.post(
     "/transfer",
     summary="Current ticket back to waiting for another category, or pinned to another counter (转柜)",
-    response_model=TicketOut,
+    response_model=TransferredTicketOut,
     responses=refusals(*BRANCH, 409, *BODY),
 )
 async def transfer(

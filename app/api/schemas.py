@@ -281,6 +281,19 @@ class WaitingTicketOut(TicketOut):
     ahead: int | None
 
 
+class WarningOut(Out):
+    """Accepted, but the person acting should know (e.g. a transfer to a paused counter)."""
+
+    code: Refusal
+    message: str = Field(description="in the branch's language")
+
+
+class TransferredTicketOut(TicketOut):
+    """The transferred ticket; ``warning`` when its new counter is paused."""
+
+    warning: WarningOut | None = None
+
+
 class TicketList(Out):
     tickets: list[TicketOut]
 
@@ -309,6 +322,7 @@ class AlertOut(Out):
     status: AlertStatus
     raised_at: str | None
     data: dict[str, Any]
+    text: str = Field(description="what the alert says, in the branch's language")
     note: str | None
     acked_at: str | None
     acked_by: str | None
@@ -374,6 +388,7 @@ class LayoutOut(Out):
     locale: str
     categories: list[CategoryOut]
     counters: list[LayoutCounterOut]
+    kiosks: list[str] = Field(description="kiosk token names; the first is the branch's default printer")
     policy: PolicyOut
 
 
@@ -388,6 +403,8 @@ class RecentCallOut(Out):
     counter: int | None
     category: str | None
     at: str | None
+    status: TicketStatus = Field(description="the ticket's status now (docs/state-fold.md)")
+    finished_at: str | None
 
 
 class StateOut(Out):
@@ -439,12 +456,14 @@ class Figures(Out):
     cancelled: int
     expired: int
     waiting: int
+    abandoned: int = Field(description="no-show + cancelled + expired")
     abandonment_rate: float | None
     wait_s: Summary
     service_s: Summary
     ratings: int
     scores: dict[str, int]
     satisfaction_rate: float | None
+    score_avg: float | None
     estimate_error_s: float | None
 
 
@@ -486,6 +505,8 @@ class TrackOut(Out):
     wait_minutes: int | None
     counter: int | None
     counter_name: str | None
+    pinned_counter: int | None = Field(description="the counter this ticket waits for, after a transfer")
+    pinned_counter_name: str | None
     issued_at: str | None
     called_at: str | None
 
