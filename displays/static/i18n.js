@@ -267,11 +267,6 @@ export function sinceLabel(iso, now = Date.now()) {
     : `${m}:${String(s % 60).padStart(2, '0')}`;
 }
 
-export function minutesLabel(seconds) {
-  if (seconds == null) return '–';
-  return `${Math.max(1, Math.round(seconds / 60))} ${t('minutes')}`;
-}
-
 // The phrase the browser speaks when server audio fails (fallback only).
 export function spokenCall(number, counter, loc = current) {
   return loc === 'en' ? `Number ${number.split('').join(' ')}, please go to counter ${counter}`
