@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.store.migrate import hold_migration_lock
 from app.store.tables import metadata
 
 config = context.config
@@ -15,6 +16,7 @@ config = context.config
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
+        hold_migration_lock(connection)
         context.run_migrations()
 
 
