@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.engine import Connection, make_url
-
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection, make_url
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
