@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import sys
 import tomllib
 from datetime import UTC, datetime
@@ -20,6 +21,47 @@ db_app = typer.Typer(help="The database schema", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(branch_app, name="branch")
 app.add_typer(db_app, name="db")
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse at once, naming the port, rather than print pages and tokens that lead nowhere."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            typer.echo(
+                f"error: port {port} on {host} is taken ({e.strerror}): stop what listens there or choose "
+                "another with --port",
+                err=True,
+            )
+            raise typer.Exit(2) from None
+
+
+def _startup_lines(settings, host: str, port: int, workers: int) -> list[str]:
+    """What an operator needs to see when the server starts: where it answers and what it uses."""
+    from sqlalchemy.engine import make_url
+
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+
+    def hidden(url: str) -> str:
+        return make_url(url).render_as_string(hide_password=True)
+
+    database = hidden(settings.database_url)
+    return [
+        f"lobbyq serve: {base} (listening on {host}:{port}), {workers} worker{'s' if workers != 1 else ''}",
+        f"  database        {database}",
+        f"  bus             {hidden(settings.redis_url) if settings.redis_url else 'in-process (no Redis)'}",
+        f"  devices         {settings.devices or 'none here (a separate `lobbyq agent` drives them)'}",
+        "  pages, for a branch code B, each with a token of its role:",
+        f"    hall screen     {base}/screens/B/hall?token=…",
+        f"    window screen   {base}/screens/B/counter/N?token=…",
+        f"    kiosk           {base}/kiosk/B?token=…",
+        f"    teller console  {base}/teller/B",
+        f"    manager         {base}/manager/B",
+        f"  API and its docs  {base}/api/v1  ·  {base}/docs",
+    ]
 
 
 def _settings():
@@ -168,6 +210,7 @@ def serve(
     from .store import migrate
 
     settings = _settings()
+    _require_free_port(host, port)
     migrate.upgrade(settings.database_url)
     os.environ["LOBBYQ_MIGRATE_ON_START"] = "0"
     os.environ.setdefault("LOBBYQ_INTERNAL_URL", f"http://127.0.0.1:{port}")
@@ -176,6 +219,7 @@ def serve(
             "error: LOBBYQ_DEVICES runs the drivers in-process; use --workers 1 or a separate `lobbyq agent`", err=True
         )
         raise typer.Exit(2) from None
+    typer.echo("\n".join(_startup_lines(settings, host, port, workers)))
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -208,6 +252,7 @@ def demo(
     """The embedded default with a sample branch and simulated devices; prints every page and its token."""
     from .demo import run_demo
 
+    _require_free_port("127.0.0.1", port)
     run_demo(port, workdir, devices)
 
 

@@ -6,6 +6,7 @@ printer that never answers (``mute``), with a human-readable rendering for the d
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -107,6 +108,14 @@ def render_png(data: bytes, path: str | Path) -> None:
     page.save(path)
 
 
+def _highest_ticket_file(out_dir: Path) -> int:
+    numbers = [int(m.group(1)) for f in out_dir.glob("ticket-*.txt") if (m := _TICKET_FILE.fullmatch(f.name))]
+    return max(numbers, default=0)
+
+
+_TICKET_FILE = re.compile(r"ticket-(\d+)\.txt")
+
+
 class PrinterSim:
     def __init__(
         self, link_path: str | Path, baudrate: int | None = None, out_dir: str | Path | None = None, png: bool = True
@@ -119,6 +128,8 @@ class PrinterSim:
         self.out_dir = Path(out_dir) if out_dir else None
         self.png = png  # also draw last-ticket.png in out_dir
         self.tickets: list[bytes] = []
+        # A restarted demo keeps the paper already printed: files go on from the highest number.
+        self._first_file = _highest_ticket_file(self.out_dir) + 1 if self.out_dir else 1
         self._pending = bytearray()
         self._cond = threading.Condition()
 
@@ -162,7 +173,8 @@ class PrinterSim:
         self.tickets.append(t)
         if self.out_dir:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            (self.out_dir / f"ticket-{len(self.tickets):04d}.txt").write_text(render_text(t), encoding="utf-8")
+            number = self._first_file + len(self.tickets) - 1
+            (self.out_dir / f"ticket-{number:04d}.txt").write_text(render_text(t), encoding="utf-8")
             (self.out_dir / "last-ticket.txt").write_text(render_text(t), encoding="utf-8")
             if self.png:
                 render_png(t, self.out_dir / "last-ticket.png")

@@ -111,3 +111,19 @@ def test_ticket_rendered_as_png_for_a_person(tmp_path):
     bottom = image.crop((0, image.height // 2, PAPER_PX, image.height))
     assert top.getextrema()[0] == 0 and bottom.getextrema()[0] == 0
     assert bottom.histogram()[0] > 5000  # black pixels: a QR of 45 characters in 6-pixel modules
+
+
+async def test_a_restarted_demo_printer_keeps_the_tickets_already_printed(ptydir, tmp_path):
+    """The demo's paper of an earlier run is not overwritten: files go on from the highest number."""
+    (tmp_path / "ticket-0001.txt").write_text("A001 of the first run", encoding="utf-8")
+    (tmp_path / "ticket-0002.txt").write_text("A002 of the first run", encoding="utf-8")
+    sim = PrinterSim(os.path.join(ptydir, "prn"), baudrate=19200, out_dir=tmp_path, png=False).start()
+    try:
+        dev, _health, _results = _dev(sim)
+        assert await dev.print_job_bytes("t1", build_ticket(TICKET)) == ("printed", "")
+        assert await asyncio.to_thread(sim.wait_tickets, 1, 3)
+    finally:
+        sim.stop()
+    assert (tmp_path / "ticket-0001.txt").read_text(encoding="utf-8") == "A001 of the first run"
+    assert (tmp_path / "ticket-0002.txt").read_text(encoding="utf-8") == "A002 of the first run"
+    assert "**A012**" in (tmp_path / "ticket-0003.txt").read_text(encoding="utf-8")
