@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from drivers.simulators.printer import PrinterSim
 from tests.displays.support import (
     BRANCH,
     CHROMIUM,
@@ -154,3 +155,12 @@ def _voice_cache_for_inprocess_tests():
             os.environ.pop("LOBBYQ_VOICE_CACHE", None)
         else:
             os.environ["LOBBYQ_VOICE_CACHE"] = old
+
+
+@pytest.fixture
+def printer():
+    """A simulated kiosk printer on a pseudo-terminal (its link path kept short)."""
+    with tempfile.TemporaryDirectory(prefix="lq-") as d:
+        sim = PrinterSim(os.path.join(d, "prn"), baudrate=19200, png=False).start()
+        yield sim
+        sim.stop()

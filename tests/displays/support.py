@@ -169,3 +169,21 @@ def assert_denied_full_screen(page, address: str, title_zh: str, title_en: str) 
     assert page.inner_text("#denied-screen .denied-url") == address
     title_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.denied-title')).fontSize)")
     assert title_px >= size["width"] / 20  # ~100 px letters on a 1920-wide hall screen
+
+
+def sign_in_teller(page, server: Lobbyq, counter: int = 1, token: str = "teller") -> None:
+    """Sign a teller console in at ``counter`` and wait for it to follow the stream."""
+    page.goto(f"{server.base}/teller/{BRANCH}")
+    page.fill("#signin-token", server.tokens[token])
+    page.fill("#signin-counter", str(counter))
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#console:not([hidden])")
+    page.wait_for_function("document.body.dataset.seq !== undefined")
+
+
+def sign_in_manager(page, server: Lobbyq) -> None:
+    """Sign the manager dashboard in."""
+    page.goto(f"{server.base}/manager/{BRANCH}")
+    page.fill("#signin-token", server.tokens["manager"])
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#dashboard:not([hidden])")

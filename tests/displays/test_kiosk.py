@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from drivers.simulators.printer import PrinterSim
 from tests.displays.support import BRANCH, LAYOUT, ROOT, lobbyq_argv, screenshot
 from tests.drivers.escpos_tokens import texts, tokenize
 
@@ -132,14 +130,6 @@ def test_kiosk_requests_nothing_it_is_refused_and_still_shows_its_printer_fault(
 
 
 # ---------------------------------------------------------------- one wait, three places
-
-
-@pytest.fixture
-def printer(tmp_path):
-    with tempfile.TemporaryDirectory(prefix="lq-") as d:  # pty link paths must stay short
-        sim = PrinterSim(os.path.join(d, "prn"), baudrate=19200, png=False).start()
-        yield sim
-        sim.stop()
 
 
 def printed_lines(printer, number, timeout=10.0):

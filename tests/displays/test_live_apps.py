@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.displays.spies import sound_spy
-from tests.displays.support import BRANCH, screenshot
+from tests.displays.support import BRANCH, screenshot, sign_in_manager, sign_in_teller
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -79,12 +79,7 @@ def test_kiosk_issues_shows_qr_and_printer_fault(lobbyq, new_page):
 def test_teller_console_keys_dialogs_and_screenshot(lobbyq, new_page):
     issue(lobbyq, "personal", 3)
     page = new_page(1366, 768)
-    page.goto(f"{lobbyq.base}/teller/{BRANCH}")
-    page.fill("#signin-token", lobbyq.tokens["teller"])
-    page.fill("#signin-counter", "1")
-    page.click("#signin button[type=submit]")
-    page.wait_for_selector("#console:not([hidden])")
-    page.wait_for_function("document.body.dataset.seq !== undefined")
+    sign_in_teller(page, lobbyq)
     assert page.inner_text("#counter-waiting") == "3"
 
     page.keyboard.press("F1")  # call next
@@ -142,10 +137,7 @@ def test_manager_dashboard_alerts_actions_and_screenshot(lobbyq, new_page):
     lobbyq.ok("POST", lobbyq.b("/devices/hall-screen/health"), "agent", json={"kind": "screen", "status": "ok"})
 
     page = new_page(1600, 900, init_script=sound_spy())
-    page.goto(f"{lobbyq.base}/manager/{BRANCH}")
-    page.fill("#signin-token", lobbyq.tokens["manager"])
-    page.click("#signin button[type=submit]")
-    page.wait_for_selector("#dashboard:not([hidden])")
+    sign_in_manager(page, lobbyq)
     page.wait_for_selector(".cat-queue[data-category='personal'] .ticket-row")
     page.wait_for_selector("#devices td")
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from drivers.simulators.printer import PrinterSim
-from tests.displays.support import BRANCH, LAYOUT, ROOT, lobbyq_argv, screenshot
+from tests.displays.support import BRANCH, LAYOUT, ROOT, lobbyq_argv, screenshot, sign_in_manager
 from tests.drivers.escpos_tokens import qr_payload, texts, tokenize
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,23 +23,12 @@ SCREENSHOTS = ROOT / "displays" / "screenshots"
 
 def sign_in(lobbyq, new_page, width=1600, height=900):
     page = new_page(width, height, accept_downloads=True)
-    page.goto(f"{lobbyq.base}/manager/{BRANCH}")
-    page.fill("#signin-token", lobbyq.tokens["manager"])
-    page.click("#signin button[type=submit]")
-    page.wait_for_selector("#dashboard:not([hidden])")
+    sign_in_manager(page, lobbyq)
     return page
 
 
 def lay_out_with_kiosks(lobbyq):
     lobbyq.ok("PUT", lobbyq.b(), json={"code": BRANCH, **LAYOUT, "kiosks": KIOSKS})
-
-
-@pytest.fixture
-def printer(tmp_path):
-    with tempfile.TemporaryDirectory(prefix="lq-") as d:  # pty link paths must stay short
-        sim = PrinterSim(os.path.join(d, "prn"), baudrate=19200, png=False).start()
-        yield sim
-        sim.stop()
 
 
 def printed(printer, number, timeout=10.0):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.displays.support import BRANCH
+from tests.displays.support import BRANCH, sign_in_manager, sign_in_teller
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -73,20 +73,13 @@ def test_staff_pages_load_without_a_refused_request(lobbyq, new_page):
 
     page = new_page(1366, 768)
     seen = watch(page)
-    page.goto(f"{lobbyq.base}/teller/{BRANCH}")
-    page.fill("#signin-token", lobbyq.tokens["teller"])
-    page.fill("#signin-counter", "1")
-    page.click("#signin button[type=submit]")
-    page.wait_for_selector("#console:not([hidden])")
+    sign_in_teller(page, lobbyq)
     page.keyboard.press("F1")
     page.wait_for_function("document.querySelector('#current-ticket').textContent === 'A001'")
     check(page, seen, "teller")
 
     page = new_page(1600, 900)
     seen = watch(page)
-    page.goto(f"{lobbyq.base}/manager/{BRANCH}")
-    page.fill("#signin-token", lobbyq.tokens["manager"])
-    page.click("#signin button[type=submit]")
-    page.wait_for_selector("#dashboard:not([hidden])")
+    sign_in_manager(page, lobbyq)
     page.wait_for_selector("#devices", state="attached")
     check(page, seen, "manager")

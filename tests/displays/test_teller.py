@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.displays.support import BRANCH, screenshot
+from tests.displays.support import BRANCH, screenshot, sign_in_teller
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -18,12 +18,7 @@ WIDTH, HEIGHT = 1366, 768  # the teller's PC
 
 def sign_in(lobbyq, new_page, counter=1):
     page = new_page(WIDTH, HEIGHT)
-    page.goto(f"{lobbyq.base}/teller/{BRANCH}")
-    page.fill("#signin-token", lobbyq.tokens["teller"])
-    page.fill("#signin-counter", str(counter))
-    page.click("#signin button[type=submit]")
-    page.wait_for_selector("#console:not([hidden])")
-    page.wait_for_function("document.body.dataset.seq !== undefined")
+    sign_in_teller(page, lobbyq, counter)
     return page
 
 

@@ -6,7 +6,7 @@ warning for a paused one."""
 import pytest
 
 from tests.displays.spies import sound_spy
-from tests.displays.support import BRANCH, screenshot
+from tests.displays.support import screenshot, sign_in_teller
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,12 +41,7 @@ def test_teller_transfer_dialog_marks_closed_and_paused_windows(lobbyq, new_page
     lobbyq.ok("POST", lobbyq.b("/tickets"), "kiosk", json={"category": "personal"})
 
     page = new_page(1366, 768)
-    page.goto(f"{lobbyq.base}/teller/{BRANCH}")
-    page.fill("#signin-token", lobbyq.tokens["teller"])
-    page.fill("#signin-counter", "1")
-    page.click("#signin button[type=submit]")
-    page.wait_for_selector("#console:not([hidden])")
-    page.wait_for_function("document.body.dataset.seq !== undefined")
+    sign_in_teller(page, lobbyq)
     page.keyboard.press("F1")
     page.wait_for_function("document.querySelector('#current-ticket').textContent === 'A001'", timeout=2000)
 
