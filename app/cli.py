@@ -40,19 +40,16 @@ def _require_free_port(host: str, port: int) -> None:
 
 def _startup_lines(settings, host: str, port: int, workers: int) -> list[str]:
     """What an operator needs to see when the server starts: where it answers and what it uses."""
-    from sqlalchemy.engine import make_url
+    from .store.database import shown_url
 
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
 
-    def hidden(url: str) -> str:
-        return make_url(url).render_as_string(hide_password=True)
-
-    database = hidden(settings.database_url)
+    database = shown_url(settings.database_url)
     return [
         f"lobbyq serve: {base} (listening on {host}:{port}), {workers} worker{'s' if workers != 1 else ''}",
         f"  database        {database}",
-        f"  bus             {hidden(settings.redis_url) if settings.redis_url else 'in-process (no Redis)'}",
+        f"  bus             {shown_url(settings.redis_url) if settings.redis_url else 'in-process (no Redis)'}",
         f"  devices         {settings.devices or 'none here (a separate `lobbyq agent` drives them)'}",
         "  pages, for a branch code B, each with a token of its role:",
         f"    hall screen     {base}/screens/B/hall?token=…",

@@ -51,6 +51,11 @@ class Database(Protocol):
     async def close(self) -> None: ...
 
 
+def shown_url(url: str) -> str:
+    """A database or Redis URL fit for a log or a terminal: its password as ``***``."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 async def open_database(url: str, pool_size: int = 10) -> Database:
     if make_url(url).get_backend_name() == "sqlite":
         return SqliteDatabase(url)
