@@ -48,3 +48,20 @@ def wait_minutes(estimated_wait_s: int | None) -> int | None:
     if estimated_wait_s is None:
         return None
     return math.ceil(max(0, estimated_wait_s) / 60)
+
+
+# Baselines from the literature (Ibrahim & Whitt 2009), kept beside lobbyq's own estimate so
+# the simulator and the reports can print all three errors side by side (docs/domain.md).
+
+
+def queue_length_wait_s(ahead: int, capacity: float, mean_service_s: float) -> float:
+    """QL: the (ahead + 1)-th completion at the rate the category's counters finish
+    services, ``capacity`` counters' worth of service each taking ``mean_service_s``."""
+    if capacity <= 0:
+        raise ValueError("QL needs a positive service capacity")
+    return (ahead + 1) * mean_service_s / capacity
+
+
+def last_to_enter_service_wait_s(last_called_wait_s: float | None) -> float | None:
+    """LES: the wait of the category's ticket most recently called; None before the first call."""
+    return None if last_called_wait_s is None else max(0.0, last_called_wait_s)
