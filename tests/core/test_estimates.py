@@ -47,3 +47,26 @@ def test_ticket_json_carries_the_rounded_minutes_next_to_the_seconds():
     )
     body = ticket_json(t, ZoneInfo("Asia/Shanghai"))
     assert (body["estimated_wait_s"], body["wait_minutes"]) == (150, 3)
+
+
+async def test_a_counter_opening_or_pausing_changes_a_waiting_customers_estimate(api):
+    """With 6 ahead, opening a second counter for the category halves the estimate the
+    customer's page shows, once the branch's profile is re-read (at most 5 s old); pausing it
+    brings the estimate back (docs/domain.md, estimated wait)."""
+    b = await api.branch()
+    await b.open(1)
+    issued = [await b.issue("personal") for _ in range(7)]
+    track = f"/api/v1/track/{issued[-1]['track_token']}"
+
+    async def estimate() -> int:
+        api.clock.advance(11)  # past the profile's age
+        body = (await api.request("GET", track)).json()
+        assert body["ahead"] == 6
+        return body["estimated_wait_s"]
+
+    alone = await estimate()
+    await b.open(2)  # serves personal first, as counter 1
+    two = await estimate()
+    assert two == pytest.approx(alone / 2, abs=1)
+    assert (await b.teller(2, "pause", json={"reason": "午餐"})).status_code == 200
+    assert await estimate() == alone
