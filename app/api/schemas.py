@@ -447,6 +447,16 @@ class Summary(Out):
     max: float | None
 
 
+class EstimateErrorOut(Out):
+    """How wrong the waits promised at issue were (docs/domain.md, the day's figures)."""
+
+    count: int = Field(description="called tickets that had an estimate")
+    p50_s: float | None
+    p90_s: float | None
+    p50_pct: float | None = Field(description="in percent of the real wait, tickets that waited ≥ 60 s")
+    p90_pct: float | None
+
+
 class Figures(Out):
     """The figures of a set of tickets (docs/domain.md, the day's figures)."""
 
@@ -465,6 +475,7 @@ class Figures(Out):
     satisfaction_rate: float | None
     score_avg: float | None
     estimate_error_s: float | None
+    estimate_error: EstimateErrorOut
 
 
 class CategoryFigures(Figures):

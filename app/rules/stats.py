@@ -11,7 +11,8 @@ Definitions (also in the README):
 - utilisation of a counter: its service seconds over the span from its first call to its
   last finish;
 - estimate error: mean absolute difference between the wait promised at issue and the
-  real wait.
+  real wait; its median and p90 in seconds, and in percent of the real wait for tickets
+  that waited at least a minute (a percent of a few seconds says nothing).
 """
 
 from __future__ import annotations
@@ -30,14 +31,40 @@ from .vocabulary import TicketStatus
 LEFT = (TicketStatus.CANCELLED, TicketStatus.NO_SHOW, TicketStatus.EXPIRED)
 
 
+# Below this real wait an estimate's error is not counted in percent.
+PERCENT_FROM_S = 60
+
+
+def _nearest_rank(ordered: list[float], p: float) -> float:
+    # an actual observed value, never an interpolation
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
+def _estimate_error(called: list[Ticket]) -> dict[str, Any]:
+    """How wrong the promise made at issue was: median and p90, in seconds and percent."""
+    pairs = [(t.called_at - t.issued_at, t.estimated_wait_s) for t in called if t.estimated_wait_s is not None]
+    seconds = sorted(abs(real - promised) for real, promised in pairs)
+    percent = sorted(100 * abs(real - promised) / real for real, promised in pairs if real >= PERCENT_FROM_S)
+
+    def rank(values: list[float], p: float) -> float | None:
+        return round(_nearest_rank(values, p), 1) if values else None
+
+    return {
+        "count": len(seconds),
+        "p50_s": rank(seconds, 0.5),
+        "p90_s": rank(seconds, 0.9),
+        "p50_pct": rank(percent, 0.5),
+        "p90_pct": rank(percent, 0.9),
+    }
+
+
 def _summary(values: list[float]) -> dict[str, Any]:
     if not values:
         return {"avg": None, "p50": None, "p90": None, "max": None}
     ordered = sorted(values)
 
     def pct(p: float) -> float:
-        # nearest-rank percentile: an actual observed wait, never an interpolation
-        return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+        return _nearest_rank(ordered, p)
 
     return {
         "avg": round(sum(ordered) / len(ordered), 1),
@@ -75,6 +102,7 @@ def _figures(tickets: list[Ticket]) -> dict[str, Any]:
         "satisfaction_rate": round(sum(s <= 2 for s in rated) / len(rated), 4) if rated else None,
         "score_avg": round(sum(rated) / len(rated), 2) if rated else None,
         "estimate_error_s": round(sum(errors) / len(errors), 1) if errors else None,
+        "estimate_error": _estimate_error([t for t in tickets if t.called_at is not None]),
     }
 
 

@@ -24,6 +24,7 @@ p90 = 6th = 600, max 600. Ratings 1 2 4 3 2: satisfaction 3/5 = 0.6.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -193,6 +194,20 @@ def _waited(waits: list[int], statuses: list[str] | None = None) -> list[Ticket]
 )
 def test_p90_wait_is_the_nearest_rank(waits, p90):
     assert day_stats(DAY, _waited(waits), SHANGHAI)["wait_s"]["p90"] == p90
+
+
+def test_estimate_error_median_and_p90_in_seconds_and_percent():
+    # real waits 30, 100, 200, 400, 600 s against promises of 0, 100, 300, 300, 900 s
+    tickets = [
+        dataclasses.replace(t, estimated_wait_s=promised)
+        for t, promised in zip(_waited([30, 100, 200, 400, 600]), [0, 100, 300, 300, 900], strict=True)
+    ]
+    tickets.append(_waited([None], ["waiting"])[0])  # not called yet: not counted
+    error = day_stats(DAY, tickets, SHANGHAI)["estimate_error"]
+    # errors 30, 0, 100, 100, 300 s; in percent of waits of a minute or more: 0, 50, 25, 50
+    assert error == {"count": 5, "p50_s": 100.0, "p90_s": 300.0, "p50_pct": 25.0, "p90_pct": 50.0}
+    empty = day_stats(DAY, [], SHANGHAI)["estimate_error"]
+    assert empty == {"count": 0, "p50_s": None, "p90_s": None, "p50_pct": None, "p90_pct": None}
 
 
 def test_abandonment_counts_no_shows_and_cancellations_of_the_issued():
