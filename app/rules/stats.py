@@ -40,9 +40,13 @@ def _nearest_rank(ordered: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
 
 
-def _estimate_error(called: list[Ticket]) -> dict[str, Any]:
+def _estimate_error(tickets: list[Ticket]) -> dict[str, Any]:
     """How wrong the promise made at issue was: median and p90, in seconds and percent."""
-    pairs = [(t.called_at - t.issued_at, t.estimated_wait_s) for t in called if t.estimated_wait_s is not None]
+    pairs = [
+        (t.called_at - t.issued_at, t.estimated_wait_s)
+        for t in tickets
+        if t.called_at is not None and t.estimated_wait_s is not None
+    ]
     seconds = sorted(abs(real - promised) for real, promised in pairs)
     percent = sorted(100 * abs(real - promised) / real for real, promised in pairs if real >= PERCENT_FROM_S)
 
@@ -102,7 +106,7 @@ def _figures(tickets: list[Ticket]) -> dict[str, Any]:
         "satisfaction_rate": round(sum(s <= 2 for s in rated) / len(rated), 4) if rated else None,
         "score_avg": round(sum(rated) / len(rated), 2) if rated else None,
         "estimate_error_s": round(sum(errors) / len(errors), 1) if errors else None,
-        "estimate_error": _estimate_error([t for t in tickets if t.called_at is not None]),
+        "estimate_error": _estimate_error(tickets),
     }
 
 
