@@ -363,6 +363,8 @@ class CategoryOut(Out):
 
 class StateCategoryOut(CategoryOut):
     waiting: int
+    estimated_wait_s: int | None = Field(description="the estimated wait of a normal ticket taken now")
+    wait_minutes: int | None
 
 
 class LayoutCounterOut(Out):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from . import ordering
 from .alerts import Alert
 from .business_day import iso
 from .counters import CounterRecord
+from .estimates import BranchFacts, hall_estimates, wait_minutes
 from .layout import Layout
 from .representations import alert_json, counter_json, ticket_json
 from .tickets import Ticket
@@ -62,12 +63,20 @@ def hall_state(
     calls: Iterable[Call],
     called: Mapping[str, Ticket],
     faults: Iterable[Alert],
+    facts: BranchFacts,
 ) -> dict[str, Any]:
     """``tickets``: today's waiting tickets and those at a counter; ``calls``: the latest
-    calls and recalls, newest first; ``called``: the tickets they called, by id."""
+    calls and recalls, newest first; ``called``: the tickets they called, by id; ``facts``:
+    what the estimates play forward. Waiting tickets carry their estimate as of now, and
+    each category the estimate of a ticket taken now."""
     zone = layout.zone
     tickets = list(tickets)
     waiting = [t for t in tickets if t.status == TicketStatus.WAITING]
+    aheads = {t.id: (t, ordering.ahead_of(t, waiting, layout.policy, now)) for t in waiting if t.pinned_counter is None}
+    queues = {
+        c.code: sum(t.category == c.code and t.pinned_counter is None for t in waiting) for c in layout.categories
+    }
+    estimates, for_new = hall_estimates(layout, facts, queues, aheads, now)
     by_id = {t.id: t for t in tickets}
     by_number = {c.number: c for c in counters}
     counters_out = []
@@ -94,11 +103,18 @@ def hall_state(
         "timezone": layout.timezone,
         "date": today,
         "categories": [
-            {"code": c.code, "name": c.name, "prefix": c.prefix, "waiting": sum(t.category == c.code for t in waiting)}
+            {
+                "code": c.code,
+                "name": c.name,
+                "prefix": c.prefix,
+                "waiting": sum(t.category == c.code for t in waiting),
+                "estimated_wait_s": for_new[c.code],
+                "wait_minutes": wait_minutes(for_new[c.code]),
+            }
             for c in layout.categories
         ],
         "counters": counters_out,
-        "waiting": [_with_ahead(t, waiting, layout, now) for t in waiting],
+        "waiting": [_waiting_json(t, aheads, estimates, zone) for t in waiting],
         "recent_calls": recent_calls(calls, called, now, zone),
         # Open device faults are no secret and every screen may need them: the kiosk
         # shows a printer banner from the first snapshot, not only from the next alert.
@@ -145,7 +161,11 @@ def recent_calls(
     return recent
 
 
-def _with_ahead(ticket: Ticket, waiting: list[Ticket], layout: Layout, now: float) -> dict[str, Any]:
-    body = ticket_json(ticket, layout.zone)
-    body["ahead"] = ordering.ahead_of(ticket, waiting, layout.policy, now) if ticket.pinned_counter is None else None
+def _waiting_json(
+    ticket: Ticket, aheads: Mapping[str, tuple[Ticket, int]], estimates: Mapping[str, int | None], zone: ZoneInfo
+) -> dict[str, Any]:
+    """A pinned ticket is called at its counter first: no place in the category's queue."""
+    estimate = estimates.get(ticket.id)
+    body = ticket_json(replace(ticket, estimated_wait_s=estimate) if ticket.id in aheads else ticket, zone)
+    body["ahead"] = aheads[ticket.id][1] if ticket.id in aheads else None
     return body

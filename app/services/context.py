@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..rules.vocabulary import CounterState
+from ..rules.business_day import day_of
+from ..rules.estimates import BranchFacts
 from ..settings import Settings
-from ..store import counters, tickets
+from ..store import branches, outlook
 from ..store.database import Database
 
 
@@ -26,10 +27,9 @@ class Publisher(Protocol):
 
 @dataclass
 class Profile:
-    """Recent service times and open counters of a branch, for estimates; a few seconds stale at most."""
+    """What the estimates of a branch play forward (rules.estimates); a few seconds stale at most."""
 
-    open_numbers: set[int]
-    mean_service_s: dict[str, float]
+    facts: BranchFacts
     at: float
 
 
@@ -67,8 +67,9 @@ class Context:
 
     async def _read_profile(self, branch: str, now: float) -> Profile:
         async with self.db.read() as tx:
-            open_numbers = {c.number for c in await counters.of_branch(tx, branch) if c.state == CounterState.OPEN}
-            means = await tickets.mean_service_s(tx, branch, now - 7200)
-        profile = Profile(open_numbers, means, now)
+            stored = await branches.read(tx, branch)
+            day = day_of(now, stored.layout.zone) if stored else ""
+            facts = await outlook.branch_facts(tx, branch, day, now)
+        profile = Profile(facts, now)
         self._profiles[branch] = profile
         return profile

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import Forbidden, Invalid, NotFound
 from ..rules import tickets as moves
 from ..rules.business_day import day_of, iso
-from ..rules.estimates import estimated_wait_s, wait_minutes
+from ..rules.estimates import estimate_s, wait_minutes
 from ..rules.layout import Layout
 from ..rules.representations import ticket_json
 from ..rules.tickets import Ticket
@@ -70,14 +70,7 @@ async def issue(
             kiosk=printer,
         )
         ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
-        estimate = estimated_wait_s(
-            ahead,
-            cat.code,
-            uow.layout.counters,
-            profile.open_numbers,
-            profile.mean_service_s,
-            uow.layout.policy.default_service_s,
-        )
+        estimate = estimate_s(uow.layout, profile.facts, ticket, ahead, uow.now)
         ticket = replace(ticket, estimated_wait_s=estimate)
         track_token = secrets.token_urlsafe(24)
         await tickets.add(uow.tx, ticket, track_token)
@@ -255,16 +248,10 @@ async def track(ctx: Context, track_token: str) -> dict[str, Any]:
     # says nothing of its turn, so the customer is told the window instead of a count.
     if ticket.status == TicketStatus.WAITING and ticket.pinned_counter is None:
         profile = await ctx.profile(branch)
+        now = ctx.clock()
         async with ctx.db.read() as tx:
-            ahead, _ = await tickets.queue_position(tx, ticket, layout.policy, ctx.clock())
-        estimate = estimated_wait_s(
-            ahead,
-            ticket.category,
-            layout.counters,
-            profile.open_numbers,
-            profile.mean_service_s,
-            layout.policy.default_service_s,
-        )
+            ahead, _ = await tickets.queue_position(tx, ticket, layout.policy, now)
+        estimate = estimate_s(layout, profile.facts, ticket, ahead, now)
     cat = layout.category(ticket.category)
     counter = layout.counter(ticket.counter) if ticket.counter else None
     pinned = layout.counter(ticket.pinned_counter) if ticket.pinned_counter else None

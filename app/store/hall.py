@@ -8,7 +8,7 @@ from typing import Any
 from ..rules.business_day import day_of
 from ..rules.hall import called_ids, hall_state
 from ..rules.vocabulary import AlertType
-from . import alerts, branches, counters, events, tickets
+from . import alerts, branches, counters, events, outlook, tickets
 from .transaction import Transaction
 
 
@@ -31,4 +31,5 @@ async def read_state(tx: Transaction, code: str, now: float) -> dict[str, Any] |
         calls=calls,
         called=called,
         faults=await alerts.open_of_type(tx, code, AlertType.DEVICE_FAULT),
+        facts=await outlook.branch_facts(tx, code, today, now),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -373,21 +373,3 @@ _WAITING_BY_CATEGORY = Statement(
 
 async def waiting_by_category(tx: Transaction, branch: str, day: str) -> dict[str, int]:
     return {r[0]: r[1] for r in await tx.fetch(_WAITING_BY_CATEGORY, {"branch": branch, "day": day})}
-
-
-_MEAN_SERVICE = Statement(
-    select(tickets.c.category, func.avg(tickets.c.finished_at - tickets.c.started_at))
-    .where(
-        _OF_BRANCH,
-        tickets.c.status == TicketStatus.DONE.value,
-        tickets.c.finished_at > bindparam("since"),
-        tickets.c.started_at.is_not(None),
-    )
-    .group_by(tickets.c.category)
-)
-
-
-async def mean_service_s(tx: Transaction, branch: str, since: float) -> dict[str, float]:
-    """Mean service time per category of the tickets finished since ``since``."""
-    rows: Sequence[Any] = await tx.fetch(_MEAN_SERVICE, {"branch": branch, "since": since})
-    return {r[0]: float(r[1]) for r in rows if r[1] is not None and r[1] > 0}

@@ -4,7 +4,8 @@ import { followBranch, startClock, blink, translateStatic } from './screen.js';
 import { callsSince, liveCall, pruneCalls } from './state.js';
 import { Announcer } from './announcer.js';
 import { t, counterLabel, locale } from './i18n.js';
-import { pathParts } from './auth.js';
+import { deviceToken, pathParts } from './auth.js';
+import { branchPath } from './api.js';
 
 const [, branch] = pathParts(); // /screens/{b}/hall
 const $ = (id) => document.getElementById(id);
@@ -70,11 +71,21 @@ function renderCounters(state, freshCounter) {
   if (freshCounter != null) blink(document.querySelector(`.tile[data-counter="${freshCounter}"]`));
 }
 
+// A new ticket's estimated wait per category, from the latest snapshot: the server plays
+// the lobby forward (docs/domain.md), so the page asks again rather than guess.
+let estimates = {};
+const keepEstimates = (state) => {
+  estimates = Object.fromEntries(state.categories.map(c => [c.code, c.wait_minutes]));
+};
+
 function renderWaiting(state) {
-  // "个人业务 等候 3 人" / "Personal 3 waiting"
+  // "个人业务 等候 3 人 · 预计等候 14 分钟" / "Personal 3 waiting · Estimated wait 14 min"
   const count = (n) => `<b class="num">${n}</b>`;
-  $('waiting-strip').innerHTML = state.categories.map(c => `<span>${esc(c.name)} ${locale() === 'en'
-    ? `${count(c.waiting)} waiting` : `${esc(t('waiting'))} ${count(c.waiting)} ${esc(t('people'))}`}</span>`).join('');
+  const estimate = (c) => (c.waiting && estimates[c.code] != null
+    ? ` <small class="estimate">· ${esc(t('est_wait'))} ${count(estimates[c.code])} ${esc(t('minutes'))}</small>` : '');
+  $('waiting-strip').innerHTML = state.categories.map(c => `<span data-category="${esc(c.code)}">${esc(c.name)} ${
+    locale() === 'en' ? `${count(c.waiting)} waiting` : `${esc(t('waiting'))} ${count(c.waiting)} ${esc(t('people'))}`
+  }${estimate(c)}</span>`).join('');
   $('notice').textContent = state.notice || t('notice');
 }
 
@@ -98,6 +109,7 @@ box = followBranch('display', branch, {
       callsSince(state, heardAt || '1970-01-01T00:00:00Z').slice(-5).forEach(announce);
     }
     for (const c of state.recent_calls) heardAt = later(heardAt, c.at);
+    keepEstimates(state);
     render(state, null);
   },
   event(ev, state) {
@@ -119,6 +131,19 @@ setInterval(() => {
     render(pruned, null);
   }
 }, 30000);
+
+// The estimates move with the queue and the counters: fresh ones every ESTIMATE_EVERY_MS.
+const ESTIMATE_EVERY_MS = Number(new URLSearchParams(location.search).get('estimate_every_ms')) || 30000;
+setInterval(async () => {
+  const token = deviceToken('display', branch);
+  if (!box.state || !token) return;
+  try {
+    const r = await fetch(branchPath(branch, '/state'), { headers: { Authorization: `Bearer ${token}` } });
+    if (!r.ok) return;
+    keepEstimates(await r.json());
+    renderWaiting(box.state);
+  } catch { /* offline: the stream's status shows it; keep the last estimates */ }
+}, ESTIMATE_EVERY_MS);
 
 window.addEventListener('resize', () => fitWidth($('latest')));
 translateStatic();

@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.rules.estimates import estimated_wait_s, wait_minutes
-from app.rules.layout import Counter
+from app.rules.estimates import wait_minutes
 from app.rules.representations import ticket_json
 from app.rules.tickets import Ticket
 from app.rules.vocabulary import Priority, TicketStatus
@@ -20,15 +19,6 @@ from app.rules.vocabulary import Priority, TicketStatus
 )
 def test_wait_minutes_rounds_every_part_of_a_minute_up(seconds, minutes):
     assert wait_minutes(seconds) == minutes
-
-
-def test_half_a_minute_is_a_minute_not_nothing():
-    """The kiosk screen said 1 and the paper 0 for a 30 s estimate: half-up and half-even
-    rounding disagree there; the rule gives one answer."""
-    counters = [Counter(number=n, name=f"{n}", serves=["personal"]) for n in (1, 2, 3, 4)]
-    seconds = estimated_wait_s(1, "personal", counters, set(), {}, 120)
-    assert seconds == 30
-    assert wait_minutes(seconds) == 1
 
 
 def test_ticket_json_carries_the_rounded_minutes_next_to_the_seconds():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.store import tickets as ticket_rows
+from app.store import outlook
 
 
 async def test_a_burst_of_stale_requests_reads_the_profile_once(api, monkeypatch):
@@ -13,13 +13,13 @@ async def test_a_burst_of_stale_requests_reads_the_profile_once(api, monkeypatch
     await b.issue()
     ctx = api.ctx
     reads = []
-    mean_service_s = ticket_rows.mean_service_s
+    branch_facts = outlook.branch_facts
 
     async def counted(*args, **kwargs):
         reads.append(args)
-        return await mean_service_s(*args, **kwargs)
+        return await branch_facts(*args, **kwargs)
 
-    monkeypatch.setattr(ticket_rows, "mean_service_s", counted)
+    monkeypatch.setattr(outlook, "branch_facts", counted)
 
     api.clock.advance(6)  # stale, but young enough to be used while it is read again
     profiles = await asyncio.gather(*(ctx.profile(b.code) for _ in range(16)))

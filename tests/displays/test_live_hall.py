@@ -187,3 +187,21 @@ def test_hall_with_a_wrong_token_says_so_across_the_hall(lobbyq, new_page):
     assert "not-a-real-token" not in page.inner_text("body")
     screenshot(page, "hall-denied")
     assert not page.errors
+
+
+def test_hall_shows_each_categorys_estimate_and_follows_a_counter_opening(lobbyq, new_page):
+    """The per-category line tells a newcomer the wait for a ticket taken now, and a second
+    counter opening for the category shortens it on screen (docs/domain.md, estimated wait)."""
+    open_counters(lobbyq, [1])
+    issue(lobbyq, "personal", 6)
+    page = new_page(1920, 1080)
+    page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token={lobbyq.tokens['display']}&estimate_every_ms=300")
+    line = "#waiting-strip [data-category='personal']"
+    page.wait_for_selector(f"{line} .estimate")
+    # six ahead of a new ticket, one counter, 300 s each until service times are learned
+    assert "预计等候 30 分钟" in page.inner_text(line)
+    assert page.locator("#waiting-strip [data-category='fx'] .estimate").count() == 0  # nobody waits there
+    lobbyq.ok("POST", lobbyq.b("/counters/2/open"), "manager")  # serves personal first too
+    page.wait_for_function(f"document.querySelector(\"{line}\").textContent.includes('预计等候 15 分钟')", timeout=5000)
+    screenshot(page, "hall-estimates")
+    assert not page.errors
