@@ -21,7 +21,7 @@ from .vocabulary import Priority
 
 # Past this many calls the lobby is not played further: the rest is extrapolated at the
 # rate the counters were serving the category, so a huge queue costs a bounded time.
-MAX_STEPS = 2000
+MAX_STEPS = 300
 # A service running longer than expected is assumed to need at least this share of its
 # expected time still (services have long tails; "any second now" is usually wrong).
 MIN_REMAINING_SHARE = 0.2
