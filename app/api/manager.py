@@ -12,12 +12,10 @@ from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
 from .reference import BODY, BRANCH, refusals
-from .schemas import AckIn, AlertList, AlertOut, DeviceList, DeviceOut, HealthIn, StatsOut
+from .schemas import AckIn, AlertList, AlertOut, CalendarDay, DeviceList, DeviceOut, HealthIn, StatsOut
 
 router = APIRouter(prefix="/api/v1/branches/{b}", tags=["manager"])
-DATE = Query(
-    None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="business day, YYYY-MM-DD; default today in the branch's timezone"
-)
+DATE = Query(None, description="business day, YYYY-MM-DD; default today in the branch's timezone")
 
 
 @router.get(
@@ -58,7 +56,7 @@ async def ack(
 
 @router.get("/stats", summary="KPIs of a business day", response_model=StatsOut, responses=refusals(*BRANCH))
 async def stats(
-    b: str, date: str | None = DATE, who: Principal = Depends(principal), ctx: Context = Depends(context)
+    b: str, date: CalendarDay | None = DATE, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ) -> dict:
     """The figures of a business day (default today): issued, served, waits, service times,
     abandonment, satisfaction, by category, counter and hour (docs/domain.md).
@@ -78,7 +76,7 @@ async def stats(
     },
 )
 async def stats_csv(
-    b: str, date: str | None = DATE, who: Principal = Depends(principal), ctx: Context = Depends(context)
+    b: str, date: CalendarDay | None = DATE, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ):
     """The day's tickets as CSV (UTF-8), one line per ticket, for a spreadsheet.
 

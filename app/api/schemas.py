@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ..rules.layout import POLICY_BOUNDS
 from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
@@ -12,14 +13,21 @@ from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-def _has_nul(value) -> bool:
+def _unstorable(value: Any) -> str | None:
+    """Why a piece of a request's text cannot be stored, if it cannot."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "text may not contain NUL characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # JSON lets "\ud800" through; no database stores it
+            return "text may not contain a lone surrogate (an invalid \\u escape such as \\ud800)"
+        return None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return next((r for k, v in value.items() if (r := _unstorable(k) or _unstorable(v))), None)
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        return next((r for v in value if (r := _unstorable(v))), None)
+    return None
 
 
 class Strict(BaseModel):
@@ -27,10 +35,11 @@ class Strict(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul(cls, data):
-        # PostgreSQL cannot store NUL in text: refuse it here (422), not in the database (500).
-        if _has_nul(data):
-            raise ValueError("text may not contain NUL characters")
+    def _storable(cls, data):
+        # PostgreSQL cannot store NUL in text, nor UTF-8 a lone surrogate: refuse them here
+        # (422 saying why), not in the database (500).
+        if reason := _unstorable(data):
+            raise ValueError(reason)
         return data
 
 
@@ -119,6 +128,18 @@ class LayoutIn(Strict):
         description="the branch's kiosks by name (their kiosk tokens' names); the first is the default printer"
         " of the tickets the lobby manager issues",
     )
+
+
+def _calendar_day(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a calendar day (YYYY-MM-DD)") from None
+    return value
+
+
+# A business day in a query: the pattern alone lets 2026-13-45 through.
+CalendarDay = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_day)]
 
 
 class VipCardsIn(Strict):

@@ -11,7 +11,17 @@ from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
 from .reference import BODY, BRANCH, refusals
-from .schemas import IssuedTicketOut, IssueIn, PrintIn, PriorityIn, ReassignIn, RequeueIn, TicketList, TicketOut
+from .schemas import (
+    CalendarDay,
+    IssuedTicketOut,
+    IssueIn,
+    PrintIn,
+    PriorityIn,
+    ReassignIn,
+    RequeueIn,
+    TicketList,
+    TicketOut,
+)
 
 router = APIRouter(prefix="/api/v1/branches/{b}/tickets", tags=["tickets"])
 
@@ -55,7 +65,7 @@ async def list_tickets(
     b: str,
     status: str | None = Query(None, max_length=12),
     category: str | None = Query(None, max_length=32),
-    date: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+    date: CalendarDay | None = Query(None, description="business day, YYYY-MM-DD; default today"),
     who: Principal = Depends(principal),
     ctx: Context = Depends(context),
 ) -> dict:

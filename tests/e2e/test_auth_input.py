@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -184,11 +185,33 @@ async def test_other_bad_bodies_and_queries(api):
         ("POST", "/tickets", {"category": "personal", "vip_card": "12\x0034"}),
         ("GET", "/tickets?category=%00", None),
         ("GET", "/tickets?status=wait%00ing", None),
+        # A lone surrogate is valid JSON but no text a database stores: 422, never a 500.
+        ("POST", "/counters/1/pause", {"reason": "午\udfff餐"}),
+        ("POST", f"/alerts/{ids['alert_id']}/ack", {"note": "\ud83d"}),
+        # A date of the right shape that is no calendar day, on every route that takes one.
+        ("GET", "/tickets?date=2026-13-45", None),
+        ("GET", "/stats?date=2026-02-30", None),
+        ("GET", "/stats.csv?date=2026-02-30", None),
     ]
     for method, path, body in cases:
-        r = await b.manager(method, path, json=body)
+        # sent as JSON escapes, as a client would: httpx's own encoding cannot carry a surrogate
+        sent = {} if body is None else {"content": json.dumps(body), "headers": {"Content-Type": "application/json"}}
+        r = await b.manager(method, path, **sent)
         assert r.status_code == 422, (method, path, body, r.status_code, r.text)
         assert r.json()["message"]
+        if re.search(r"date=\d{4}-\d{2}-\d{2}", path):
+            assert "not a calendar day" in r.json()["message"]
+        if body and "\ud800" in json.dumps(body):
+            assert "surrogate" in r.json()["message"]
+    # the admin's VIP registry, where it answered 500 without a message
+    r = await api.request(
+        "PUT",
+        "/api/v1/branches/sjm01/vip-cards",
+        api.admin,
+        content=json.dumps({"cards": ["8888", "\ud800"]}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 422 and "surrogate" in r.json()["message"], r.text
     bad_layouts = [
         {**SAMPLE_BRANCH, "unknown": 1},
         {**SAMPLE_BRANCH, "timezone": "Mars/Olympus"},
