@@ -22,6 +22,7 @@ from .api.metrics import Metrics
 from .errors import LobbyqError
 from .events.feeds import Hub
 from .events.wakeups import make_bus
+from .log_secrets import mask_request_logs
 from .rules.tickets import IllegalMove
 from .rules.vocabulary import Refusal, Role
 from .services import auth, housekeeping
@@ -38,6 +39,7 @@ log = logging.getLogger("lobbyq")
 
 def create_app(settings: Settings | None = None, clock=None, migrate_on_start: bool | None = None) -> FastAPI:
     settings = settings or get_settings()
+    mask_request_logs()
     if migrate_on_start is None:
         migrate_on_start = os.environ.get("LOBBYQ_MIGRATE_ON_START", "1") != "0"
 
