@@ -16,6 +16,10 @@ class LobbyqError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
 
 class Unauthorized(LobbyqError):
     status = 401
@@ -47,3 +51,11 @@ class Invalid(LobbyqError):
 class TooMany(LobbyqError):
     status = 429
     code = Refusal.TOO_MANY
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}

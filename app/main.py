@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api import branches, counters, manager, public, reference, tickets, websocket
-from .api.limits import NoNul, RateLimit
+from .api.limits import NoNul, RateLimit, RedisHits, hit_counter
 from .api.metrics import Metrics
 from .errors import LobbyqError
 from .events.feeds import Hub
@@ -52,6 +52,11 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         ctx = Context(db=db, bus=bus, settings=settings, **({"clock": clock} if clock else {}))
         await bus.start()
         app.state.ctx = ctx
+        hits = hit_counter(settings.redis_url, db, settings.database_url)
+        app.state.kiosk_limit = RateLimit(hits, settings.kiosk_rate_per_minute, "kiosk", "tickets from this kiosk")
+        app.state.track_limit = RateLimit(
+            hits, settings.track_rate_per_minute, "track", "tracking requests from this address"
+        )
         app.state.hub = Hub(db, bus, settings, ctx.clock)
         app.state.sockets = sockets = websocket.OpenSockets(ctx)
         bus.subscribe(auth.TOKENS_CHANGED, sockets.tokens_changed)
@@ -83,6 +88,8 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             await bus.stop()
+            if isinstance(hits, RedisHits):
+                await hits.close()
             await db.close()
 
     app = FastAPI(
@@ -101,8 +108,6 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         redoc_url=None,
     )
     app.state.metrics = Metrics()
-    app.state.kiosk_limit = RateLimit(settings.kiosk_rate_per_minute, "tickets from this kiosk")
-    app.state.track_limit = RateLimit(settings.track_rate_per_minute, "tracking requests from this address")
 
     # A request is matched against the routes in order, each a regular expression, and
     # no path of one router is a path of another: the busiest routers go first.
@@ -136,7 +141,9 @@ async def _embedded_agent(ctx: Context, config: DevicesConfig, stop: asyncio.Eve
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(LobbyqError)
     async def lobbyq_error(_: Request, error: LobbyqError):
-        return JSONResponse({"message": error.message, "code": error.code}, status_code=error.status)
+        return JSONResponse(
+            {"message": error.message, "code": error.code}, status_code=error.status, headers=error.headers
+        )
 
     @app.exception_handler(IllegalMove)
     async def illegal_move(_: Request, error: IllegalMove):

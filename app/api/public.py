@@ -112,7 +112,7 @@ async def track(track_token: str, request: Request, ctx: Context = Depends(conte
     the estimated wait while it waits. Rate-limited per client address.
 
     **Roles:** none: public, the tracking code is the key."""
-    request.app.state.track_limit.check(_client(request))
+    await request.app.state.track_limit.check(_client(request))
     _valid(track_token)
     return await tickets.track(ctx, track_token)
 
@@ -128,7 +128,7 @@ async def track_cancel(track_token: str, request: Request, ctx: Context = Depend
     Answers the tracking JSON.
 
     **Roles:** none: public, the tracking code is the key."""
-    request.app.state.track_limit.check(_client(request))
+    await request.app.state.track_limit.check(_client(request))
     _valid(track_token)
     return await tickets.cancel_by_customer(ctx, track_token)
 

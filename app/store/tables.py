@@ -177,3 +177,14 @@ devices = Table(
     Column("updated_at", Float, nullable=False),
     PrimaryKeyConstraint("branch", "id"),
 )
+
+# Rate-limit hits per key (a kiosk's token hash, a public address) and minute, so that a
+# limit holds across workers and nodes sharing PostgreSQL when there is no Redis.
+rate_hits = Table(
+    "rate_hits",
+    metadata,
+    Column("key", String(200), nullable=False),
+    Column("minute", BigInteger, nullable=False),
+    Column("hits", Integer, nullable=False),
+    PrimaryKeyConstraint("key", "minute"),
+)
