@@ -79,6 +79,7 @@ def run_demo(port: int, workdir: Path, with_devices: bool) -> None:
         f"  kiosk           {base}/kiosk/{b}?token={tokens['kiosk1']}",
         f"  teller console  {base}/teller/{b}    (sign in with a teller token below)",
         f"  manager         {base}/manager/{b}   (sign in with the manager token)",
+        f"  manager phone   {base}/manager/{b}/phone   (alerts on a phone; the same token)",
         f"  API docs        {base}/docs",
         "",
         "tokens (shown once; a new demo run makes new ones):",

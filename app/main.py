@@ -18,11 +18,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api import branches, counters, manager, public, reference, tickets, websocket
 from .api.limits import NoNul, RateLimit, RedisHits, hit_counter
+from .api.log_secrets import mask_request_logs
 from .api.metrics import Metrics
 from .errors import LobbyqError
 from .events.feeds import Hub
 from .events.wakeups import make_bus
-from .log_secrets import mask_request_logs
 from .rules.tickets import IllegalMove
 from .rules.vocabulary import Refusal, Role
 from .services import auth, housekeeping

@@ -26,5 +26,6 @@ SAMPLE_BRANCH: dict[str, Any] = {
         "alert_wait_minutes": 30,
         "alert_queue_length": 15,
         "default_service_s": 300,
+        "alert_auto_clear": ["queue.too_long", "queue.long_wait", "device.fault"],
     },
 }

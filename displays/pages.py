@@ -99,7 +99,7 @@ def _branch_page(name: str):
         _check_branch(b)
         return HTMLResponse(_with_timezone(_template(name), await _branch_timezone(request, b)), headers=NO_CACHE)
 
-    page.__name__ = f"{name}_page"
+    page.__name__ = f"{name.replace('-', '_')}_page"
     return page
 
 
@@ -109,6 +109,7 @@ for _path, _name in {
     "/kiosk/{b}": "kiosk",
     "/teller/{b}": "teller",
     "/manager/{b}": "manager",
+    "/manager/{b}/phone": "manager-phone",  # the manager's open alerts, on a phone
 }.items():
     router.add_api_route(_path, _branch_page(_name), methods=["GET"], include_in_schema=False)
 

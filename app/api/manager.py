@@ -20,18 +20,19 @@ DATE = Query(None, description="business day, YYYY-MM-DD; default today in the b
 
 @router.get(
     "/alerts",
-    summary="Alerts; ?status=open for the ones not yet acknowledged",
+    summary="Alerts; ?status=open for the ones neither acknowledged nor cleared",
     response_model=AlertList,
     responses=refusals(*BRANCH),
 )
 async def list_alerts(
     b: str,
-    status: str | None = Query(None, pattern="^(open|acked)$"),
+    status: str | None = Query(None, pattern="^(open|acked|cleared)$"),
     who: Principal = Depends(principal),
     ctx: Context = Depends(context),
 ) -> dict:
     """The branch's alerts, newest first (at most 500); `status=open` for those not yet
-    acknowledged, `acked` for the others.
+    acknowledged nor cleared, `acked` for those acknowledged with a note, `cleared` for
+    those that cleared themselves when their cause was gone (policy.alert_auto_clear).
 
     **Roles:** manager, admin."""
     who.require(b, Role.MANAGER)
@@ -42,12 +43,13 @@ async def list_alerts(
     "/alerts/{alert_id}/ack",
     summary="Acknowledge an alert with a note",
     response_model=AlertOut,
-    responses=refusals(*BRANCH, 409, *BODY, s409="the alert is already acknowledged"),
+    responses=refusals(*BRANCH, 409, *BODY, s409="the alert is already acknowledged, or cleared itself"),
 )
 async def ack(
     b: str, alert_id: str, body: AckIn, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ) -> dict:
-    """Closes an open alert with the manager's `note` on what was done.
+    """Closes an open alert with the manager's `note` on what was done; 409 when it is
+    already acknowledged or cleared itself.
 
     **Roles:** manager, admin."""
     who.require(b, Role.MANAGER)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from ..rules.layout import POLICY_BOUNDS
+from ..rules.layout import AUTO_CLEARABLE, DEFAULT_AUTO_CLEAR, POLICY_BOUNDS
 from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
@@ -110,6 +110,12 @@ class PolicyIn(Strict):
     alert_wait_minutes: int | None = _bounded("alert_wait_minutes", 30)
     alert_queue_length: int | None = _bounded("alert_queue_length", 20)
     default_service_s: int = _bounded("default_service_s", 300)
+    alert_auto_clear: list[str] = Field(
+        default_factory=lambda: [str(t) for t in DEFAULT_AUTO_CLEAR],
+        max_length=len(AUTO_CLEARABLE),
+        description="alert types that clear themselves when their cause is gone (the others wait for"
+        f" acknowledgement with a note): any of {', '.join(AUTO_CLEARABLE)}",
+    )
 
 
 class LayoutIn(Strict):
@@ -347,6 +353,7 @@ class AlertOut(Out):
     note: str | None
     acked_at: str | None
     acked_by: str | None
+    cleared_at: str | None = Field(description="when it cleared itself (status cleared), else null")
 
 
 class AlertList(Out):
@@ -400,6 +407,7 @@ class PolicyOut(Out):
     alert_wait_minutes: int | None
     alert_queue_length: int | None
     default_service_s: int
+    alert_auto_clear: list[str]
 
 
 class LayoutOut(Out):

@@ -27,3 +27,8 @@ def iso(moment: float | None, zone: ZoneInfo) -> str | None:
 
 def utc_iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
+
+
+def clock_time(moment: float, zone: ZoneInfo) -> str:
+    """The branch's wall-clock time of a moment, "09:41", as people say it."""
+    return datetime.fromtimestamp(moment, zone).strftime("%H:%M")

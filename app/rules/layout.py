@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .vocabulary import AlertType
+
 LOCALES = ("zh-CN", "en")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
@@ -15,6 +17,19 @@ _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 KIOSK_NAME_MAX = 100  # a token's name, and a ticket's kiosk column
 
 _OPTIONAL_POLICY = ("max_wait_minutes", "alert_wait_minutes", "alert_queue_length")
+
+# Alert types whose cause can go away by itself, so the policy may let them clear
+# themselves (docs/domain.md): a rating of 4 stays what it was, it waits for a note.
+AUTO_CLEARABLE = (
+    AlertType.LONG_WAIT,
+    AlertType.QUEUE_TOO_LONG,
+    AlertType.DEVICE_FAULT,
+    AlertType.MISSED_VULNERABLE,
+)
+# By default the lobby's own state clears what it raised (a queue back under its limit,
+# a waiting customer called, a printer refilled); a missed green-channel customer is
+# somebody the manager must go and find, so it waits for a note.
+DEFAULT_AUTO_CLEAR = (AlertType.QUEUE_TOO_LONG, AlertType.LONG_WAIT, AlertType.DEVICE_FAULT)
 
 
 class LayoutError(ValueError):
@@ -53,6 +68,9 @@ class Policy:
     alert_wait_minutes: int | None = 30
     alert_queue_length: int | None = 20
     default_service_s: int = 300
+    # Alert types that clear themselves when their cause is gone; the others stay open
+    # until a manager acknowledges them with a note.
+    alert_auto_clear: tuple[str, ...] = tuple(str(t) for t in DEFAULT_AUTO_CLEAR)
 
 
 @dataclass(frozen=True)
@@ -137,13 +155,37 @@ def validate(layout: Layout) -> Layout:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             null = " or null" if name in _OPTIONAL_POLICY else ""
             raise LayoutError(f"policy.{name} must be a whole number between {low} and {high}{null}")
+    _validate_auto_clear(layout.policy.alert_auto_clear)
     return layout
+
+
+def _validate_auto_clear(types: Any) -> None:
+    if not isinstance(types, (list, tuple)) or not all(isinstance(t, str) for t in types):
+        raise LayoutError("policy.alert_auto_clear must be a list of alert types")
+    for type_ in types:
+        if type_ == AlertType.UNSATISFIED:
+            raise LayoutError(
+                f"policy.alert_auto_clear: {type_} cannot clear itself (a rating does not go away);"
+                " it waits for acknowledgement"
+            )
+        if type_ not in AUTO_CLEARABLE:
+            known = ", ".join(AUTO_CLEARABLE)
+            raise LayoutError(f"policy.alert_auto_clear: unknown alert type {type_!r}; one of {known}")
+    if len(set(types)) != len(types):
+        raise LayoutError("policy.alert_auto_clear lists an alert type twice")
+
+
+def _policy(data: dict[str, Any]) -> Policy:
+    """The policy of plain data: its list of alert types kept as a tuple (frozen)."""
+    if isinstance(data.get("alert_auto_clear"), list):
+        data = {**data, "alert_auto_clear": tuple(data["alert_auto_clear"])}
+    return Policy(**data)
 
 
 def from_dict(code: str, data: dict[str, Any]) -> Layout:
     """Build a layout from plain data (JSON, YAML or TOML), then validate it."""
     try:
-        policy = Policy(**(data.get("policy") or {}))
+        policy = _policy(data.get("policy") or {})
         layout = Layout(
             code=code,
             name=data["name"],
@@ -181,6 +223,7 @@ def to_dict(layout: Layout) -> dict[str, Any]:
             "alert_wait_minutes": p.alert_wait_minutes,
             "alert_queue_length": p.alert_queue_length,
             "default_service_s": p.default_service_s,
+            "alert_auto_clear": list(p.alert_auto_clear),
         },
         "kiosks": list(layout.kiosks),
     }

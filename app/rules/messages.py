@@ -25,6 +25,13 @@ class Message(StrEnum):
     QUEUE_TOO_LONG = "alert.queue_too_long"
     DEVICE_FAULT = "alert.device_fault"
     DEVICE_FAULT_DETAIL = "alert.device_fault_detail"
+    QUEUE_TOO_LONG_OPEN = "alert.queue_too_long_open"
+    QUEUE_TOO_LONG_ALL_OPEN = "alert.queue_too_long_all_open"
+    QUEUE_TOO_LONG_NO_WINDOW = "alert.queue_too_long_no_window"
+    MISSED_VULNERABLE = "alert.missed_vulnerable"
+    # refusals of an acknowledgement
+    ALERT_ACKED_ALREADY = "alert_acked_already"
+    ALERT_CLEARED_ALREADY = "alert_cleared_already"
     # refusals of a teller's actions at a counter
     COUNTER_NOT_FOUND = "counter_not_found"
     COUNTER_CLOSED = "counter_closed"
@@ -62,6 +69,30 @@ TEMPLATES: dict[Message, dict[str, str]] = {
     Message.QUEUE_TOO_LONG: {
         "zh-CN": "{category}有{waiting}位客户等候，请增开窗口",
         "en": "{waiting} customers wait for {category}: open another window",
+    },
+    Message.QUEUE_TOO_LONG_OPEN: {
+        "zh-CN": "{category}有{waiting}位客户等候，请开放{counters}办理{category}",
+        "en": "{waiting} customers wait for {category}. Open {counters} for {category}",
+    },
+    Message.QUEUE_TOO_LONG_ALL_OPEN: {
+        "zh-CN": "{category}有{waiting}位客户等候，办理{category}的窗口已全部开放",
+        "en": "{waiting} customers wait for {category}. Every window serving {category} is already open",
+    },
+    Message.QUEUE_TOO_LONG_NO_WINDOW: {
+        "zh-CN": "{category}有{waiting}位客户等候，但没有窗口办理{category}",
+        "en": "{waiting} customers wait for {category}, but no window serves {category}",
+    },
+    Message.MISSED_VULNERABLE: {
+        "zh-CN": "绿色通道客户 {ticket} 未应答（{counter}），请到大厅寻找",
+        "en": "Green-channel customer {ticket} did not answer the call ({counter}): please find them in the hall",
+    },
+    Message.ALERT_ACKED_ALREADY: {
+        "zh-CN": "该提醒已处理",
+        "en": "this alert is already acknowledged",
+    },
+    Message.ALERT_CLEARED_ALREADY: {
+        "zh-CN": "该提醒已于{at}自动解除：原因已消失",
+        "en": "this alert cleared itself at {at}: its cause is gone",
     },
     Message.DEVICE_FAULT: {
         "zh-CN": "{kind} {device} {status}",
@@ -226,8 +257,16 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 
-# The "or" between allowed states of a move.
+# The "or" between allowed states of a move, or counters to open.
 _OR = {"zh-CN": "或", "en": " or "}
+
+
+def counter_name(number: int, name: str | None, locale: str) -> str:
+    """A counter as people call it: its name in the layout, else "5号窗口" / "Counter 5"
+    (as the pages' counterLabel)."""
+    if name:
+        return name
+    return f"Counter {number}" if language(locale) == "en" else f"{number}号窗口"
 
 
 def language(locale: str) -> str:
@@ -266,8 +305,10 @@ def alert_text(type_: str, data: dict[str, Any], locale: str) -> str:
     if type_ == AlertType.LONG_WAIT:
         return say(Message.LONG_WAIT, lang, ticket=data["ticket_number"], minutes=data["limit_minutes"])
     if type_ == AlertType.QUEUE_TOO_LONG:
-        category = data.get("category_name") or data["category"]
-        return say(Message.QUEUE_TOO_LONG, lang, category=category, waiting=data["waiting"])
+        return _queue_too_long(data, lang)
+    if type_ == AlertType.MISSED_VULNERABLE:
+        counter = counter_name(data["counter"], data.get("counter_name"), lang)
+        return say(Message.MISSED_VULNERABLE, lang, ticket=data["ticket_number"], counter=counter)
     if type_ == AlertType.DEVICE_FAULT:
         facts = {
             "kind": word(data["kind"], lang),
@@ -278,3 +319,26 @@ def alert_text(type_: str, data: dict[str, Any], locale: str) -> str:
             return say(Message.DEVICE_FAULT_DETAIL, lang, detail=data["detail"], **facts)
         return say(Message.DEVICE_FAULT, lang, **facts)
     return str(type_)
+
+
+_COMMA = {"zh-CN": "、", "en": ", "}
+
+
+def _either(names: list[str], lang: str) -> str:
+    """Names joined as people say them: 3号窗口、5号窗口或4号窗口 / Window 3, Window 5 or Window 4."""
+    if len(names) < 2:
+        return "".join(names)
+    return _COMMA[lang].join(names[:-1]) + _OR[lang] + names[-1]
+
+
+def _queue_too_long(data: dict[str, Any], lang: str) -> str:
+    """Which closed or paused windows to open for the category, or that none can be."""
+    facts = {"category": data.get("category_name") or data["category"], "waiting": data["waiting"]}
+    if "counters" not in data:  # raised before alerts named the windows
+        return say(Message.QUEUE_TOO_LONG, lang, **facts)
+    if data["counters"]:
+        names = _either([counter_name(c["number"], c.get("name"), lang) for c in data["counters"]], lang)
+        return say(Message.QUEUE_TOO_LONG_OPEN, lang, counters=names, **facts)
+    if data.get("open_counters"):
+        return say(Message.QUEUE_TOO_LONG_ALL_OPEN, lang, **facts)
+    return say(Message.QUEUE_TOO_LONG_NO_WINDOW, lang, **facts)

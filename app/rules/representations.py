@@ -77,6 +77,7 @@ def alert_json(alert: Alert, zone: ZoneInfo) -> dict[str, Any]:
         "note": alert.note,
         "acked_at": iso(alert.acked_at, zone),
         "acked_by": alert.acked_by,
+        "cleared_at": iso(alert.cleared_at, zone),
     }
 
 

@@ -55,11 +55,13 @@ class AlertType(StrEnum):
     LONG_WAIT = "queue.long_wait"
     QUEUE_TOO_LONG = "queue.too_long"
     DEVICE_FAULT = "device.fault"
+    MISSED_VULNERABLE = "ticket.missed_vulnerable"
 
 
 class AlertStatus(StrEnum):
     OPEN = "open"
     ACKED = "acked"
+    CLEARED = "cleared"  # its cause went away and the policy lets it clear itself
 
 
 class EventType(StrEnum):
@@ -86,6 +88,7 @@ class EventType(StrEnum):
     COUNTER_RESUMED = "counter.resumed"
     ALERT_RAISED = "alert.raised"
     ALERT_ACKED = "alert.acked"
+    ALERT_CLEARED = "alert.cleared"
     DEVICE_HEALTH = "device.health"
     BRANCH_UPDATED = "branch.updated"
 

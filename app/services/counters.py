@@ -13,12 +13,13 @@ from typing import Any
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..rules import tickets as moves
+from ..rules.business_day import iso
 from ..rules.counters import CounterRecord, transfer_target
 from ..rules.layout import Counter
 from ..rules.messages import Message, say, word
 from ..rules.representations import counter_json, ticket_json
 from ..rules.tickets import Ticket
-from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Refusal, Role, TicketStatus
+from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
 from ..store import counters, evaluations, tickets
 from . import alerts
 from .auth import Principal
@@ -224,8 +225,26 @@ async def _finish(work: CounterWork, ticket: Ticket) -> dict[str, Any]:
 
 
 async def _skip(work: CounterWork, ticket: Ticket) -> dict[str, Any]:
+    """The customer did not come. A no-show is final (only the manager's requeue brings it
+    back), so a green-channel customer missed — the elderly customer who did not hear
+    the call — is at once an alert: the manager goes to find them in the hall."""
     await work.set(current_ticket=None)
-    return await apply(work.uow, ticket, moves.no_show(ticket, work.uow.now), EventType.TICKET_NO_SHOW)
+    body = await apply(work.uow, ticket, moves.no_show(ticket, work.uow.now), EventType.TICKET_NO_SHOW)
+    if ticket.priority == Priority.GREEN:
+        await alerts.raise_alert(
+            work.uow,
+            AlertType.MISSED_VULNERABLE,
+            ticket.id,
+            {
+                "ticket_number": ticket.number,
+                "ticket_id": ticket.id,
+                "category": ticket.category,
+                "counter": work.number,
+                "counter_name": work.counter.name,
+                "called_at": iso(ticket.called_at, work.uow.zone),
+            },
+        )
+    return body
 
 
 async def _postpone(work: CounterWork, ticket: Ticket) -> dict[str, Any]:

@@ -36,5 +36,7 @@ async def report_health(
                     "kiosk": kiosk,
                 },
             )
+        else:  # the device reported a good state: its fault clears if the policy says so
+            await alerts.clear_if_allowed(uow, AlertType.DEVICE_FAULT, device_id)
         await uow.commit()
     return body

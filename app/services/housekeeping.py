@@ -1,4 +1,5 @@
-"""What nobody presses a button for: the day rollover, long-wait alerts, pruning old events.
+"""What nobody presses a button for: the day rollover, long-wait alerts, clearing alerts
+whose cause is gone (policy.alert_auto_clear), pruning old events.
 
 Runs every ``LOBBYQ_SWEEP_INTERVAL_S`` in each worker; every step is idempotent inside a
 unit of work, so several workers sweeping at once do no harm.
@@ -20,6 +21,7 @@ log = logging.getLogger("lobbyq.housekeeping")
 
 async def sweep_branch(ctx: Context, code: str) -> None:
     async with UnitOfWork(ctx, code) as uow:  # entering rolls the day over if needed
+        await alerts.clear_gone_causes(uow)  # first: a wait cleared may be raised again below
         limit = uow.layout.policy.alert_wait_minutes
         if limit is not None:
             for ticket in await tickets.waiting_since(uow.tx, code, uow.today, uow.now - limit * 60):

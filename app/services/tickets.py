@@ -10,12 +10,14 @@ from typing import Any
 
 from ..errors import Forbidden, Invalid, NotFound
 from ..rules import tickets as moves
+from ..rules.alerts import closable_counters
 from ..rules.business_day import day_of, iso
 from ..rules.estimates import estimate_s, wait_minutes
-from ..rules.layout import Layout
+from ..rules.layout import Category, Layout
 from ..rules.representations import ticket_json
 from ..rules.tickets import Ticket
-from ..rules.vocabulary import ACTIVE, AlertType, EventType, Priority, Role, TicketStatus
+from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Priority, Role, TicketStatus
+from ..store import alerts as stored_alerts
 from ..store import branches as stored_branches
 from ..store import counters, tickets
 from . import alerts
@@ -78,20 +80,34 @@ async def issue(
         body["ahead"] = ahead
         uow.record_reserved(seq, EventType.TICKET_ISSUED, body)
         limit = uow.layout.policy.alert_queue_length
-        if limit is not None and waiting + 1 > limit:
-            await alerts.raise_alert(
-                uow,
-                AlertType.QUEUE_TOO_LONG,
-                cat.code,
-                {
-                    "category": cat.code,
-                    "category_name": cat.name,
-                    "waiting": waiting + 1,
-                    "limit": limit,
-                },
-            )
+        if (
+            limit is not None
+            and waiting + 1 > limit
+            and not await stored_alerts.is_open(uow.tx, branch, AlertType.QUEUE_TOO_LONG, cat.code)
+        ):
+            await _queue_too_long(uow, cat, waiting + 1, limit)
         await uow.commit()
     return {**body, "track_token": track_token, "track_url": track_url(ctx, track_token)}
+
+
+async def _queue_too_long(uow: UnitOfWork, cat: Category, waiting: int, limit: int) -> None:
+    """The alert names the windows that could serve the category but are closed or paused,
+    so the manager knows which one to open (or that all are open already)."""
+    records = await counters.of_branch(uow.tx, uow.branch)
+    is_open = {r.number for r in records if r.state == CounterState.OPEN}
+    await alerts.raise_alert(
+        uow,
+        AlertType.QUEUE_TOO_LONG,
+        cat.code,
+        {
+            "category": cat.code,
+            "category_name": cat.name,
+            "waiting": waiting,
+            "limit": limit,
+            "counters": closable_counters(cat.code, uow.layout.counters, records),
+            "open_counters": [c.number for c in uow.layout.counters if cat.code in c.serves and c.number in is_open],
+        },
+    )
 
 
 def _printing_kiosk(layout: Layout, who: Principal, asked: str | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Alert rows: raised, acknowledged with a note, listed for the manager."""
+"""Alert rows: raised, acknowledged with a note or cleared when their cause went away,
+listed for the manager."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ _COLUMNS = tuple(
         "note",
         "acked_at",
         "acked_by",
+        "cleared_at",
     )
 )
 _OF_BRANCH = alerts.c.branch == bindparam("branch")
@@ -38,7 +40,7 @@ def _alert(row: Any) -> Alert:
 
 
 _OPEN_WITH_KEY = Statement(
-    select(alerts.c.id).where(_OF_BRANCH, _OPEN, alerts.c.type == bindparam("type"), alerts.c.key == bindparam("key"))
+    select(*_COLUMNS).where(_OF_BRANCH, _OPEN, alerts.c.type == bindparam("type"), alerts.c.key == bindparam("key"))
 )
 _ADD = Statement(insert(alerts))
 _GET = Statement(select(*_COLUMNS).where(_OF_BRANCH, alerts.c.id == bindparam("id")))
@@ -48,13 +50,25 @@ _ACK = Statement(
     .values(status=AlertStatus.ACKED.value, note=bindparam("note"), acked_at=bindparam("at"), acked_by=bindparam("by"))
     .returning(*_COLUMNS)
 )
+_CLEAR = Statement(
+    update(alerts)
+    .where(_OF_BRANCH, alerts.c.id == bindparam("id"), _OPEN)
+    .values(status=AlertStatus.CLEARED.value, cleared_at=bindparam("at"))
+    .returning(*_COLUMNS)
+)
 _OPEN_OF_TYPE = Statement(
     select(*_COLUMNS).where(_OF_BRANCH, _OPEN, alerts.c.type == bindparam("type")).order_by(alerts.c.raised_at)
 )
 
 
+async def open_with_key(tx: Transaction, branch: str, type_: str, key: str) -> Alert | None:
+    """The open alert of this type for this cause, if any (there is at most one)."""
+    row = await first(tx, _OPEN_WITH_KEY, {"branch": branch, "type": type_, "key": key})
+    return _alert(row) if row else None
+
+
 async def is_open(tx: Transaction, branch: str, type_: str, key: str) -> bool:
-    return await first(tx, _OPEN_WITH_KEY, {"branch": branch, "type": type_, "key": key}) is not None
+    return await open_with_key(tx, branch, type_, key) is not None
 
 
 async def add(tx: Transaction, branch: str, alert: Alert) -> None:
@@ -71,6 +85,7 @@ async def add(tx: Transaction, branch: str, alert: Alert) -> None:
             "note": alert.note,
             "acked_at": alert.acked_at,
             "acked_by": alert.acked_by,
+            "cleared_at": alert.cleared_at,
         },
     )
 
@@ -83,6 +98,12 @@ async def get(tx: Transaction, branch: str, alert_id: str) -> Alert | None:
 async def acknowledge(tx: Transaction, branch: str, alert_id: str, note: str, at: float, by: str) -> Alert | None:
     """Acknowledge an open alert; None when it is not open (any more)."""
     row = await first(tx, _ACK, {"branch": branch, "id": alert_id, "note": note, "at": at, "by": by})
+    return _alert(row) if row else None
+
+
+async def clear(tx: Transaction, branch: str, alert_id: str, at: float) -> Alert | None:
+    """Clear an open alert whose cause is gone; None when it is not open (any more)."""
+    row = await first(tx, _CLEAR, {"branch": branch, "id": alert_id, "at": at})
     return _alert(row) if row else None
 
 

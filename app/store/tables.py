@@ -163,6 +163,7 @@ alerts = Table(
     Column("note", Text),
     Column("acked_at", Float),
     Column("acked_by", String(100)),
+    Column("cleared_at", Float),
     Index("ix_alerts_open", "branch", "status", "type", "key"),
 )
 

@@ -373,3 +373,14 @@ _WAITING_BY_CATEGORY = Statement(
 
 async def waiting_by_category(tx: Transaction, branch: str, day: str) -> dict[str, int]:
     return {r[0]: r[1] for r in await tx.fetch(_WAITING_BY_CATEGORY, {"branch": branch, "day": day})}
+
+
+_QUEUED_BY_CATEGORY = Statement(
+    select(tickets.c.category, func.count()).where(_OF_BRANCH, QUEUED).group_by(tickets.c.category)
+)
+
+
+async def queued_by_category(tx: Transaction, branch: str) -> dict[str, int]:
+    """Unpinned waiting tickets per category: the queue an issue counts against
+    ``alert_queue_length`` (``queue_position``'s ``waiting``)."""
+    return {r[0]: r[1] for r in await tx.fetch(_QUEUED_BY_CATEGORY, {"branch": branch})}

@@ -8,6 +8,7 @@ import { api, branchPath } from './api.js';
 import { staffSession, pathParts } from './auth.js';
 import { showStatus, translateStatic, startClock, refreshClock } from './screen.js';
 import { t, setLocale, locale, counterLabel, sinceLabel } from './i18n.js';
+import { alarm, alertTitle, unlockSound } from './alarm.js';
 
 const [, branch] = pathParts(); // /manager/{b}
 const $ = (id) => document.getElementById(id);
@@ -19,7 +20,6 @@ let alerts = new Map();
 let devices = new Map();
 let stream = null;
 let selected = null; // ticket open in the dialog
-let audio = null;
 let kiosks = []; // the layout's kiosks; the first is the branch's default printer
 let figures = null; // GET …/stats of the current day
 let figuresTimer = null;
@@ -64,10 +64,6 @@ function renderCounters() {
       <td><label><input type="checkbox" class="keep"${kept.has(x.id) ? ' checked' : ''}> ${esc(t('keep_place'))}</label></td>
       <td><button class="btn secondary" data-requeue="${esc(x.id)}">${esc(t('requeue'))}</button></td></tr>`).join('')
     || `<tr><td class="muted">${esc(t('none'))}</td></tr>`;
-}
-
-function alertTitle(a) {
-  return { 'evaluation.unsatisfied': t('unsatisfied') }[a.type] || a.type;
 }
 
 function renderAlerts() {
@@ -185,28 +181,15 @@ function render() {
   renderQueues(); renderCounters(); renderAlerts(); renderDevices(); renderFigures();
 }
 
-// An unhappy customer must reach the manager at once: banner and a sound.
-function flashUnsatisfied(a) {
+// Every alert sounds; a customer the manager must go to now (unhappy, or a green-channel
+// customer who missed the call) sounds urgent and flashes a banner as well.
+function sound(a) {
+  if (!alarm(a)) return;
   const el = $('alert-flash');
-  el.textContent = a.text || `${t('unsatisfied')}: ${a.data?.ticket_number || ''}`;
+  el.textContent = a.text || `${alertTitle(a)}: ${a.data?.ticket_number || ''}`;
   el.hidden = false;
-  clearTimeout(flashUnsatisfied.timer);
-  flashUnsatisfied.timer = setTimeout(() => { el.hidden = true; }, 10000);
-  beep();
-}
-
-function beep() {
-  try {
-    audio ||= new AudioContext();
-    audio.resume?.();
-    for (const [i, f] of [880, 660, 880].entries()) {
-      const o = audio.createOscillator(); const g = audio.createGain();
-      o.frequency.value = f; o.connect(g); g.connect(audio.destination);
-      const t0 = audio.currentTime + i * 0.22;
-      g.gain.setValueAtTime(0.25, t0); g.gain.exponentialRampToValueAtTime(0.001, t0 + 0.2);
-      o.start(t0); o.stop(t0 + 0.21);
-    }
-  } catch { /* no audio device: the banner still shows */ }
+  clearTimeout(sound.timer);
+  sound.timer = setTimeout(() => { el.hidden = true; }, 10000);
 }
 
 // Side lists the snapshot does not carry: re-read after every snapshot.
@@ -227,7 +210,7 @@ function onEvent(ev) {
   state = applyEvent(state, ev);
   if (ev.type.startsWith('alert.')) {
     alerts = applyAlert(alerts, ev);
-    if (ev.type === 'alert.raised' && ev.data.type === 'evaluation.unsatisfied') flashUnsatisfied(ev.data);
+    if (ev.type === 'alert.raised') sound(ev.data);
   }
   if (ev.type === 'device.health') devices = applyDevice(devices, ev);
   if (ev.type.startsWith('ticket.')) figuresSoon();
@@ -295,7 +278,7 @@ $('signin').addEventListener('submit', async (e) => {
   e.preventDefault();
   const token = $('signin-token').value.trim();
   $('signin-error').textContent = '';
-  audio ||= new AudioContext(); // created inside a click, so it may sound later
+  unlockSound(); // inside a click, so the page may sound later
   try {
     await api('GET', branchPath(branch, '/alerts?status=open'), { token }); // manager-only: proves the role
     session = { token };

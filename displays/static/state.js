@@ -194,7 +194,7 @@ export function candidatesFor(waiting, counter) {
 export function applyAlert(alerts, ev) {
   const a = ev.data;
   const out = new Map(alerts);
-  if (ev.type === 'alert.raised' && a.status !== 'acked') out.set(a.id, a);
+  if (ev.type === 'alert.raised' && a.status === 'open') out.set(a.id, a); // acked, cleared: gone
   else out.delete(a.id);
   return out;
 }

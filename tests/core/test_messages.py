@@ -56,7 +56,22 @@ ALERT_FACTS = {
         "waited_s": 1900,
         "limit_minutes": 30,
     },
-    "queue.too_long": {"category": "personal", "category_name": "个人业务", "waiting": 21, "limit": 20},
+    "queue.too_long": {
+        "category": "corporate",
+        "category_name": "对公业务",
+        "waiting": 21,
+        "limit": 20,
+        "counters": [{"number": 5, "name": "", "state": "closed"}],
+        "open_counters": [3],
+    },
+    "ticket.missed_vulnerable": {
+        "ticket_number": "G003",
+        "ticket_id": "x",
+        "category": "personal",
+        "counter": 5,
+        "counter_name": "",
+        "called_at": "2026-11-22T09:30:00.000+08:00",
+    },
     "device.fault": {
         "device": "kiosk1-printer",
         "kind": "printer",
@@ -73,7 +88,14 @@ TEXTS = {
         "customer A005 was unsatisfied at counter 1 (teller: 王芳)",
     ),
     "queue.long_wait": ("A005已等候超过30分钟", "A005 has waited over 30 minutes"),
-    "queue.too_long": ("个人业务有21位客户等候，请增开窗口", "21 customers wait for 个人业务: open another window"),
+    "queue.too_long": (
+        "对公业务有21位客户等候，请开放5号窗口办理对公业务",
+        "21 customers wait for 对公业务. Open Counter 5 for 对公业务",
+    ),
+    "ticket.missed_vulnerable": (
+        "绿色通道客户 G003 未应答（5号窗口），请到大厅寻找",
+        "Green-channel customer G003 did not answer the call (Counter 5): please find them in the hall",
+    ),
     "device.fault": ("打印机 kiosk1-printer 故障", "printer kiosk1-printer is fault"),
 }
 
@@ -85,6 +107,14 @@ def test_every_alert_type_has_a_text_in_both_languages(type_):
 
     assert set(ALERT_FACTS) == set(TEXTS) == set(AlertType)
     assert (alert_text(type_, ALERT_FACTS[type_], "zh-CN"), alert_text(type_, ALERT_FACTS[type_], "en")) == TEXTS[type_]
+
+
+def test_a_too_long_alert_raised_before_it_named_windows_keeps_its_old_text():
+    from app.rules.messages import alert_text
+
+    facts = {"category": "personal", "category_name": "个人业务", "waiting": 21, "limit": 20}
+    assert alert_text("queue.too_long", facts, "zh-CN") == "个人业务有21位客户等候，请增开窗口"
+    assert alert_text("queue.too_long", facts, "en") == "21 customers wait for 个人业务: open another window"
 
 
 def test_a_device_fault_text_carries_the_agent_detail():

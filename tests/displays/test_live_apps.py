@@ -147,7 +147,7 @@ def test_manager_dashboard_alerts_actions_and_screenshot(lobbyq, new_page):
     lobbyq.ok("POST", lobbyq.b("/counters/1/evaluation"), "agent", json={"score": 4})
     page.wait_for_selector("#alert-flash:not([hidden])", timeout=1000)
     assert "A001" in page.inner_text("#alert-flash") and "li" in page.inner_text("#alert-flash")
-    assert page.evaluate("window.__tones") == [880, 660, 880]  # one beep: its three tones
+    assert page.evaluate("window.__tones") == [988, 740] * 3  # one urgent alarm (alarm.js): its six tones
     page.wait_for_selector(".alert.evaluation-unsatisfied")
 
     # Green channel from the issue bar.

@@ -83,3 +83,11 @@ def test_staff_pages_load_without_a_refused_request(lobbyq, new_page):
     sign_in_manager(page, lobbyq)
     page.wait_for_selector("#devices", state="attached")
     check(page, seen, "manager")
+
+    page = new_page(390, 844)
+    seen = watch(page)
+    page.goto(f"{lobbyq.base}/manager/{BRANCH}/phone")
+    page.fill("#signin-token", lobbyq.tokens["manager"])
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector(".phone-none")
+    check(page, seen, "manager phone")

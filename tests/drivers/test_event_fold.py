@@ -50,6 +50,7 @@ def test_the_cases_cover_every_kind_of_change():
         "counter.resumed",
         "alert.raised",
         "alert.acked",
+        "alert.cleared",
         "device.health",
         "branch.updated",
     } <= types

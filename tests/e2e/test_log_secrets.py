@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from app.log_secrets import MaskSecrets, masked
+from app.api.log_secrets import MaskSecrets, masked
 from tests.support.server import LobbyqServer
 
 pytestmark = pytest.mark.slow

@@ -71,12 +71,18 @@ test('seq verdicts', () => {
     ['apply', 'apply', 'skip', 'skip', 'gap', 'skip']);
 });
 
-test('alerts: raised is open, acked is gone', () => {
+test('alerts: raised is open, acked is gone, cleared is gone', () => {
   let m = new Map();
   const a = { id: 'x', type: 'evaluation.unsatisfied', status: 'open', data: {} };
+  const b = { id: 'y', type: 'queue.too_long', status: 'open', data: {} };
   m = applyAlert(m, { type: 'alert.raised', data: a });
-  eq(m.size, 1);
+  m = applyAlert(m, { type: 'alert.raised', data: b });
+  eq(m.size, 2);
   m = applyAlert(m, { type: 'alert.acked', data: { ...a, status: 'acked' } });
+  eq([...m.keys()], ['y']);
+  m = applyAlert(m, { type: 'alert.cleared', data: { ...b, status: 'cleared' } });
+  eq(m.size, 0);
+  m = applyAlert(m, { type: 'alert.raised', data: { ...b, status: 'cleared' } }); // only open ones are kept
   eq(m.size, 0);
 });
 
