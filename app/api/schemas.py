@@ -612,6 +612,7 @@ class ReportOut(Out):
     branch: str
     name: str
     timezone: str
+    locale: str
     from_: str = Field(alias="from")
     to: str
     days: int = Field(description="calendar days in the range")

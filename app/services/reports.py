@@ -101,7 +101,7 @@ async def report(ctx: Context, code: str, start: str, end: str | None, wait_targ
         wait_target_s=wait_target_s or DEFAULT_WAIT_TARGET_S,
         counter_names={c.number: c.name for c in layout.counters},
     )
-    return {"branch": code, "name": layout.name, "timezone": layout.timezone, **body}
+    return {"branch": code, "name": layout.name, "timezone": layout.timezone, "locale": layout.locale, **body}
 
 
 def _csv(fields: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
