@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .api import branches, counters, manager, public, reference, tickets, websocket
+from .api import branches, counters, manager, public, reference, reports, tickets, websocket
 from .api.limits import NoNul, RateLimit, RedisHits, hit_counter
 from .api.log_secrets import mask_request_logs
 from .api.metrics import Metrics
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
 
     # A request is matched against the routes in order, each a regular expression, and
     # no path of one router is a path of another: the busiest routers go first.
-    for module in (tickets, counters, public, branches, manager, websocket, reference):
+    for module in (tickets, counters, public, branches, manager, reports, websocket, reference):
         app.include_router(module.router)
     try:
         from displays.pages import router as pages

@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from app.errors import NotFound
 from app.services import queries
-from displays import qr, voice
+from displays import qr, reports, voice
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -40,6 +40,7 @@ log = logging.getLogger("lobbyq.displays")
 router = APIRouter()
 router.include_router(voice.router)
 router.include_router(qr.router)
+router.include_router(reports.router)  # the reports' charts, before /reports/{b} would take them
 
 
 @cache
@@ -110,6 +111,7 @@ for _path, _name in {
     "/teller/{b}": "teller",
     "/manager/{b}": "manager",
     "/manager/{b}/phone": "manager-phone",  # the manager's open alerts, on a phone
+    "/reports/{b}": "reports",
 }.items():
     router.add_api_route(_path, _branch_page(_name), methods=["GET"], include_in_schema=False)
 
@@ -118,6 +120,12 @@ for _path, _name in {
 async def window_screen(b: str, n: int) -> HTMLResponse:
     _check_branch(b)
     return _page("counter")
+
+
+@router.get("/reports", include_in_schema=False)
+async def compare() -> HTMLResponse:
+    """The admin's branches side by side; the admin signs in on the page."""
+    return _page("compare")
 
 
 @router.get("/t/{track_token}", include_in_schema=False)

@@ -555,3 +555,126 @@ class TrackOut(Out):
 
 class HealthOut(Out):
     status: Literal["ok"]
+
+
+# ---------------------------------------------------------------- reports (docs/api.md, Reports)
+
+
+class ReportSummary(Figures):
+    """The figures of the whole range, with the counters' utilisation."""
+
+    utilisation: float | None = Field(description="every counter's service seconds over their spans of work")
+
+
+class ReportHour(Out):
+    """An hour of the branch's clock, summed over the range's days."""
+
+    hour: int = Field(ge=0, le=23)
+    arrivals: int = Field(description="tickets issued in this hour")
+    served: int = Field(description="tickets finished in this hour")
+    abandoned: int = Field(description="tickets issued in this hour that left without service")
+    no_show: int
+    cancelled: int
+    expired: int
+    abandonment_rate: float | None
+    wait_avg_s: float | None
+    wait_p90_s: float | None
+
+
+class WaitBin(Out):
+    from_s: int
+    to_s: int | None = Field(description="null for the last bin when it counts every longer wait")
+    count: int
+
+
+class WaitHistogram(Out):
+    """The waits of called tickets in bins of equal width, p50 and p90 by nearest rank."""
+
+    count: int
+    bin_s: int
+    bins: list[WaitBin]
+    avg_s: float | None
+    p50_s: float | None
+    p90_s: float | None
+    max_s: float | None
+
+
+class PeopleFigures(Out):
+    served: int
+    no_show: int
+    service_avg_s: float | None
+    service_p90_s: float | None
+    ratings: int
+    satisfaction_rate: float | None = Field(description="share of ratings 1–2")
+    score_avg: float | None = Field(description="1 very satisfied … 4 unsatisfied")
+    utilisation: float | None
+
+
+class ReportCounter(PeopleFigures):
+    counter: int
+    name: str
+
+
+class ReportTeller(PeopleFigures):
+    teller: str
+    counters: list[int] = Field(description="the counters the teller called tickets at")
+
+
+class StaffingRow(Out):
+    category: str
+    hour: int = Field(ge=0, le=23)
+    arrivals_per_hour: float = Field(description="this hour's arrivals averaged over the days with tickets")
+    service_avg_s: float
+    service_from: Literal["measured", "default"] = Field(
+        description="`default`: no ticket of the category was served, the policy's default_service_s"
+    )
+    counters_needed: int = Field(description="Erlang C: the fewest counters keeping the p90 wait under the target")
+
+
+class Staffing(Out):
+    wait_target_s: float
+    within: float = Field(description="the share of customers served within the target (0.9: the p90)")
+    rows: list[StaffingRow]
+
+
+class ReportOut(Out):
+    """A branch's report of a day or a range of days (docs/api.md, Reports)."""
+
+    branch: str
+    name: str
+    timezone: str
+    locale: str
+    from_: str = Field(alias="from")
+    to: str
+    days: int = Field(description="calendar days in the range")
+    open_days: int = Field(description="days of the range with tickets; staffing averages over them")
+    summary: ReportSummary
+    hourly: list[ReportHour]
+    waits: WaitHistogram
+    counters: list[ReportCounter]
+    tellers: list[ReportTeller]
+    estimate_error: EstimateErrorOut
+    staffing: Staffing
+
+
+class BranchComparison(Out):
+    branch: str
+    name: str
+    issued: int
+    served: int
+    wait_avg_s: float | None
+    wait_p90_s: float | None
+    abandoned: int
+    abandonment_rate: float | None
+    ratings: int
+    satisfaction_rate: float | None
+    score_avg: float | None
+    utilisation: float | None
+
+
+class ComparisonOut(Out):
+    """Every branch's lobby KPIs over the same days (admin)."""
+
+    from_: str = Field(alias="from")
+    to: str
+    branches: list[BranchComparison]

@@ -238,6 +238,7 @@ function showDashboard() {
   $('signin').hidden = true;
   $('dashboard').hidden = false;
   $('sign-out').hidden = false;
+  $('reports-link').hidden = false;
   startStream();
 }
 
@@ -247,6 +248,7 @@ function signOut() {
   session = null;
   $('dashboard').hidden = true;
   $('sign-out').hidden = true;
+  $('reports-link').hidden = true;
   $('signin').hidden = false;
 }
 
@@ -290,6 +292,7 @@ $('signin').addEventListener('submit', async (e) => {
   }
 });
 $('sign-out').addEventListener('click', signOut);
+$('reports-link').href = `/reports/${encodeURIComponent(branch)}`;
 $('stats-csv').addEventListener('click', downloadCsv);
 $('alert-flash').addEventListener('click', () => { $('alert-flash').hidden = true; });
 
