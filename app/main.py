@@ -20,6 +20,7 @@ from .api import branches, counters, manager, public, reference, reports, ticket
 from .api.limits import NoNul, RateLimit, RedisHits, hit_counter
 from .api.log_secrets import mask_request_logs
 from .api.metrics import Metrics
+from .api.security_headers import SecurityHeaders
 from .errors import LobbyqError
 from .events.feeds import Hub
 from .events.wakeups import make_bus
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NoNul)
     app.add_middleware(Timing, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -78,9 +78,8 @@ async function issue(category, vipCard) {
 function offerNormal(category) {
   const box = $('vip-fallback');
   box.hidden = false;
-  box.innerHTML = `<p style="font-size:1.5rem">${esc(t('vip_refused'))}</p>
-    <button class="cat-btn" style="min-height:90px;display:inline-flex;padding:.2em 1.5em"
-      data-category="${esc(category)}" data-normal="1">${esc(t('take_normal'))}</button>`;
+  box.innerHTML = `<p class="refused">${esc(t('vip_refused'))}</p>
+    <button class="cat-btn take-normal" data-category="${esc(category)}" data-normal="1">${esc(t('take_normal'))}</button>`;
   clearVip();
 }
 

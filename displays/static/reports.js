@@ -62,17 +62,23 @@ function renderStaffing(r) {
   const cats = [...new Set(st.rows.map(x => x.category))];
   const cell = new Map(st.rows.map(x => [`${x.category}:${x.hour}`, x]));
   const most = Math.max(1, ...st.rows.map(x => x.counters_needed));
-  const shade = (n) => `background: rgba(31, 95, 191, ${(0.1 + 0.75 * n / most).toFixed(2)}); color: ${n / most > 0.55 ? '#fff' : '#14233a'}`;
+  // Shaded through the CSSOM, not a style attribute: the pages' CSP allows no inline style.
+  const shade = (td) => {
+    const n = Number(td.dataset.need);
+    td.style.background = `rgba(31, 95, 191, ${(0.1 + 0.75 * n / most).toFixed(2)})`;
+    td.style.color = n / most > 0.55 ? '#fff' : '#14233a';
+  };
   const head = `<thead><tr><th></th>${hours.map(h => `<th class="num">${h}:00</th>`).join('')}</tr></thead>`;
   const body = cats.map(c => `<tr><th>${esc(categories[c] || c)}</th>${hours.map(h => {
     const x = cell.get(`${c}:${h}`);
     if (!x) return '<td class="empty">·</td>';
     const tip = t('staffing_cell', { n: x.arrivals_per_hour, avg: minutes(x.service_avg_s) });
-    return `<td class="num need" style="${shade(x.counters_needed)}" title="${esc(tip)}">${x.counters_needed}</td>`;
+    return `<td class="num need" data-need="${x.counters_needed}" title="${esc(tip)}">${x.counters_needed}</td>`;
   }).join('')}</tr>`).join('');
   const totals = hours.map(h => cats.reduce((n, c) => n + (cell.get(`${c}:${h}`)?.counters_needed || 0), 0));
   const foot = `<tfoot><tr><th>${esc(t('staffing_total'))}</th>${totals.map(n => `<td class="num">${n}</td>`).join('')}</tr></tfoot>`;
   $('staffing').innerHTML = st.rows.length ? head + `<tbody>${body}</tbody>` + foot : `<tr><td class="muted">${esc(t('no_data'))}</td></tr>`;
+  $('staffing').querySelectorAll('td.need').forEach(shade);
 }
 
 async function load() {

@@ -45,11 +45,13 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """new_page(width, height, init_script=None) → a page in its own context."""
+    """new_page(width, height, init_script=None, enforce_csp=False) → a page in its own context."""
     contexts = []
 
-    def make(width=1920, height=1080, init_script=None, **kw):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, **kw)
+    def make(width=1920, height=1080, init_script=None, enforce_csp=False, **kw):
+        # Playwright's string predicates (wait_for_function) evaluate code, which the pages'
+        # policy forbids: tests run with it off, except those that check the policy itself.
+        ctx = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=not enforce_csp, **kw)
         if init_script:
             ctx.add_init_script(init_script)
         contexts.append(ctx)
@@ -57,6 +59,12 @@ def new_page(browser):
         page.set_default_timeout(10_000)
         page.errors = []
         page.on("pageerror", lambda e: page.errors.append(str(e)))
+        # What the pages' Content-Security-Policy refused (an inline style, a foreign
+        # script) is an error too: Chromium reports it on the console.
+        page.on(
+            "console",
+            lambda m: page.errors.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None,
+        )
         return page
 
     yield make

@@ -178,7 +178,7 @@ def sign_in_teller(page, server: Lobbyq, counter: int = 1, token: str = "teller"
     page.fill("#signin-counter", str(counter))
     page.click("#signin button[type=submit]")
     page.wait_for_selector("#console:not([hidden])")
-    page.wait_for_function("document.body.dataset.seq !== undefined")
+    page.wait_for_selector("body[data-seq]", state="attached")
 
 
 def sign_in_manager(page, server: Lobbyq) -> None:

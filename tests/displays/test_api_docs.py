@@ -32,7 +32,7 @@ def offline(page, base: str) -> list[str]:
 
 
 def test_swagger_ui_renders_offline_and_authorize_sends_the_token(lobbyq, new_page):
-    page = new_page(1366, 900)
+    page = new_page(1366, 900, enforce_csp=True)  # the reference pages keep the CDN out by their policy
     left = offline(page, lobbyq.base)
     page.goto(f"{lobbyq.base}/docs")
     page.wait_for_selector(".swagger-ui .opblock", timeout=15_000)
@@ -57,7 +57,7 @@ def test_swagger_ui_renders_offline_and_authorize_sends_the_token(lobbyq, new_pa
 
 
 def test_redoc_renders_offline(lobbyq, new_page):
-    page = new_page(1366, 900)
+    page = new_page(1366, 900, enforce_csp=True)  # the reference pages keep the CDN out by their policy
     left = offline(page, lobbyq.base)
     page.goto(f"{lobbyq.base}/redoc")
     page.wait_for_selector("h1:has-text('lobbyq')", timeout=15_000)

@@ -145,9 +145,10 @@ def printed_lines(printer, number, timeout=10.0):
 
 
 def test_page_paper_and_phone_show_the_same_minutes(lobbyq, new_page, printer, tmp_path):
-    # 120 s per customer over the 4 counters' worth of capacity for 'personal': one person
-    # ahead is 30 s, where rounding rules disagree (half a minute).
-    lobbyq.ok("PUT", lobbyq.b(), json={"code": BRANCH, **LAYOUT, "policy": {"default_service_s": 120}})
+    # 30 s per customer and one counter open: the one person ahead is served first, so the
+    # estimate is 30 s, where rounding rules disagree (half a minute).
+    lobbyq.ok("PUT", lobbyq.b(), json={"code": BRANCH, **LAYOUT, "policy": {"default_service_s": 30}})
+    lobbyq.ok("POST", lobbyq.b("/counters/1/open"), "manager")
     first = lobbyq.ok("POST", lobbyq.b("/tickets"), "kiosk", json={"category": "personal"})
     devices = tmp_path / "devices.toml"
     devices.write_text(

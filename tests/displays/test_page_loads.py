@@ -1,6 +1,8 @@
 """Every page against a real `lobbyq serve` in Chromium, each with its own role's token:
 no request the page makes is refused (no 4xx), and each names an icon the server has,
-so a browser's favicon request does not 404 either (issue 10, item 17)."""
+so a browser's favicon request does not 404 either (issue 10, item 17). The pages' policy is
+enforced here (elsewhere tests turn it off for Playwright's own predicates), and a refusal
+of it is an error: no page may need an inline script or style (#12)."""
 
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ def test_device_pages_load_without_a_refused_request(lobbyq, new_page):
         ("kiosk", f"/kiosk/{BRANCH}?token={kiosk}", ".cat-btn[data-category='personal']"),
         ("track", f"/t/{issued['track_token']}", "#tr-number"),
     ]:
-        page = new_page(1280, 800)
+        page = new_page(1280, 800, enforce_csp=True)
         seen = watch(page)
         page.goto(lobbyq.base + path)
         page.wait_for_selector(selector, state="attached")
@@ -71,20 +73,23 @@ def test_device_pages_load_without_a_refused_request(lobbyq, new_page):
 def test_staff_pages_load_without_a_refused_request(lobbyq, new_page):
     lobbyq.ok("POST", lobbyq.b("/tickets"), "kiosk", json={"category": "personal"})
 
-    page = new_page(1366, 768)
+    page = new_page(1366, 768, enforce_csp=True)
     seen = watch(page)
     sign_in_teller(page, lobbyq)
     page.keyboard.press("F1")
-    page.wait_for_function("document.querySelector('#current-ticket').textContent === 'A001'")
+    page.wait_for_selector("#current-ticket:text-is('A001')")
     check(page, seen, "teller")
 
-    page = new_page(1600, 900)
+    page = new_page(1600, 900, enforce_csp=True)
     seen = watch(page)
     sign_in_manager(page, lobbyq)
     page.wait_for_selector("#devices", state="attached")
     check(page, seen, "manager")
+    page.click("#reports-link")  # the sign-in carries over to the reports (same tab)
+    page.wait_for_selector("body[data-loaded]")
+    check(page, seen, "reports")
 
-    page = new_page(390, 844)
+    page = new_page(390, 844, enforce_csp=True)
     seen = watch(page)
     page.goto(f"{lobbyq.base}/manager/{BRANCH}/phone")
     page.fill("#signin-token", lobbyq.tokens["manager"])
