@@ -77,11 +77,13 @@ def main() -> None:
     sim_rate, ceiling_rate = calls / fast_s, ceiling_calls / ceiling_s
     print(f"pension day: {count} tickets, {calls} service calls")
     print(
-        f"  lobbyq simulate (sqlite_durable off)  {fast_s:6.1f} s  {count / fast_s:6.0f} tickets/s  {sim_rate:6.0f} calls/s"
+        f"  lobbyq simulate (sqlite_durable off)  {fast_s:6.1f} s  {count / fast_s:6.0f} tickets/s"
+        f"  {sim_rate:6.0f} calls/s"
     )
     print(f"  same day, database durable (fsync)    {durable_s:6.1f} s  {count / durable_s:6.0f} tickets/s")
     print(
-        f"  ceiling: the services alone, no simpy {ceiling_s:6.1f} s  {ceiling_rate:6.0f} calls/s  ({ceiling_calls} calls)"
+        f"  ceiling: the services alone, no simpy {ceiling_s:6.1f} s  {ceiling_rate:6.0f} calls/s"
+        f"  ({ceiling_calls} calls)"
     )
     print(f"  ratio simulate / ceiling (calls/s): {sim_rate / ceiling_rate:.2f}")
 
