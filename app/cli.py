@@ -253,6 +253,66 @@ def demo(
     run_demo(port, workdir, devices)
 
 
+@app.command()
+def simulate(
+    scenario: Path = typer.Argument(..., dir_okay=False, help="a scenario YAML file (docs/simulate.md)"),
+    seed: int | None = typer.Option(None, help="the random seed (default: the scenario's)"),
+    plot: Path | None = typer.Option(None, help="write an SVG of the day here"),
+    suggest: bool = typer.Option(False, "--suggest", help="counters per category and hour for the target p90 wait"),
+    as_json: bool = typer.Option(False, "--json", help="the figures as JSON on stdout"),
+    fairness: bool = typer.Option(True, help="run the day again without max_wait_minutes to show what it costs"),
+) -> None:
+    """Simulate a branch day through lobbyq's own services on a virtual clock: KPIs,
+    the estimators' errors, fairness, and optionally a plot and a staffing suggestion."""
+    from contextlib import contextmanager
+
+    from .simulation import report
+    from .simulation.run import simulate as run
+    from .simulation.scenario import ScenarioError, load
+
+    try:
+        loaded = load(scenario)
+    except ScenarioError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+    @contextmanager
+    def progress(label: str, length: float):
+        with typer.progressbar(length=int(length), label=f"{loaded.scenario.name}: {label}", file=sys.stderr) as bar:
+            done = 0
+
+            def step(t: float) -> None:
+                nonlocal done
+                now = min(int(t), int(length))
+                if now > done:
+                    bar.update(now - done)
+                    done = now
+
+            yield step
+
+    result, day = run(loaded, seed, fairness=fairness, progress=progress)
+    if plot is not None:
+        from .simulation.plot import day_svg
+
+        plot.write_text(day_svg(day), encoding="utf-8")
+        result["plot"] = str(plot)
+    if suggest:
+        from .simulation.suggest import suggest as staffing
+
+        result["suggestion"] = staffing(loaded, day.seed, progress=progress)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    typer.echo(report.text(result))
+    if suggest:
+        from .simulation.suggest import text as suggestion_text
+
+        typer.echo("")
+        typer.echo(suggestion_text(result["suggestion"]))
+    if plot is not None:
+        typer.echo(f"\nplot: {plot}")
+
+
 def main() -> None:
     try:
         app()

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
         5.0, gt=0, description="how long a worker trusts a token it checked, should a revocation's wake-up be lost"
     )
     max_body_bytes: int = Field(65536, ge=1024)
+    sqlite_durable: bool = Field(
+        True,
+        description="SQLite commits wait for the disk (fsync); off only for a throwaway database (lobbyq simulate)",
+    )
 
 
 @lru_cache

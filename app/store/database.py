@@ -56,9 +56,11 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-async def open_database(url: str, pool_size: int = 10) -> Database:
+async def open_database(url: str, pool_size: int = 10, *, durable: bool = True) -> Database:
+    """``durable=False`` (SQLite only) is for a throwaway database, the simulator's: see
+    ``Settings.sqlite_durable``."""
     if make_url(url).get_backend_name() == "sqlite":
-        return SqliteDatabase(url)
+        return SqliteDatabase(url, durable=durable)
     database = PostgresDatabase(url)
     await database.open(pool_size)
     return database
@@ -85,13 +87,14 @@ def _enter_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
-def _sqlite_connection(path: str) -> sqlite3.Connection:
+def _sqlite_connection(path: str, durable: bool = True) -> sqlite3.Connection:
     # isolation_level=None: BEGIN is ours to issue; check_same_thread=False: BEGIN and
     # COMMIT, which may wait for the disk or another process, run in a thread.
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout=30000")
     _enter_wal(conn)
-    conn.execute("PRAGMA synchronous=FULL")
+    # Not durable: nothing waits for the disk (a throwaway database a crash may lose).
+    conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=OFF")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
 
@@ -114,9 +117,11 @@ class _SqliteWriting:
 class SqliteDatabase:
     notifies = False
 
-    def __init__(self, url: str, readers: int = 4):
+    def __init__(self, url: str, readers: int = 4, durable: bool = True):
         self.path = make_url(url).database or ""
-        self._writes = GroupCommit(lambda: _sqlite_connection(self.path))
+        self.durable = durable
+        # Not durable, BEGIN and COMMIT wait for no disk: they run on the loop, no thread hop.
+        self._writes = GroupCommit(lambda: _sqlite_connection(self.path, durable), threaded=durable)
         self._writes.start()
         self._readers: asyncio.Queue[sqlite3.Connection] = asyncio.Queue()
         self._reader_slots = readers
@@ -140,7 +145,7 @@ class SqliteDatabase:
     async def _reader(self) -> sqlite3.Connection:
         if self._readers.empty() and self._reader_slots > 0:
             self._reader_slots -= 1
-            conn = await asyncio.to_thread(_sqlite_connection, self.path)
+            conn = await asyncio.to_thread(_sqlite_connection, self.path, self.durable)
             self._opened.append(conn)
             return conn
         return await self._readers.get()

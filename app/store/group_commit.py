@@ -42,8 +42,11 @@ def _consume(future: asyncio.Future) -> None:  # type: ignore[type-arg]
 
 
 class GroupCommit:
-    def __init__(self, connect: Callable[[], sqlite3.Connection], max_batch: int = 128):
+    def __init__(self, connect: Callable[[], sqlite3.Connection], max_batch: int = 128, threaded: bool = True):
         self._connect = connect
+        # BEGIN and COMMIT in a thread, off the loop, while they may wait for the disk or
+        # another process; inline for a database nobody else opens and nobody fsyncs.
+        self.threaded = threaded
         self.max_batch = max_batch
         self.queue: asyncio.Queue[Turn] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -95,13 +98,19 @@ class GroupCommit:
             self._conn = await asyncio.to_thread(self._connect)
         return self._conn
 
+    async def _off_loop(self, conn: sqlite3.Connection, sql: str) -> None:
+        if self.threaded:
+            await asyncio.to_thread(conn.execute, sql)
+        else:
+            conn.execute(sql)
+
     async def _batch(self, first: Turn) -> None:
         batch: list[Turn] = []
         kept: list[Turn] = []
         conn = await self._connection()
         try:
             # BEGIN IMMEDIATE may wait for another process's write lock: not on the loop.
-            await asyncio.to_thread(conn.execute, "BEGIN IMMEDIATE")
+            await self._off_loop(conn, "BEGIN IMMEDIATE")
             tx = SqliteTransaction(conn)
             turn: Turn | None = first
             while turn is not None:
@@ -118,7 +127,7 @@ class GroupCommit:
                         turn.durable.set_result(None)
                 more = len(batch) < self.max_batch and not self.queue.empty()
                 turn = self.queue.get_nowait() if more else None
-            await asyncio.to_thread(conn.execute, "COMMIT")  # the fsync, off the loop
+            await self._off_loop(conn, "COMMIT")  # the fsync, off the loop
         except BaseException as error:
             failure = error if isinstance(error, Exception) else RuntimeError("the write was interrupted")
             for t in batch:

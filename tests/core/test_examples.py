@@ -91,3 +91,36 @@ def test_devices_page_shows_the_real_messages(old, new):
     with pytest.raises(DevicesFileError) as refused:
         parse(text.replace(old, new), "devices.toml")
     assert f"error: {refused.value}\n" in (ROOT / "docs" / "devices.md").read_text(encoding="utf-8")
+
+
+SCENARIOS = sorted((EXAMPLES / "scenarios").glob("*.yaml"))
+
+
+def test_the_three_sample_scenarios_are_shipped():
+    assert {p.name for p in SCENARIOS} >= {"quiet.yaml", "pension-day.yaml", "vip-flood.yaml"}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_scenario_loads(path):
+    from app.simulation.scenario import load as load_scenario
+
+    loaded = load_scenario(path)
+    assert loaded.parsed.categories and loaded.day_s > 0
+
+
+def test_the_pension_day_is_about_2000_tickets_with_a_rush_at_25x_the_mean():
+    from app.simulation.scenario import load as load_scenario
+    from app.simulation.suggest import hourly_rate
+
+    loaded = load_scenario(EXAMPLES / "scenarios" / "pension-day.yaml")
+    hours = int(loaded.day_s // 3600)
+    per_hour = [sum(hourly_rate(loaded, c, h) * 3600 for c in loaded.scenario.arrivals) for h in range(hours)]
+    assert 1900 <= sum(per_hour) <= 2100
+    assert max(per_hour) == pytest.approx(2.5 * sum(per_hour) / hours)
+
+
+def test_the_vip_flood_is_half_vip_with_the_guard_on():
+    from app.simulation.scenario import load as load_scenario
+
+    loaded = load_scenario(EXAMPLES / "scenarios" / "vip-flood.yaml")
+    assert loaded.scenario.vip_share == 0.5 and loaded.parsed.policy.max_wait_minutes is not None

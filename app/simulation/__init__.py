@@ -1,0 +1,1 @@
+"""``lobbyq simulate``: a branch day on a virtual clock, through lobbyq's own services (#11)."""
