@@ -1,10 +1,12 @@
-"""Estimated waiting time: lobbyq's own estimate and two baselines from the literature.
+"""Estimated waiting time: lobbyq's own estimate, played forward, and two baselines from
+the literature (QL and LES) beside it.
 
-lobbyq plays the lobby forward from what it knows now: which counters are open and
-when each is likely free, the order of categories at each counter, tickets pinned to
-a counter, the other categories' queues and arrivals competing for shared counters,
-VIP and green tickets that will overtake a normal one, and the service times learned
-per counter and category. Its error is measured in the day's stats, not assumed.
+lobbyq plays the lobby forward as the rules will run it (docs/domain.md, "Who is next"):
+each counter that comes free calls its pinned tickets, then the best of its candidates by
+priority class first and its order of categories second. The lines it plays are the
+tickets waiting now, per category and class, plus those arriving at their recent rates;
+the ticket's own line is the tickets before it plus those that will overtake it. Its
+error is measured in the day's stats and by ``lobbyq simulate``, not assumed.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .layout import Counter, Layout
-from .ordering import PRIORITY_RANK, effective_rank
-from .tickets import Ticket
-from .vocabulary import Priority
+from .layout import Counter
 
 # Past this many calls the lobby is not played further: the rest is extrapolated at the
 # rate the counters were serving the category, so a huge queue costs a bounded time.
 MAX_STEPS = 300
-# A service running longer than expected is assumed to need at least this share of its
-# expected time still (services have long tails; "any second now" is usually wrong).
-MIN_REMAINING_SHARE = 0.2
+# The classes of the rules' order: green, VIP (and a normal ticket past the fairness
+# limit), normal.
+RANKS = (0, 1, 2)
+VIP_RANK = 1
+
+# A line of the lobby: a category and a priority class.
+Line = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -46,42 +49,45 @@ class CounterOutlook:
 
 @dataclass(frozen=True)
 class LobbyOutlook:
-    """The branch now: its open counters, who waits, and who is arriving."""
+    """The branch now: its open counters, who waits in each line, and who is arriving."""
 
     counters: tuple[CounterOutlook, ...]
-    # Unpinned waiting tickets per category.
-    waiting: Mapping[str, int] = field(default_factory=dict)
-    # Tickets arriving per second per category (all priorities), recently.
-    arrivals_per_s: Mapping[str, float] = field(default_factory=dict)
+    # Unpinned waiting tickets expected to stay until called, per line.
+    waiting: Mapping[Line, float] = field(default_factory=dict)
+    # Tickets arriving per second per line, recently.
+    arrivals_per_s: Mapping[Line, float] = field(default_factory=dict)
 
 
-def lobbyq_wait_s(
-    lobby: LobbyOutlook,
-    category: str,
-    ahead: int,
-    overtaking_per_s: float = 0.0,
-    overtaking_for_s: float = math.inf,
-) -> float | None:
-    """When a ticket with ``ahead`` tickets before it in ``category`` is called; None when no
-    counter in ``lobby`` serves the category."""
-    times = call_times_s(lobby, category, ahead + 1, overtaking_per_s, overtaking_for_s)
-    return None if times is None else times[ahead]
+@dataclass(frozen=True)
+class Target:
+    """The line whose calls are played: a category and the class of its tickets."""
+
+    category: str
+    rank: int = 2
+    # Arrivals of the category that rank before these tickets (VIP and green before normal).
+    overtaking_per_s: float = 0.0
+    # When they pass the fairness limit (a normal ticket then ranks as VIP): from then on
+    # nobody overtakes them and they go before other categories' normal tickets.
+    ages_in_s: float = math.inf
 
 
-def call_times_s(
-    lobby: LobbyOutlook,
-    category: str,
-    count: int,
-    overtaking_per_s: float = 0.0,
-    overtaking_for_s: float = math.inf,
-) -> list[float] | None:
-    """When each of the first ``count`` tickets of ``category``'s queue is called, playing the
-    counters forward; ``overtaking_per_s`` are the tickets that will arrive and rank before
-    them (VIP and green for normal tickets) during the next ``overtaking_for_s`` seconds.
-    None when no counter in ``lobby`` serves the category."""
-    if not any(category in c.serves for c in lobby.counters):
+def lobbyq_wait_s(lobby: LobbyOutlook, target: Target, ahead: float) -> float | None:
+    """When a ticket with ``ahead`` tickets (expected to stay) before it in its line is
+    called; None when no counter in ``lobby`` serves its category."""
+    times = call_times_s(lobby, target, math.floor(ahead) + 2)
+    if times is None:
         return None
-    taken: dict[str, float] = {}
+    low = math.floor(ahead)
+    return times[low] + (ahead - low) * (times[low + 1] - times[low])
+
+
+def call_times_s(lobby: LobbyOutlook, target: Target, count: int) -> list[float] | None:
+    """When each of the first ``count`` places of the target's line is called (place k has
+    k tickets before it); None when no counter in ``lobby`` serves its category."""
+    category = target.category
+    if count <= 0 or not any(category in c.serves for c in lobby.counters):
+        return None if count > 0 else []
+    taken: dict[Line, float] = {}
     pinned = {c.number: c.pinned for c in lobby.counters}
     free = [(c.free_in_s, c.number, c) for c in lobby.counters]
     heapq.heapify(free)
@@ -89,11 +95,25 @@ def call_times_s(
     times: list[float] = []
     t = 0.0
 
-    def available(cat: str, t: float) -> float:
-        return lobby.waiting.get(cat, 0) + lobby.arrivals_per_s.get(cat, 0.0) * t - taken.get(cat, 0.0)
+    def available(line: Line, t: float) -> float:
+        return lobby.waiting.get(line, 0.0) + lobby.arrivals_per_s.get(line, 0.0) * t - taken.get(line, 0.0)
 
-    def overtakers(t: float) -> float:
-        return overtaking_per_s * min(t, overtaking_for_s) - overtaken
+    def best(counter: CounterOutlook, t: float) -> tuple[int, int, Line | None] | None:
+        """The counter's next line by the rules' order: class, then its order of categories;
+        ``None`` for the target's line."""
+        found: tuple[int, int, Line | None] | None = None
+        for position, cat in enumerate(counter.serves):
+            if cat == category:
+                rank = target.rank if t < target.ages_in_s else min(target.rank, VIP_RANK)
+                pick: tuple[int, int, Line | None] = (rank, position, None)
+            else:
+                rank_found = next((k for k in RANKS if available((cat, k), t) >= 1), None)
+                if rank_found is None:
+                    continue
+                pick = (rank_found, position, (cat, rank_found))
+            if found is None or pick[:2] < found[:2]:
+                found = pick
+        return found
 
     for _ in range(MAX_STEPS):
         if len(times) >= count or not free:
@@ -103,36 +123,40 @@ def call_times_s(
             pinned[number] -= 1
             heapq.heappush(free, (t + counter.mean_service_s(), number, counter))
             continue
-        for cat in counter.serves:
-            if cat == category:
-                ahead_of_queue = overtakers(t)
-                if ahead_of_queue >= 1:
-                    overtaken += 1
-                else:
-                    # a share of an overtaking ticket still expected is that share of a service
-                    times.append(t + max(0.0, ahead_of_queue) * counter.service_s[cat])
-            elif available(cat, t) >= 1:
-                taken[cat] = taken.get(cat, 0.0) + 1
-            else:
-                continue
-            heapq.heappush(free, (t + counter.service_s[cat], number, counter))
-            break
-        else:
+        pick = best(counter, t)
+        if pick is None:
             wake = _next_arrival_s(lobby, counter, t, available)
             if wake is not None:
                 heapq.heappush(free, (wake, number, counter))
+            continue
+        line = pick[2]
+        if line is None:
+            line_category = category
+            ahead_of_line = target.overtaking_per_s * min(t, target.ages_in_s) - overtaken
+            if ahead_of_line >= 1:
+                overtaken += 1
+            else:
+                # a share of an overtaking ticket still expected is that share of a service
+                times.append(t + max(0.0, ahead_of_line) * counter.service_s[category])
+        else:
+            line_category = line[0]
+            taken[line] = taken.get(line, 0.0) + 1
+        heapq.heappush(free, (t + counter.service_s[line_category], number, counter))
     played = len(times)
     rate = _completions_per_s(lobby, category)
-    times.extend(t + (k - played) / rate for k in range(played, count))
+    times.extend(t + (k - played + 1) / rate for k in range(played, count))
     return times
 
 
 def _next_arrival_s(
-    lobby: LobbyOutlook, counter: CounterOutlook, t: float, available: Callable[[str, float], float]
+    lobby: LobbyOutlook, counter: CounterOutlook, t: float, available: Callable[[Line, float], float]
 ) -> float | None:
-    """When an idle counter next finds a whole ticket of one of its categories."""
+    """When an idle counter next finds a whole ticket in one of its lines."""
     times = [
-        t + (1 - available(cat, t)) / rate for cat in counter.serves if (rate := lobby.arrivals_per_s.get(cat, 0.0)) > 0
+        t + (1 - available(line, t)) / rate
+        for cat in counter.serves
+        for k in RANKS
+        if (rate := lobby.arrivals_per_s.get((line := (cat, k)), 0.0)) > 0
     ]
     return min(times) if times else None
 
@@ -144,78 +168,16 @@ def _completions_per_s(lobby: LobbyOutlook, category: str) -> float:
     )
 
 
-@dataclass(frozen=True)
-class BranchFacts:
-    """What the store tells the estimate about a branch now (a few seconds old at most)."""
-
-    # Open counters: number → (category, called_at) of the ticket at it, or None when free.
-    open_counters: Mapping[int, tuple[str, float] | None]
-    waiting: Mapping[str, int]
-    pinned: Mapping[int, int]
-    # Mean seconds a ticket occupied a counter, from call to leaving it, and how many:
-    # per category, and per (counter, category).
-    service: Mapping[str, tuple[float, int]]
-    service_at: Mapping[tuple[int, str], tuple[float, int]]
-    # Tickets issued recently per (category, priority), and over how many seconds.
-    issued: Mapping[tuple[str, str], int]
-    issued_over_s: float
+def wait_minutes(estimated_wait_s: int | None) -> int | None:
+    """The estimate as a person reads it, in whole minutes, rounded up: the one rule the
+    kiosk screen, the printed ticket and the customer's phone all show (docs/domain.md)."""
+    if estimated_wait_s is None:
+        return None
+    return math.ceil(max(0, estimated_wait_s) / 60)
 
 
-# A counter's own service times weigh in with this many tickets' worth of the category's mean,
-# so one quick ticket at a new counter does not halve its estimate.
-PRIOR_TICKETS = 5
-
-
-def learned_service_s(facts: BranchFacts, counter: int, category: str, default_s: float) -> float:
-    mean, n = facts.service.get(category, (default_s, 0))
-    prior = (mean * n + default_s * PRIOR_TICKETS) / (n + PRIOR_TICKETS) if n < PRIOR_TICKETS else mean
-    here, m = facts.service_at.get((counter, category), (prior, 0))
-    return (here * m + prior * PRIOR_TICKETS) / (m + PRIOR_TICKETS)
-
-
-def lobby_outlook(counters: Iterable[Counter], facts: BranchFacts, now: float, default_s: float) -> LobbyOutlook:
-    """The open counters of the layout as the estimate plays them; when none is open, all
-    of them, free (the estimate assumes the branch's counters will open)."""
-    layout_counters = list(counters)
-    open_ones = [c for c in layout_counters if c.number in facts.open_counters]
-    playing = []
-    for c in open_ones or layout_counters:
-        service = {cat: learned_service_s(facts, c.number, cat, default_s) for cat in c.serves}
-        at_counter = facts.open_counters.get(c.number)
-        free_in = 0.0
-        if at_counter is not None:
-            cat, called_at = at_counter
-            expected = service.get(cat) or learned_service_s(facts, c.number, cat, default_s)
-            free_in = max(expected - (now - called_at), MIN_REMAINING_SHARE * expected)
-        playing.append(CounterOutlook(c.number, tuple(c.serves), service, free_in, facts.pinned.get(c.number, 0)))
-    arrivals: dict[str, float] = {}
-    for (cat, _), n in facts.issued.items():
-        arrivals[cat] = arrivals.get(cat, 0.0) + n / facts.issued_over_s
-    return LobbyOutlook(tuple(playing), dict(facts.waiting), arrivals)
-
-
-def overtaking_per_s(facts: BranchFacts, category: str, rank: int) -> float:
-    """Recent arrivals of the category that will rank before a ticket of ``rank``."""
-    before = sum(n for (cat, p), n in facts.issued.items() if cat == category and PRIORITY_RANK[Priority(p)] < rank)
-    return before / facts.issued_over_s
-
-
-def estimate_s(layout: Layout, facts: BranchFacts, ticket: Ticket, ahead: int, now: float) -> int | None:
-    """lobbyq's estimate for a waiting, unpinned ticket with ``ahead`` before it."""
-    policy = layout.policy
-    rank = effective_rank(ticket, policy, now)
-    overtaking_for_s = math.inf
-    if rank == PRIORITY_RANK[Priority.NORMAL] and policy.max_wait_minutes is not None:
-        # once it is older than the fairness limit, later VIPs no longer go first
-        overtaking_for_s = max(0.0, ticket.queued_at + policy.max_wait_minutes * 60 - now)
-    wait = lobbyq_wait_s(
-        lobby_outlook(layout.counters, facts, now, policy.default_service_s),
-        ticket.category,
-        ahead,
-        overtaking_per_s(facts, ticket.category, rank),
-        overtaking_for_s,
-    )
-    return None if wait is None else int(round(wait))
+# Baselines from the literature (Ibrahim & Whitt 2009), kept beside lobbyq's own estimate so
+# the simulator and the reports can print all three errors side by side (docs/domain.md).
 
 
 def service_capacity(category: str, counters: Iterable[Counter], open_numbers: set[int]) -> float:
@@ -236,18 +198,6 @@ def service_capacity(category: str, counters: Iterable[Counter], open_numbers: s
     return capacity(open_numbers) or capacity(None) or 1.0
 
 
-def wait_minutes(estimated_wait_s: int | None) -> int | None:
-    """The estimate as a person reads it, in whole minutes, rounded up: the one rule the
-    kiosk screen, the printed ticket and the customer's phone all show (docs/domain.md)."""
-    if estimated_wait_s is None:
-        return None
-    return math.ceil(max(0, estimated_wait_s) / 60)
-
-
-# Baselines from the literature (Ibrahim & Whitt 2009), kept beside lobbyq's own estimate so
-# the simulator and the reports can print all three errors side by side (docs/domain.md).
-
-
 def queue_length_wait_s(ahead: int, capacity: float, mean_service_s: float) -> float:
     """QL: the (ahead + 1)-th completion at the rate the category's counters finish
     services, ``capacity`` counters' worth of service each taking ``mean_service_s``."""
@@ -259,32 +209,3 @@ def queue_length_wait_s(ahead: int, capacity: float, mean_service_s: float) -> f
 def last_to_enter_service_wait_s(last_called_wait_s: float | None) -> float | None:
     """LES: the wait of the category's ticket most recently called; None before the first call."""
     return None if last_called_wait_s is None else max(0.0, last_called_wait_s)
-
-
-def hall_estimates(
-    layout: Layout, facts: BranchFacts, waiting: Mapping[str, int], aheads: Mapping[str, tuple[Ticket, int]], now: float
-) -> tuple[dict[str, int | None], dict[str, int | None]]:
-    """One play per category and rank for a whole hall: each waiting ticket's estimate (by
-    id, from its ``ahead``) and, per category, a new normal ticket's, ``waiting`` being the
-    unpinned tickets already in its queue."""
-    lobby = lobby_outlook(layout.counters, facts, now, layout.policy.default_service_s)
-    plays: dict[tuple[str, int], list[float] | None] = {}
-
-    def wait(category: str, rank: int, ahead: int, longest: int) -> int | None:
-        key = (category, rank)
-        if key not in plays:
-            plays[key] = call_times_s(lobby, category, longest + 1, overtaking_per_s(facts, category, rank))
-        times = plays[key]
-        return None if times is None else int(round(times[ahead]))
-
-    normal = PRIORITY_RANK[Priority.NORMAL]
-    longest: dict[tuple[str, int], int] = {(c, normal): n for c, n in waiting.items()}
-    ranked = {id_: (t.category, effective_rank(t, layout.policy, now), ahead) for id_, (t, ahead) in aheads.items()}
-    for category, rank, ahead in ranked.values():
-        longest[(category, rank)] = max(longest.get((category, rank), 0), ahead)
-    tickets = {id_: wait(c, r, a, longest[(c, r)]) for id_, (c, r, a) in ranked.items()}
-    new = {
-        c.code: wait(c.code, normal, waiting.get(c.code, 0), longest.get((c.code, normal), 0))
-        for c in layout.categories
-    }
-    return tickets, new

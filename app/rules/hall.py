@@ -16,8 +16,9 @@ from . import ordering
 from .alerts import Alert
 from .business_day import iso
 from .counters import CounterRecord
-from .estimates import BranchFacts, hall_estimates, wait_minutes
+from .estimates import wait_minutes
 from .layout import Layout
+from .lobby_outlook import BranchFacts, hall_estimates
 from .representations import alert_json, counter_json, ticket_json
 from .tickets import Ticket
 from .vocabulary import ACTIVE, TicketStatus

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..errors import NotFound
 from ..rules.business_day import day_of
-from ..rules.estimates import BranchFacts
+from ..rules.lobby_outlook import BranchFacts
 from ..settings import Settings
 from ..store import branches, outlook
 from ..store.database import Database
@@ -68,8 +69,9 @@ class Context:
     async def _read_profile(self, branch: str, now: float) -> Profile:
         async with self.db.read() as tx:
             stored = await branches.read(tx, branch)
-            day = day_of(now, stored.layout.zone) if stored else ""
-            facts = await outlook.branch_facts(tx, branch, day, now)
+            if stored is None:
+                raise NotFound(f"branch {branch!r} not found")
+            facts = await outlook.branch_facts(tx, branch, day_of(now, stored.layout.zone), now, stored.layout.policy)
         profile = Profile(facts, now)
         self._profiles[branch] = profile
         return profile

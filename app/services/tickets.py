@@ -12,8 +12,9 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..rules import tickets as moves
 from ..rules.alerts import closable_counters
 from ..rules.business_day import day_of, iso
-from ..rules.estimates import estimate_s, wait_minutes
+from ..rules.estimates import wait_minutes
 from ..rules.layout import Category, Layout
+from ..rules.lobby_outlook import estimate_s
 from ..rules.representations import ticket_json
 from ..rules.tickets import Ticket
 from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Priority, Role, TicketStatus

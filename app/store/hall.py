@@ -31,5 +31,5 @@ async def read_state(tx: Transaction, code: str, now: float) -> dict[str, Any] |
         calls=calls,
         called=called,
         faults=await alerts.open_of_type(tx, code, AlertType.DEVICE_FAULT),
-        facts=await outlook.branch_facts(tx, code, today, now),
+        facts=await outlook.branch_facts(tx, code, today, now, layout.policy),
     )

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, func, or_, select
 
-from ..rules.estimates import BranchFacts
-from ..rules.vocabulary import ACTIVE, CounterState, TicketStatus
+from ..rules.estimates import VIP_RANK
+from ..rules.layout import Policy
+from ..rules.lobby_outlook import BranchFacts
+from ..rules.ordering import PRIORITY_RANK
+from ..rules.vocabulary import ACTIVE, CounterState, Priority, TicketStatus
 from .statement import Statement
 from .tables import counters, tickets
 from .transaction import Transaction
@@ -27,10 +30,27 @@ _OPEN_COUNTERS = Statement(
     )
     .where(counters.c.branch == bindparam("branch"), counters.c.state == CounterState.OPEN.value)
 )
+# A normal ticket queued before ``aged_before`` ranks as VIP (the fairness limit).
+_AGED = tickets.c.queued_at < bindparam("aged_before")
 _WAITING = Statement(
-    select(tickets.c.category, tickets.c.pinned_counter, func.count())
+    select(tickets.c.category, tickets.c.priority, _AGED, tickets.c.pinned_counter, func.count())
     .where(_OF_TODAY, tickets.c.status == TicketStatus.WAITING.value)
-    .group_by(tickets.c.category, tickets.c.pinned_counter)
+    .group_by(tickets.c.category, tickets.c.priority, _AGED, tickets.c.pinned_counter)
+)
+_CALLED = Statement(
+    select(tickets.c.category, func.count())
+    .where(_OF_TODAY, tickets.c.called_at > bindparam("served_since"))
+    .group_by(tickets.c.category)
+)
+_LEFT = Statement(
+    select(tickets.c.category, func.count())
+    .where(
+        _OF_TODAY,
+        tickets.c.status == TicketStatus.CANCELLED.value,
+        tickets.c.called_at.is_(None),
+        tickets.c.finished_at > bindparam("served_since"),
+    )
+    .group_by(tickets.c.category)
 )
 # How long a called ticket kept its counter, from the call to leaving it served or not shown.
 _SERVICE = Statement(
@@ -57,22 +77,27 @@ ARRIVAL_WINDOW_S = 1800.0
 MIN_ARRIVAL_WINDOW_S = 300.0
 
 
-async def branch_facts(tx: Transaction, branch: str, day: str, now: float) -> BranchFacts:
+async def branch_facts(tx: Transaction, branch: str, day: str, now: float, policy: Policy) -> BranchFacts:
+    # no fairness limit: nobody queued before the epoch
+    aged_before = 0.0 if policy.max_wait_minutes is None else now - policy.max_wait_minutes * 60
     params = {
         "branch": branch,
         "day": day,
         "served_since": now - SERVICE_WINDOW_S,
         "issued_since": now - ARRIVAL_WINDOW_S,
+        "aged_before": aged_before,
     }
     open_counters = {
         number: (category, called_at) if category is not None else None
         for number, category, called_at in await tx.fetch(_OPEN_COUNTERS, params)
     }
-    waiting: dict[str, int] = {}
+    waiting: dict[tuple[str, int], int] = {}
     pinned: dict[int, int] = {}
-    for category, pinned_counter, n in await tx.fetch(_WAITING, params):
+    for category, priority, aged, pinned_counter, n in await tx.fetch(_WAITING, params):
         if pinned_counter is None:
-            waiting[category] = waiting.get(category, 0) + n
+            rank = PRIORITY_RANK[Priority(priority)]
+            line = (category, VIP_RANK if aged and rank > VIP_RANK else rank)
+            waiting[line] = waiting.get(line, 0) + n
         else:
             pinned[pinned_counter] = pinned.get(pinned_counter, 0) + n
     service_at: dict[tuple[int, str], tuple[float, int]] = {}
@@ -98,4 +123,6 @@ async def branch_facts(tx: Transaction, branch: str, day: str, now: float) -> Br
         service_at=service_at,
         issued=issued,
         issued_over_s=over_s,
+        called={c: n for c, n in await tx.fetch(_CALLED, params)},
+        left={c: n for c, n in await tx.fetch(_LEFT, params)},
     )
