@@ -25,6 +25,7 @@ MAX_STEPS = 300
 # limit), normal.
 RANKS = (0, 1, 2)
 VIP_RANK = 1
+WHOLE_TICKET = 1.0
 
 # A line of the lobby: a category and a priority class.
 Line = tuple[str, int]
@@ -98,6 +99,9 @@ def call_times_s(lobby: LobbyOutlook, target: Target, count: int) -> list[float]
     def available(line: Line, t: float) -> float:
         return lobby.waiting.get(line, 0.0) + lobby.arrivals_per_s.get(line, 0.0) * t - taken.get(line, 0.0)
 
+    def overtakers(t: float) -> float:
+        return target.overtaking_per_s * min(t, target.ages_in_s) - overtaken
+
     def best(counter: CounterOutlook, t: float) -> tuple[int, int, Line | None] | None:
         """The counter's next line by the rules' order: class, then its order of categories;
         ``None`` for the target's line."""
@@ -105,9 +109,11 @@ def call_times_s(lobby: LobbyOutlook, target: Target, count: int) -> list[float]
         for position, cat in enumerate(counter.serves):
             if cat == category:
                 rank = target.rank if t < target.ages_in_s else min(target.rank, VIP_RANK)
+                if overtakers(t) >= 1:  # who overtakes the line also goes before others of its class
+                    rank = max(0, rank - 1)
                 pick: tuple[int, int, Line | None] = (rank, position, None)
             else:
-                rank_found = next((k for k in RANKS if available((cat, k), t) >= 1), None)
+                rank_found = next((k for k in RANKS if available((cat, k), t) >= WHOLE_TICKET), None)
                 if rank_found is None:
                     continue
                 pick = (rank_found, position, (cat, rank_found))
@@ -132,7 +138,7 @@ def call_times_s(lobby: LobbyOutlook, target: Target, count: int) -> list[float]
         line = pick[2]
         if line is None:
             line_category = category
-            ahead_of_line = target.overtaking_per_s * min(t, target.ages_in_s) - overtaken
+            ahead_of_line = overtakers(t)
             if ahead_of_line >= 1:
                 overtaken += 1
             else:
@@ -153,7 +159,7 @@ def _next_arrival_s(
 ) -> float | None:
     """When an idle counter next finds a whole ticket in one of its lines."""
     times = [
-        t + (1 - available(line, t)) / rate
+        t + (WHOLE_TICKET - available(line, t)) / rate
         for cat in counter.serves
         for k in RANKS
         if (rate := lobby.arrivals_per_s.get((line := (cat, k)), 0.0)) > 0

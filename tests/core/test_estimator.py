@@ -166,3 +166,14 @@ def test_with_only_its_own_category_it_agrees_with_the_queue_length_estimate_of_
     wait = lobbyq_wait_s(lobby, PERSONAL, ahead)
     assert wait == pytest.approx(math.floor(ahead / counters) * service_s)
     assert abs(wait - queue_length_wait_s(ahead, counters, service_s)) <= service_s * (1 + 1e-9)
+
+
+def test_a_vip_overtaking_a_normal_ticket_also_goes_before_other_categories_normal_tickets():
+    """Counter 1 serves wealth first, then personal: a normal personal ticket yields to its
+    ten wealth tickets, but a personal VIP does not (class before the counter's order). The
+    VIPs arriving every 300 s are served there, so counter 2 gets through the two normal
+    tickets ahead in two services instead of being kept busy by the VIPs for 50 minutes."""
+    counters = (counter(1, "wealth", "personal"), counter(2, "personal"))
+    lobby = LobbyOutlook(counters, waiting={("wealth", NORMAL): 10})
+    target = Target("personal", overtaking_per_s=1 / 300)
+    assert lobbyq_wait_s(lobby, target, 2) <= 900
