@@ -94,6 +94,19 @@ def db_upgrade() -> None:
     typer.echo("schema is up to date")
 
 
+@db_app.command("backup")
+def db_backup(dest: Path = typer.Argument(..., help="the file to write; it must not exist")) -> None:
+    """Copy the embedded SQLite database while the server runs (PostgreSQL: pg_dump)."""
+    from .store.backup import backup_sqlite
+
+    try:
+        tickets = backup_sqlite(_settings().database_url, dest)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"backed up to {dest}: {tickets} tickets")
+
+
 @token_app.command("create")
 def token_create(
     role: str = typer.Option(..., help="admin, manager, teller, kiosk, display or agent"),

@@ -2,6 +2,8 @@
 // urgent, and the sound each makes when it is raised (Web Audio: no file to load).
 
 import { t } from './i18n.js';
+import { api, branchPath } from './api.js';
+import { staffSession } from './auth.js';
 
 // A customer the manager must go to now: an unhappy one, a green-channel one who missed the call.
 export const URGENT = new Set(['evaluation.unsatisfied', 'ticket.missed_vulnerable']);
@@ -52,4 +54,25 @@ export function alarm(a) {
   } catch { /* no audio device: the page still shows it */ }
   if (urgent) navigator.vibrate?.([300, 120, 300, 120, 300]);
   return urgent;
+}
+
+// The manager's sign-in form (#signin, #signin-token, #signin-error), the same on both
+// pages: a manager-only request proves the role, and the tap unlocks the sound.
+export function managerSignIn(branch, onSignedIn) {
+  const $ = (id) => document.getElementById(id);
+  $('signin').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const token = $('signin-token').value.trim();
+    $('signin-error').textContent = '';
+    unlockSound(); // inside the tap, so later alerts may sound
+    try {
+      await api('GET', branchPath(branch, '/alerts?status=open'), { token });
+      const session = { token };
+      staffSession.save('manager', branch, session);
+      $('signin-token').value = '';
+      onSignedIn(session);
+    } catch (err) {
+      $('signin-error').textContent = err.message;
+    }
+  });
 }

@@ -8,7 +8,7 @@ import { api, branchPath } from './api.js';
 import { staffSession, pathParts } from './auth.js';
 import { showStatus, translateStatic, startClock, refreshClock } from './screen.js';
 import { t, setLocale, locale, sinceLabel } from './i18n.js';
-import { alarm, alertTitle, unlockSound, soundOn, URGENT } from './alarm.js';
+import { alarm, alertTitle, managerSignIn, unlockSound, soundOn, URGENT } from './alarm.js';
 
 const [, branch] = pathParts(); // /manager/{b}/phone
 const $ = (id) => document.getElementById(id);
@@ -99,21 +99,7 @@ function signOut() {
   $('signin').hidden = false;
 }
 
-$('signin').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const token = $('signin-token').value.trim();
-  $('signin-error').textContent = '';
-  unlockSound(); // inside the tap, so later alerts may sound
-  try {
-    await api('GET', branchPath(branch, '/alerts?status=open'), { token }); // manager-only: proves the role
-    session = { token };
-    staffSession.save('manager', branch, session);
-    $('signin-token').value = '';
-    show();
-  } catch (err) {
-    $('signin-error').textContent = err.message;
-  }
-});
+managerSignIn(branch, (signedIn) => { session = signedIn; show(); });
 $('sign-out').addEventListener('click', signOut);
 $('sound-on').addEventListener('click', () => { unlockSound(); render(); });
 

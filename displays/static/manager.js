@@ -8,7 +8,7 @@ import { api, branchPath } from './api.js';
 import { staffSession, pathParts } from './auth.js';
 import { showStatus, translateStatic, startClock, refreshClock } from './screen.js';
 import { t, setLocale, locale, counterLabel, sinceLabel } from './i18n.js';
-import { alarm, alertTitle, unlockSound } from './alarm.js';
+import { alarm, alertTitle, managerSignIn, unlockSound } from './alarm.js';
 
 const [, branch] = pathParts(); // /manager/{b}
 const $ = (id) => document.getElementById(id);
@@ -276,21 +276,7 @@ async function ticketAction(kind, btn) {
   if (ok) $('ticket-dialog').close();
 }
 
-$('signin').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const token = $('signin-token').value.trim();
-  $('signin-error').textContent = '';
-  unlockSound(); // inside a click, so the page may sound later
-  try {
-    await api('GET', branchPath(branch, '/alerts?status=open'), { token }); // manager-only: proves the role
-    session = { token };
-    staffSession.save('manager', branch, session);
-    $('signin-token').value = '';
-    showDashboard();
-  } catch (err) {
-    $('signin-error').textContent = err.message;
-  }
-});
+managerSignIn(branch, (signedIn) => { session = signedIn; showDashboard(); });
 $('sign-out').addEventListener('click', signOut);
 $('reports-link').href = `/reports/${encodeURIComponent(branch)}`;
 $('stats-csv').addEventListener('click', downloadCsv);

@@ -11,8 +11,7 @@ import pytest
 
 from app.api.limits import MemoryHits, RateLimit
 from app.errors import TooMany
-from tests.support.server import LobbyqServer
-from tests.support.services import postgres_url, redis_url, require, reset_postgres
+from tests.support.server import LobbyqServer, four_workers
 
 
 class Clock:
@@ -49,19 +48,8 @@ async def test_the_window_slides_and_a_refusal_says_when_to_retry():
 
 
 def _server(tmp_path, redis: bool) -> LobbyqServer:
-    url = postgres_url()
-    if url is None:
-        require("postgres")
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432: cross-worker rate limit tests skipped")
-    rurl = None
-    if redis:
-        rurl = redis_url()
-        if rurl is None:
-            require("redis")
-            pytest.skip("Redis is not reachable at 127.0.0.1:6379: rate limits over Redis not tested")
-    reset_postgres(url)
-    env = {"LOBBYQ_KIOSK_RATE_PER_MINUTE": "20", "LOBBYQ_TRACK_RATE_PER_MINUTE": "15"}
-    return LobbyqServer(url, workers=4, redis_url=rurl, log_dir=tmp_path, env=env)
+    limits = {"LOBBYQ_KIOSK_RATE_PER_MINUTE": "20", "LOBBYQ_TRACK_RATE_PER_MINUTE": "15"}
+    return four_workers(tmp_path, redis, env=limits)
 
 
 async def _burst(server: LobbyqServer, method: str, path: str, token: str | None, n: int, **kw) -> list[httpx.Response]:

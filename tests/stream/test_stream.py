@@ -13,8 +13,7 @@ import pytest
 import websockets
 
 from app.events.feeds import Feed, TooSlow, pump
-from tests.support.server import LobbyqServer
-from tests.support.services import postgres_url, redis_url, require, reset_postgres
+from tests.support.server import LobbyqServer, four_workers
 
 pytestmark = pytest.mark.slow
 
@@ -159,21 +158,6 @@ async def test_a_client_that_never_reads_does_not_hold_back_the_others(sqlite_se
             await ws.close()
 
 
-def _four_workers(tmp_path, redis: bool):
-    url = postgres_url()
-    if url is None:
-        require("postgres")
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432: multi-worker stream tests skipped")
-    rurl = None
-    if redis:
-        rurl = redis_url()
-        if rurl is None:
-            require("redis")
-            pytest.skip("Redis is not reachable at 127.0.0.1:6379: Redis fan-out test skipped")
-    reset_postgres(url)
-    return LobbyqServer(url, workers=4, redis_url=rurl, log_dir=tmp_path)
-
-
 async def _fan_out(server: LobbyqServer, clients: int = 12, tickets: int = 12) -> None:
     """Screens spread over the workers all see every call made through any worker."""
     display = server.token("display", "sjm01")
@@ -199,19 +183,19 @@ async def _fan_out(server: LobbyqServer, clients: int = 12, tickets: int = 12) -
 
 
 async def test_fan_out_across_four_workers_through_redis(tmp_path):
-    with _four_workers(tmp_path, redis=True) as server:
+    with four_workers(tmp_path, redis=True) as server:
         server.put_branch()
         await _fan_out(server)
 
 
 async def test_fan_out_across_four_workers_through_postgres_notify(tmp_path):
-    with _four_workers(tmp_path, redis=False) as server:
+    with four_workers(tmp_path, redis=False) as server:
         server.put_branch()
         await _fan_out(server)
 
 
 async def test_redis_restarted_mid_run_loses_no_event(tmp_path):
-    with _four_workers(tmp_path, redis=True) as server:
+    with four_workers(tmp_path, redis=True) as server:
         server.put_branch()
         display = server.token("display", "sjm01")
         manager = server.token("manager", "sjm01")

@@ -34,6 +34,7 @@ import weakref
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LOBBYQ = Path(sys.executable).with_name("lobbyq")
@@ -312,3 +313,22 @@ def _stop_all() -> None:
             server.stop(timeout=2)
         except Exception:
             pass
+
+
+def four_workers(tmp_path, redis: bool, env: dict[str, str] | None = None) -> LobbyqServer:
+    """`lobbyq serve --workers 4` on this run's PostgreSQL (reset), with Redis or without;
+    a test that needs what does not answer fails in CI and is skipped, loudly, elsewhere."""
+    from tests.support.services import postgres_url, redis_url, require, reset_postgres
+
+    url = postgres_url()
+    if url is None:
+        require("postgres")
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432: this four-worker test is skipped")
+    rurl = None
+    if redis:
+        rurl = redis_url()
+        if rurl is None:
+            require("redis")
+            pytest.skip("Redis is not reachable at 127.0.0.1:6379: this four-worker test over Redis is skipped")
+    reset_postgres(url)
+    return LobbyqServer(url, workers=4, redis_url=rurl, log_dir=tmp_path, env=env)
