@@ -20,13 +20,29 @@ CLOSE_NO_BRANCH = 4404
 CLOSE_TOO_SLOW = 4408
 
 
+# A page offers these two subprotocols to keep its token out of the URL (and so out of
+# proxies' logs): ``lobbyq.v1``, which the server picks, and ``bearer.<token>``, never echoed.
+PROTOCOL = "lobbyq.v1"
+BEARER = "bearer."
+
+
+def _token(websocket: WebSocket) -> tuple[str, str | None]:
+    """The stream's token, from the offered subprotocols or else ``?token=``, and the
+    subprotocol to answer with."""
+    offered = websocket.scope.get("subprotocols") or []
+    in_header = next((p.removeprefix(BEARER) for p in offered if p.startswith(BEARER)), None)
+    token = in_header if in_header is not None else websocket.query_params.get("token", "")
+    return token, PROTOCOL if PROTOCOL in offered else None
+
+
 @router.websocket("/api/v1/branches/{b}/stream")
 async def stream(websocket: WebSocket, b: str) -> None:
     ctx = websocket.app.state.ctx
     hub = websocket.app.state.hub
-    await websocket.accept()
+    token, protocol = _token(websocket)
+    await websocket.accept(subprotocol=protocol)
     try:
-        who = await authenticate(ctx, websocket.query_params.get("token"))
+        who = await authenticate(ctx, token or None)
         who.require(b)
     except Unauthorized as refusal:
         return await websocket.close(CLOSE_BAD_TOKEN, refusal.message)
@@ -44,7 +60,7 @@ async def stream(websocket: WebSocket, b: str) -> None:
     sender = asyncio.create_task(pump(hub, feed, websocket.send_text, after))
     receiver = asyncio.create_task(_drain(websocket))
     sockets: OpenSockets = websocket.app.state.sockets
-    sockets.add(websocket, websocket.query_params.get("token", ""))
+    sockets.add(websocket, token)
     try:
         done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         if sender in done and isinstance(sender.exception(), TooSlow):

@@ -51,10 +51,16 @@ export class BranchStream {
     this.scheduleReconnect(0);
   }
 
+  // The token travels as a subprotocol, not in the URL, so no proxy logs it (docs/stream.md).
   url() {
-    const q = new URLSearchParams({ token: this.token });
+    const q = new URLSearchParams();
     if (this.lastSeq !== null) q.set('after', String(this.lastSeq));
-    return `${this.wsBase}/api/v1/branches/${encodeURIComponent(this.branch)}/stream?${q}`;
+    const query = q.toString();
+    return `${this.wsBase}/api/v1/branches/${encodeURIComponent(this.branch)}/stream${query ? `?${query}` : ''}`;
+  }
+
+  protocols() {
+    return ['lobbyq.v1', `bearer.${this.token}`];
   }
 
   connect() {
@@ -62,7 +68,7 @@ export class BranchStream {
     this.onStatus('connecting');
     let ws;
     try {
-      ws = new WebSocket(this.url());
+      ws = new WebSocket(this.url(), this.protocols());
     } catch (e) {
       this.scheduleReconnect();
       return;

@@ -59,7 +59,7 @@ class FakeStream:
     def __init__(self, state: dict):
         self.state = state  # what a snapshot says (seq 0)
         self.events: list[dict] = []
-        self.connections: list[dict] = []  # query of each connection
+        self.connections: list[dict] = []  # query of each connection, and the token it offered
         self.received: list[str] = []  # what pages sent us (pongs)
         self.ws = None
         self.replay_from: int | None = None  # oldest seq still replayable
@@ -69,7 +69,9 @@ class FakeStream:
 
     def _connect(self, ws) -> None:
         query = {k: v[0] for k, v in parse_qs(urlparse(ws.url).query).items()}
-        self.connections.append(query)
+        # the pages offer their token as a subprotocol, as the real server expects
+        offered = [p.removeprefix("bearer.") for p in ws.protocols if p.startswith("bearer.")]
+        self.connections.append({**query, **({"token": offered[0]} if offered else {})})
         self.ws = ws
         ws.on_message(lambda m: self.received.append(m))
         after = query.get("after")

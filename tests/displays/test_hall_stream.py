@@ -34,6 +34,7 @@ def test_token_is_kept_and_removed_from_the_address_bar(pages_server, new_page):
     assert "token" not in page.url
     assert page.evaluate(f"localStorage.getItem('lobbyq:display:{BRANCH}')") == "disp-token"
     assert stream.connections[0]["token"] == "disp-token" and "after" not in stream.connections[0]
+    assert "token=" not in stream.ws.url  # offered as a subprotocol, not in the URL
 
 
 def test_burst_of_five_calls_is_announced_in_order_without_cutting_off(pages_server, new_page):

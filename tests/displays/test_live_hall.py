@@ -31,9 +31,13 @@ def test_hall_live_calls_voice_burst_and_screenshot(lobbyq, new_page):
 
     page = new_page(1920, 1080, init_script=audio_spy(250))
     watch_state(page)
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
     page.goto(f"{lobbyq.base}/screens/{BRANCH}/hall?token={lobbyq.tokens['display']}")
     page.wait_for_selector(".tile[data-counter='6']")
     assert "token=" not in page.url
+    # the stream's token goes as a subprotocol, out of the URL a proxy would log (#12)
+    assert sockets and not any(lobbyq.tokens["display"] in url for url in sockets), sockets
 
     # One call over HTTP is on screen within a second.
     lobbyq.ok("POST", lobbyq.b("/counters/1/call-next"), "agent")

@@ -77,6 +77,25 @@ async def test_replay_after_a_drop_is_exact(sqlite_server):
     assert after_replay["seq"] == last + 6
 
 
+async def test_the_token_may_travel_as_a_subprotocol_and_is_never_echoed(sqlite_server):
+    """#12: a page keeps its token out of the URL (and proxies' logs) by offering it as the
+    subprotocol ``bearer.T``; the server answers ``lobbyq.v1``. A wrong one is refused."""
+    server = sqlite_server
+    display = server.token("display", "sjm01")
+    url = f"{server.ws_url}/api/v1/branches/sjm01/stream"
+    async with websockets.connect(url, subprotocols=["lobbyq.v1", f"bearer.{display}"]) as ws:
+        assert ws.subprotocol == "lobbyq.v1"
+        assert display not in str(ws.response.headers)
+        assert (await _recv(ws))["type"] == "snapshot"
+    async with websockets.connect(url, subprotocols=["lobbyq.v1", "bearer.wrong"]) as ws:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await _recv(ws)
+    assert closed.value.rcvd.code == 4401
+    # the query keeps working for existing clients
+    async with websockets.connect(_stream_url(server, display)) as ws:
+        assert (await _recv(ws))["type"] == "snapshot"
+
+
 async def test_a_client_older_than_the_kept_events_gets_a_snapshot(sqlite_server, tmp_path):
     server = sqlite_server
     manager = server.token("manager", "sjm01")
