@@ -25,6 +25,13 @@ BODIES = {
     ("post", "/api/v1/branches/{b}/devices/{device_id}/health"): {"kind": "printer", "status": "ok"},
     ("post", "/api/v1/tokens"): {"role": "kiosk", "branch": "sjm01", "name": "k"},
 }
+# The query parameters an operation requires, also so that only the token decides.
+QUERIES = {
+    "/api/v1/branches/{b}/reports": "?from=2026-12-01",
+    "/api/v1/branches/{b}/reports.csv": "?from=2026-12-01&table=hourly",
+    "/api/v1/reports": "?from=2026-12-01",
+    "/api/v1/reports.csv": "?from=2026-12-01",
+}
 PUBLIC = {"/healthz", "/metrics", "/api/v1/track/{track_token}", "/api/v1/track/{track_token}/cancel"}
 
 
@@ -36,7 +43,7 @@ def operations(api, prefix: str = "/api/v1/"):
 
 
 def fill(path: str, ids: dict) -> str:
-    return path.format(**ids)
+    return path.format(**ids) + QUERIES.get(path, "")
 
 
 async def laid_out(api):

@@ -5,6 +5,8 @@ and no 429 carried ``Retry-After``)."""
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 
 import httpx
 import pytest
@@ -70,17 +72,23 @@ async def test_one_kiosk_and_one_address_are_limited_across_four_workers(tmp_pat
         server.put_branch()
         kiosk = server.token("kiosk", "sjm01")
         body = {"category": "personal"}
+        started = time.monotonic()
         issued = await _burst(server, "POST", "/api/v1/branches/sjm01/tickets", kiosk, 80, json=body)
+        # the window slides: hits of the minute before weigh less as it passes, so a burst
+        # that straddles a minute may get up to 20 x its length / 60 s more (a slow machine)
+        slack = math.ceil(20 * (time.monotonic() - started) / 60)
         accepted = [r for r in issued if r.status_code == 201]
         refused = [r for r in issued if r.status_code == 429]
         assert len(accepted) + len(refused) == 80, {r.status_code for r in issued}
-        # 20 a minute, wherever the requests land (one more if the burst straddles a minute)
-        assert 20 <= len(accepted) <= 21, len(accepted)
+        # 20 a minute, wherever the requests land (4 workers counting alone gave 80)
+        assert 20 <= len(accepted) <= 21 + slack, (len(accepted), slack)
         for r in refused:
             assert 1 <= int(r.headers["Retry-After"]) <= 60
             assert r.json()["code"] == "too_many" and "20 a minute" in r.json()["message"]
 
         track = accepted[0].json()["track_token"]
+        started = time.monotonic()
         polls = await _burst(server, "GET", f"/api/v1/track/{track}", None, 50)
-        assert 15 <= sum(r.status_code == 200 for r in polls) <= 16
+        slack = math.ceil(15 * (time.monotonic() - started) / 60)
+        assert 15 <= sum(r.status_code == 200 for r in polls) <= 16 + slack
         assert all("Retry-After" in r.headers for r in polls if r.status_code == 429)
