@@ -20,7 +20,7 @@ from .layout import Counter
 
 # Past this many calls the lobby is not played further: the rest is extrapolated at the
 # rate the counters were serving the category, so a huge queue costs a bounded time.
-MAX_STEPS = 300
+MAX_STEPS = 200
 # The classes of the rules' order: green, VIP (and a normal ticket past the fairness
 # limit), normal.
 RANKS = (0, 1, 2)
@@ -75,19 +75,33 @@ class Target:
 def lobbyq_wait_s(lobby: LobbyOutlook, target: Target, ahead: float) -> float | None:
     """When a ticket with ``ahead`` tickets (expected to stay) before it in its line is
     called; None when no counter in ``lobby`` serves its category."""
-    times = call_times_s(lobby, target, math.floor(ahead) + 2)
-    if times is None:
-        return None
     low = math.floor(ahead)
+    played = _play(lobby, target, low + 2)
+    if played is None:
+        return None
+    times, end = played
+    if len(times) < low + 2:  # past the play: at the rate the counters get through the line
+        return end + (ahead - len(times) + 1) / _completions_per_s(lobby, target.category)
     return times[low] + (ahead - low) * (times[low + 1] - times[low])
 
 
 def call_times_s(lobby: LobbyOutlook, target: Target, count: int) -> list[float] | None:
     """When each of the first ``count`` places of the target's line is called (place k has
     k tickets before it); None when no counter in ``lobby`` serves its category."""
+    played = _play(lobby, target, count)
+    if played is None:
+        return None
+    times, end = played
+    rate = _completions_per_s(lobby, target.category)
+    return times + [end + (k - len(times) + 1) / rate for k in range(len(times), count)]
+
+
+def _play(lobby: LobbyOutlook, target: Target, count: int) -> tuple[list[float], float] | None:
+    """The calls of the target's line played forward, at most ``count`` of them and at most
+    ``MAX_STEPS`` calls in all, and the time the play stopped."""
     category = target.category
-    if count <= 0 or not any(category in c.serves for c in lobby.counters):
-        return None if count > 0 else []
+    if not any(category in c.serves for c in lobby.counters):
+        return None
     taken: dict[Line, float] = {}
     pinned = {c.number: c.pinned for c in lobby.counters}
     free = [(c.free_in_s, c.number, c) for c in lobby.counters]
@@ -148,10 +162,7 @@ def call_times_s(lobby: LobbyOutlook, target: Target, count: int) -> list[float]
             line_category = line[0]
             taken[line] = taken.get(line, 0.0) + 1
         heapq.heappush(free, (t + counter.service_s[line_category], number, counter))
-    played = len(times)
-    rate = _completions_per_s(lobby, category)
-    times.extend(t + (k - played + 1) / rate for k in range(played, count))
-    return times
+    return times, t
 
 
 def _next_arrival_s(
