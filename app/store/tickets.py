@@ -114,7 +114,11 @@ async def add(tx: Transaction, ticket: Ticket, track_token: str) -> None:
 def _update(columns: tuple[str, ...]) -> Statement:
     return Statement(
         update(tickets)
-        .where(tickets.c.id == bindparam("w_id"), tickets.c.status == bindparam("w_status"))
+        .where(
+            tickets.c.branch == bindparam("w_branch"),
+            tickets.c.id == bindparam("w_id"),
+            tickets.c.status == bindparam("w_status"),
+        )
         .values({name: bindparam(f"v_{name}") for name in columns})
     )
 
@@ -125,7 +129,8 @@ async def save(tx: Transaction, before: Ticket, after: Ticket) -> None:
     if not changed:
         return
     params = {f"v_{name}": value for name, value in changed.items()}
-    await tx.execute(_update(tuple(changed)), {"w_id": before.id, "w_status": before.status, **params})
+    where = {"w_branch": before.branch, "w_id": before.id, "w_status": before.status}
+    await tx.execute(_update(tuple(changed)), {**where, **params})
 
 
 # -- who is next ----------------------------------------------------------------------
@@ -157,7 +162,7 @@ def _heads(categories: tuple[str, ...]) -> Statement:
 # transaction holds: locked, and only it (the lock is taken row by row under the LIMIT).
 _IDS = bindparam("ids", type_=postgresql.ARRAY(tickets.c.id.type))
 _LOCK_FIRST_FREE = Statement(
-    SELECT_TICKETS.where(tickets.c.id == any_(_IDS), WAITING)
+    SELECT_TICKETS.where(_OF_BRANCH, tickets.c.id == any_(_IDS), WAITING)
     .order_by(func.array_position(_IDS, tickets.c.id))
     .limit(1)
     .with_for_update(skip_locked=True)
@@ -191,7 +196,7 @@ async def claim_next(tx: Transaction, branch: str, counter: Counter, policy: Pol
         order = in_call_order(counter, read, policy, now)
         if not order:
             return None
-        row = await first(tx, _LOCK_FIRST_FREE, {"ids": [t.id for t in order]})
+        row = await first(tx, _LOCK_FIRST_FREE, {"branch": branch, "ids": [t.id for t in order]})
         if row is not None:
             return from_row(row)
         groups = collections.Counter((t.category, t.priority) for t in read if t.pinned_counter is None)

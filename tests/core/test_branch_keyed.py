@@ -1,0 +1,118 @@
+"""Every hot-path statement names its branch, and every unit of work touches one branch
+(#12 item 2): so the schema distributes by branch (Citus: each table distributed on its
+branch column, `branches` on `code`) and a transaction stays on one shard. The statements a
+branch's day really runs are recorded from the transactions themselves, on both databases."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+
+import pytest
+
+from app.services import unit_of_work
+from app.store import transaction
+from app.store.tables import metadata
+
+# Tables outside any branch: a token is looked up by its hash before its branch is known,
+# a rate limit counts a kiosk or an address, Alembic keeps its version.
+GLOBAL = {"tokens", "rate_hits", "alembic_version"}
+# The customer's tracking link names no branch: its one lookup finds the ticket's branch
+# (on Citus a query to every shard, or a reference table of tracking codes; docs/deployment.md).
+FINDS_THE_BRANCH = re.compile(r"SELECT tickets\.branch, tickets\.id\s+FROM tickets\s+WHERE tickets\.track_token = ")
+KEYED = {name: "branch" for name, table in metadata.tables.items() if "branch" in table.c}
+KEYED["branches"] = "code"
+BRANCH_PARAMS = ("branch", "w_branch", "code")
+
+_unit: contextvars.ContextVar[str | None] = contextvars.ContextVar("unit", default=None)
+
+
+def _tables(sql: str) -> set[str]:
+    named = {m.lower() for m in re.findall(r'\b(?:FROM|JOIN|INTO|UPDATE)\s+"?(\w+)"?', sql, re.IGNORECASE)}
+    return named & set(metadata.tables)
+
+
+def _names_its_branch(sql: str, table: str, column: str) -> bool:
+    """An insert into the table lists the column, or the statement filters on it."""
+    for columns in re.findall(rf'INSERT INTO "?{table}"? \(([^)]*)\)', sql, re.IGNORECASE):
+        if re.search(rf'\b"?{column}"?\b', columns) is None:
+            return False
+    if re.search(rf'INSERT INTO "?{table}"?\b', sql, re.IGNORECASE):
+        return True
+    return re.search(rf'\b"?{column}"?\s*(=|IN\b)', sql, re.IGNORECASE) is not None
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    seen: list[tuple[str, dict, str | None]] = []
+    for cls in (transaction.SqliteTransaction, transaction.AsyncpgTransaction):
+        for method in ("fetch", "execute"):
+            original = getattr(cls, method)
+
+            async def spy(self, statement, params, _original=original):
+                seen.append((statement.compiled(self.database).sql, dict(params), _unit.get()))
+                return await _original(self, statement, params)
+
+            monkeypatch.setattr(cls, method, spy)
+    enter, leave = unit_of_work.UnitOfWork.__aenter__, unit_of_work.UnitOfWork.__aexit__
+
+    async def entering(self):
+        self._unit_token = _unit.set(self.branch)  # the task's own: group commit runs each unit in its task
+        return await enter(self)
+
+    async def leaving(self, *exc):
+        try:
+            return await leave(self, *exc)
+        finally:
+            _unit.reset(self._unit_token)
+
+    monkeypatch.setattr(unit_of_work.UnitOfWork, "__aenter__", entering)
+    monkeypatch.setattr(unit_of_work.UnitOfWork, "__aexit__", leaving)
+    return seen
+
+
+async def a_branch_day(api) -> None:
+    b = await api.branch()
+    other = await api.branch(code="other")
+    await other.issue("personal")  # a second branch busy at the same time
+    await b.open(1)
+    await b.open(2)
+    issued = [await b.issue("personal") for _ in range(4)] + [await b.issue("corporate")]
+    await api.request("GET", f"/api/v1/track/{issued[0]['track_token']}")
+    await b.teller(1, "call-next")
+    await b.teller(1, "recall")
+    await b.teller(1, "start")
+    await b.teller(1, "finish")
+    await b.as_("agent", "POST", "/counters/1/evaluation", json={"score": 1})
+    await b.teller(2, "call-next")
+    await b.teller(2, "transfer", json={"category": "corporate"})
+    await b.teller(2, "call-next")
+    await b.teller(2, "no-show")
+    await b.as_("display", "GET", "/state")
+
+
+def test_every_table_is_keyed_by_branch_or_said_to_be_global():
+    assert set(metadata.tables) <= set(KEYED) | GLOBAL
+    assert {"tickets", "counters", "events", "alerts", "branches"} <= set(KEYED) - GLOBAL
+
+
+async def test_every_hot_path_statement_names_its_branch(api, recorded):
+    await a_branch_day(api)
+    assert len(recorded) > 50
+    unkeyed = set()
+    for sql, params, _ in recorded:
+        for table in _tables(sql) - GLOBAL:
+            if not _names_its_branch(sql, table, KEYED[table]) and not FINDS_THE_BRANCH.match(sql):
+                unkeyed.add(sql)
+    assert unkeyed == set(), "\n\n".join(sorted(unkeyed))
+
+
+async def test_every_unit_of_work_touches_one_branch(api, recorded):
+    await a_branch_day(api)
+    crossing = [
+        (unit, sql, params)
+        for sql, params, unit in recorded
+        if unit is not None and any(params.get(k) not in (None, unit) for k in BRANCH_PARAMS)
+    ]
+    assert crossing == []
+    assert {unit for _, _, unit in recorded} >= {"sjm01", "other"}
