@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import os
 import socket
@@ -38,11 +39,18 @@ def _require_free_port(host: str, port: int) -> None:
             raise typer.Exit(2) from None
 
 
+def _all_interfaces(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:  # a host name
+        return False
+
+
 def _startup_lines(settings, host: str, port: int, workers: int) -> list[str]:
     """What an operator needs to see when the server starts: where it answers and what it uses."""
     from .store.database import shown_url
 
-    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    shown = "localhost" if _all_interfaces(host) else host
     base = f"http://{shown}:{port}"
 
     database = shown_url(settings.database_url)
