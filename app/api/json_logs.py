@@ -49,3 +49,25 @@ def use_json_logs(stream: IO[str] | None = None) -> None:
         logger.addHandler(handler)
         # each named logger writes its own lines once, not again through a parent's handler
         logger.propagate = False
+
+
+def uvicorn_log_config() -> dict[str, object]:
+    """The same JSON lines for uvicorn from its start, for ``lobbyq serve`` to pass: the
+    supervisor of several workers never builds the app, so only this reaches its lines."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": WithRequestId}},
+        "formatters": {"json": {"()": JsonLines}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            name: {"handlers": ["json"], "propagate": False} for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import logging.config
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 import yaml
 
 from app.api import request_id
-from app.api.json_logs import LOGGERS, use_json_logs
+from app.api.json_logs import LOGGERS, use_json_logs, uvicorn_log_config
 from app.services import queries
 from tests.support.client import Api
 
@@ -82,6 +83,14 @@ def test_the_access_log_in_json_still_masks_tokens(json_logs):
     found = lines(json_logs)
     assert [x["request_id"] for x in found] == ["rid-1", "rid-1"]
     assert "stream?token=***" in found[0]["message"] and "/t/***" in found[1]["message"]
+
+
+def test_lobbyq_serve_gives_uvicorn_json_lines_from_its_start(json_logs, capsys):
+    """The supervisor of several workers never builds the app: its lines come from this config."""
+    logging.config.dictConfig(uvicorn_log_config())
+    logging.getLogger("uvicorn.error").warning("Started parent process [%d]", 7)
+    [line] = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
+    assert line["logger"] == "uvicorn.error" and line["message"] == "Started parent process [7]"
 
 
 @pytest.mark.parametrize(
