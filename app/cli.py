@@ -11,6 +11,7 @@ import sys
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 import yaml
@@ -238,6 +239,11 @@ def serve(
         )
         raise typer.Exit(2) from None
     typer.echo("\n".join(_startup_lines(settings, host, port, workers)))
+    extra: dict[str, Any] = {}
+    if settings.log_format == "json":
+        from .api.json_logs import uvicorn_log_config
+
+        extra["log_config"] = uvicorn_log_config()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -246,6 +252,7 @@ def serve(
         workers=workers,
         log_level=os.environ.get("LOBBYQ_LOG_LEVEL", "warning"),
         ws_per_message_deflate=False,
+        **extra,
     )
 
 

@@ -17,9 +17,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api import branches, counters, manager, public, reference, reports, tickets, websocket
+from .api.json_logs import use_json_logs
 from .api.limits import NoNul, RateLimit, RedisHits, hit_counter
 from .api.log_secrets import mask_request_logs
 from .api.metrics import Metrics
+from .api.request_id import RequestId
 from .api.security_headers import SecurityHeaders
 from .errors import LobbyqError
 from .events.feeds import Hub
@@ -41,6 +43,8 @@ log = logging.getLogger("lobbyq")
 def create_app(settings: Settings | None = None, clock=None, migrate_on_start: bool | None = None) -> FastAPI:
     settings = settings or get_settings()
     mask_request_logs()
+    if settings.log_format == "json":
+        use_json_logs()
     if migrate_on_start is None:
         migrate_on_start = os.environ.get("LOBBYQ_MIGRATE_ON_START", "1") != "0"
 
@@ -108,7 +112,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         docs_url=None,
         redoc_url=None,
     )
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(branch_labels=settings.metrics_branch_labels)
 
     # A request is matched against the routes in order, each a regular expression, and
     # no path of one router is a path of another: the busiest routers go first.
@@ -126,6 +130,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
     app.add_middleware(NoNul)
     app.add_middleware(Timing, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)  # outermost: every other part's log lines carry the id
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
         5.0, gt=0, description="how long a worker trusts a token it checked, should a revocation's wake-up be lost"
     )
     max_body_bytes: int = Field(65536, ge=1024)
+    log_format: Literal["text", "json"] = Field(
+        "text", description="json: one JSON object a line (time, level, logger, message, request_id)"
+    )
+    metrics_branch_labels: bool = Field(
+        True, description="per-branch series on /metrics; off sums them, for a bank of thousands of branches"
+    )
     sqlite_durable: bool = Field(
         True,
         description="SQLite commits wait for the disk (fsync); off only for a throwaway database (lobbyq simulate)",

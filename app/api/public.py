@@ -157,8 +157,11 @@ async def healthz(ctx: Context = Depends(context)) -> dict:
 )
 async def metrics(request: Request) -> Response:
     """Request latency by route, tickets issued and called (per process), tickets waiting by
-    branch and category (from the database).
+    branch and category and faulty devices by branch (from the database; summed over
+    branches when `LOBBYQ_METRICS_BRANCH_LABELS` is off), and this process's stream lag.
 
     **Roles:** none: public."""
-    body, content_type = await request.app.state.metrics.render(request.app.state.ctx)
+    feeds = request.app.state.hub.feeds
+    read_up_to = {code: feed.last_seq for code, feed in feeds.items()}
+    body, content_type = await request.app.state.metrics.render(request.app.state.ctx, read_up_to)
     return Response(body, media_type=content_type)

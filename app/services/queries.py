@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import NotFound
 from ..rules.business_day import day_of
+from ..rules.devices import FAULTY
 from ..rules.layout import Layout, to_dict
 from ..rules.representations import alert_json, device_json, ticket_json
 from ..rules.stats import day_stats
@@ -153,6 +154,28 @@ async def waiting_by_category(ctx: Context) -> dict[str, dict[str, int]]:
             counts = await tickets.waiting_by_category(tx, code, day_of(ctx.clock(), branch.layout.zone))
             out[code] = {c.code: counts.get(c.code, 0) for c in branch.layout.categories}
     return out
+
+
+async def faulty_devices(ctx: Context) -> dict[str, int]:
+    """Devices reporting a fault or offline, per branch (every branch, zero included)."""
+    out: dict[str, int] = {}
+    async with ctx.db.read() as tx:
+        for code, _ in await branches.all_codes_and_names(tx):
+            out[code] = sum(1 for d in await devices.of_branch(tx, code) if d.status in FAULTY)
+    return out
+
+
+async def stream_lag(ctx: Context, read_up_to: dict[str, int]) -> float:
+    """Seconds the oldest event not yet read by a stream has been written, over the
+    branches given with the last seq their stream read; 0 when every stream is caught up."""
+    now = ctx.clock()
+    lag = 0.0
+    async with ctx.db.read() as tx:
+        for code, seq in read_up_to.items():
+            at = await events.at_of(tx, code, seq + 1)
+            if at is not None:
+                lag = max(lag, now - at)
+    return lag
 
 
 async def database_answers(ctx: Context) -> bool:

@@ -101,6 +101,7 @@ _RECENT_CALLS = Statement(
     .limit(RECENT_CALLS_READ)
 )
 _OLDEST = Statement(select(events.c.at).where(events.c.branch == bindparam("branch")).order_by(events.c.seq).limit(1))
+_AT = Statement(select(events.c.at).where(events.c.branch == bindparam("branch"), events.c.seq == bindparam("seq")))
 _PRUNE = Statement(delete(events).where(events.c.branch == bindparam("branch"), events.c.at < bindparam("cutoff")))
 
 
@@ -164,6 +165,12 @@ async def after(tx: Transaction, branch: str, seq: int, limit: int) -> list[Stor
 async def recent_calls(tx: Transaction, branch: str, since: float) -> list[Call]:
     """The last ``RECENT_CALLS_READ`` calls and recalls since ``since``, newest first."""
     return [Call(*r) for r in await tx.fetch(_RECENT_CALLS, {"branch": branch, "since": since})]
+
+
+async def at_of(tx: Transaction, branch: str, seq: int) -> float | None:
+    """When event ``seq`` of the branch was written, or None when there is none (yet)."""
+    at = await scalar(tx, _AT, {"branch": branch, "seq": seq})
+    return None if at is None else float(at)
 
 
 async def prune(tx: Transaction, branch: str, cutoff: float) -> None:
