@@ -116,10 +116,20 @@ def _checked_roles(endpoint) -> set[str] | None:
     return {str(r) for r in roles} | {Role.ADMIN.value} if roles else None
 
 
-def test_the_roles_described_are_the_roles_the_route_checks(app):
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
-            continue
+def _api_routes(router):
+    """The routes of ``router`` and of the routers included in it: FastAPI keeps an
+    included router whole (``original_router``), so ``app.routes`` alone holds no APIRoute."""
+    for route in router.routes:
+        if hasattr(route, "original_router"):
+            yield from _api_routes(route.original_router)
+        elif isinstance(route, APIRoute) and route.include_in_schema:
+            yield route
+
+
+def test_the_roles_described_are_the_roles_the_route_checks(app, document):
+    routes = list(_api_routes(app))
+    assert len(routes) == sum(len(ops) for ops in document["paths"].values())
+    for route in routes:
         label = f"{sorted(route.methods)} {route.path}"
         line = re.search(r"^\*\*Roles:\*\* (.+)$", route.description, re.M)
         assert line, label
