@@ -25,6 +25,8 @@ MAX_STEPS = 200
 # limit), normal.
 RANKS = (0, 1, 2)
 VIP_RANK = 1
+# A counter takes from another line once a whole ticket is expected in it (lines are played
+# as flows: tickets waiting now plus a rate of arrivals).
 WHOLE_TICKET = 1.0
 
 # A line of the lobby: a category and a priority class.
