@@ -58,12 +58,13 @@ async function act(rest, body) {
   }
 }
 
+// Signed out, there is no counter: the clock's tick and a late event find nothing to draw.
 function myCounter() {
-  return state?.counters.find(c => c.number === session.counter);
+  return session ? state?.counters.find(c => c.number === session.counter) : undefined;
 }
 
 function render() {
-  if (!state) return;
+  if (!state || !session) return;
   const c = myCounter();
   $('title').textContent = `${state.name || branch} · ${c?.name || counterLabel(session.counter)}`;
   const st = c?.state || 'closed';
@@ -128,6 +129,7 @@ function openTransfer() {
 
 // Postponed tickets are not in the snapshot: fetch them after each snapshot.
 async function seedPostponed() {
+  if (!session) return;
   try {
     const r = await api('GET', branchPath(branch, '/tickets?status=postponed'), { token: session.token });
     state = seedTickets(state, r.tickets || []);
@@ -173,6 +175,7 @@ async function signOut(close = true) {
   stream?.stop();
   staffSession.clear('teller', branch);
   session = null;
+  state = null;
   $('console').hidden = true;
   $('sign-out').hidden = true;
   $('signin').hidden = false;
