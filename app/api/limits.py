@@ -69,7 +69,8 @@ class RedisHits:
         self._fallback = MemoryHits()
 
     async def hit(self, key: str, minute: int) -> tuple[int, int]:
-        this, last = f"lobbyq:rate:{key}:{minute}", f"lobbyq:rate:{key}:{minute - 1}"
+        # The key in a hash tag: on Redis Cluster both windows live on one slot, one node.
+        this, last = f"lobbyq:rate:{{{key}}}:{minute}", f"lobbyq:rate:{{{key}}}:{minute - 1}"
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 current, _, previous = await pipe.incr(this).expire(this, 120).get(last).execute()

@@ -71,10 +71,12 @@ number_seqs = Table(
 WAITING_WHERE = "status = 'waiting'"
 QUEUED_WHERE = "status = 'waiting' AND pinned_counter IS NULL"
 
+# Every key of a branch's table holds the branch (docs/deployment.md, Citus): a key's
+# uniqueness is then a question for one branch's shard.
 tickets = Table(
     "tickets",
     metadata,
-    Column("id", String(32), primary_key=True),
+    Column("id", String(32), nullable=False),
     Column("branch", String(32), nullable=False),
     Column("day", String(10), nullable=False),
     Column("number", String(8), nullable=False),
@@ -96,7 +98,10 @@ tickets = Table(
     Column("evaluation_until", Float),
     Column("estimated_wait_s", Integer),
     Column("print_failed", Boolean, nullable=False, server_default=text("false")),
-    Column("track_token", String(64), nullable=False, unique=True),
+    Column("track_token", String(64), nullable=False),
+    PrimaryKeyConstraint("branch", "id"),
+    # The code leads: a customer's poll knows only the code, and it is one seek.
+    UniqueConstraint("track_token", "branch", name="uq_ticket_track"),
     UniqueConstraint("branch", "day", "number", name="uq_ticket_number"),
     Index("ix_tickets_day", "branch", "day"),
     Index("ix_tickets_counter", "branch", "counter", "status"),
@@ -153,7 +158,7 @@ events = Table(
 alerts = Table(
     "alerts",
     metadata,
-    Column("id", String(32), primary_key=True),
+    Column("id", String(32), nullable=False),
     Column("branch", String(32), nullable=False),
     Column("type", String(40), nullable=False),
     Column("key", String(200), nullable=False),
@@ -164,6 +169,7 @@ alerts = Table(
     Column("acked_at", Float),
     Column("acked_by", String(100)),
     Column("cleared_at", Float),
+    PrimaryKeyConstraint("branch", "id"),
     Index("ix_alerts_open", "branch", "status", "type", "key"),
 )
 

@@ -5,20 +5,23 @@ branch's day really runs are recorded from the transactions themselves, on both 
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import re
 
 import pytest
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.services import unit_of_work
-from app.store import transaction
+from app.store import migrate, transaction
 from app.store.tables import metadata
 
 # Tables outside any branch: a token is looked up by its hash before its branch is known,
 # a rate limit counts a kiosk or an address, Alembic keeps its version.
 GLOBAL = {"tokens", "rate_hits", "alembic_version"}
 # The customer's tracking link names no branch: its one lookup finds the ticket's branch
-# (on Citus a query to every shard, or a reference table of tracking codes; docs/deployment.md).
+# (on Citus a query to every shard; its key is (track_token, branch); docs/deployment.md).
 # Listing the branches themselves (the sweep going over every branch, an admin's list) is a
 # read of the catalogue, not of a branch's day: on Citus, a query over every shard.
 GLOBAL_READS = re.compile(
@@ -121,3 +124,38 @@ async def test_every_unit_of_work_touches_one_branch(api, recorded):
     ]
     assert crossing == []
     assert {unit for _, _, unit in recorded} >= {"sjm01", "other"}
+
+
+async def _keys(url: str) -> dict[str, list[list[str]]]:
+    """Each table's primary key and unique constraints, as the migrated database has them."""
+    engine = create_async_engine(url)
+
+    def read(sync) -> dict[str, list[list[str]]]:
+        found = inspect(sync)
+        return {
+            name: [found.get_pk_constraint(name)["constrained_columns"]]
+            + [u["column_names"] for u in found.get_unique_constraints(name)]
+            for name in found.get_table_names()
+        }
+
+    async with engine.connect() as conn:
+        keys = await conn.run_sync(read)
+    await engine.dispose()
+    return keys
+
+
+def test_every_key_of_a_branchs_table_holds_the_branch(database_url):
+    """Citus checks a key's uniqueness on one shard only if the key holds the distribution
+    column: a ticket's id, an alert's id and a tracking code are unique within their branch."""
+    migrate.upgrade(database_url)
+    keys = asyncio.run(_keys(database_url))
+    assert set(KEYED) <= set(keys)
+    unkeyed = {
+        (table, tuple(columns))
+        for table, column in KEYED.items()
+        if table not in GLOBAL
+        for columns in keys[table]
+        if column not in columns
+    }
+    assert unkeyed == set()
+    assert ["track_token", "branch"] in keys["tickets"]  # the customer's poll knows only the code: it leads
