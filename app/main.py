@@ -26,9 +26,10 @@ from .api.security_headers import SecurityHeaders
 from .errors import LobbyqError
 from .events.feeds import Hub
 from .events.wakeups import make_bus
+from .notifiers import notifier_for
 from .rules.tickets import IllegalMove
 from .rules.vocabulary import Refusal, Role
-from .services import auth, housekeeping
+from .services import auth, housekeeping, notifications
 from .services.context import Context
 from .settings import Settings, get_settings
 from .store import migrate
@@ -65,10 +66,12 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         app.state.hub = Hub(db, bus, settings, ctx.clock)
         app.state.sockets = sockets = websocket.OpenSockets(ctx)
         bus.subscribe(auth.TOKENS_CHANGED, sockets.tokens_changed)
+        notifier = notifier_for(settings)
         stop = asyncio.Event()
         background = [
             asyncio.create_task(housekeeping.run(ctx, stop), name="housekeeping"),
             asyncio.create_task(sockets.run(stop), name="token-recheck"),
+            asyncio.create_task(notifications.run(ctx, notifier, stop), name="notifications"),
         ]
         if settings.devices:
             from drivers.config import load
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            await notifier.close()
             await bus.stop()
             if isinstance(hits, RedisHits):
                 await hits.close()

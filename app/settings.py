@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         True,
         description="SQLite commits wait for the disk (fsync); off only for a throwaway database (lobbyq simulate)",
     )
+    notify_webhook_url: str | None = Field(
+        None, description="where messages to customers are POSTed (the bank's SMS gateway); none: they are logged"
+    )
+    notify_webhook_secret: str | None = Field(None, description="signs each POST: X-Lobbyq-Signature, HMAC-SHA256")
+    notify_webhook_timeout_s: float = Field(5.0, gt=0, le=60)
+    notify_interval_s: float = Field(2.0, gt=0, description="how often each worker looks for messages due")
 
 
 @lru_cache

@@ -69,6 +69,7 @@ number_seqs = Table(
 )
 
 WAITING_WHERE = "status = 'waiting'"
+PENDING_WHERE = "status = 'pending'"
 QUEUED_WHERE = "status = 'waiting' AND pinned_counter IS NULL"
 
 # Every key of a branch's table holds the branch (docs/deployment.md, Citus): a key's
@@ -194,4 +195,26 @@ rate_hits = Table(
     Column("minute", BigInteger, nullable=False),
     Column("hits", Integer, nullable=False),
     PrimaryKeyConstraint("key", "minute"),
+)
+
+# Messages to customers waiting to be delivered, and a while after (docs/notifications.md):
+# the outbox of the notifier, written in the transaction that has something to say.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("branch", String(32), nullable=False),
+    Column("id", String(32), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("recipient", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("next_at", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("status", String(8), nullable=False),
+    Column("last_error", String(500)),
+    Column("sent_at", Float),
+    PrimaryKeyConstraint("branch", "id"),
+    # The dispatcher's one question, over every branch: what is due now.
+    Index("ix_notifications_due", "next_at", postgresql_where=text(PENDING_WHERE), sqlite_where=text(PENDING_WHERE)),
 )

@@ -3,7 +3,9 @@
 
 - ``app.rules`` imports nothing of lobbyq;
 - ``app.store`` may import the rules;
-- ``app.services`` and ``app.events`` may import the rules and the store (and the base:
+- ``app.notifiers`` (messages to customers out of the building) may import the rules;
+- ``app.services`` and ``app.events`` may import the rules and the store (services also the
+  notifiers; and the base:
   ``app.errors``, ``app.settings``, which may name the rules' vocabulary);
 - ``app.api`` may import all of these;
 - only the application factory (``app.main``) and the command line (``app.cli``) import
@@ -24,9 +26,10 @@ BASE = {"app.errors", "app.settings"}
 ALLOWED = {
     "rules": {"rules"},
     "store": {"rules", "store"},
-    "services": {"rules", "store", "services", "base"},
+    "notifiers": {"rules", "notifiers", "base"},
+    "services": {"rules", "store", "notifiers", "services", "base"},
     "events": {"rules", "store", "events", "base"},
-    "api": {"rules", "store", "services", "events", "api", "base"},
+    "api": {"rules", "store", "notifiers", "services", "events", "api", "base"},
     "base": {"base", "rules"},
     # lobbyq simulate: a client of the services on a virtual clock, like the command line,
     # which reads the day's tickets back from the store to check them against its own record
