@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     notify_webhook_secret: str | None = Field(None, description="signs each POST: X-Lobbyq-Signature, HMAC-SHA256")
     notify_webhook_timeout_s: float = Field(5.0, gt=0, le=60)
     notify_interval_s: float = Field(2.0, gt=0, description="how often each worker looks for messages due")
+    personal_data_days: int = Field(
+        30, ge=1, le=3650, description="phone numbers and messages sent are deleted this many days after they were left"
+    )
 
 
 @lru_cache

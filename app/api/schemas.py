@@ -11,6 +11,8 @@ from ..rules.layout import AUTO_CLEARABLE, DEFAULT_AUTO_CLEAR, POLICY_BOUNDS
 from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+# A phone number as a gateway takes it: digits, an optional leading +, 6 to 15 digits (E.164).
+PHONE = r"^\+?[0-9]{6,15}$"
 
 
 def _unstorable(value: Any) -> str | None:
@@ -171,6 +173,11 @@ class IssueIn(Strict):
         min_length=1,
         max_length=100,
         description="manager: the kiosk of the layout whose printer prints the ticket; default the layout's first",
+    )
+    phone: str | None = Field(
+        None,
+        pattern=PHONE,
+        description="a phone number the customer leaves to be told when 3 are ahead (docs/notifications.md)",
     )
 
 

@@ -21,7 +21,7 @@ from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Prior
 from ..store import alerts as stored_alerts
 from ..store import branches as stored_branches
 from ..store import counters, tickets
-from . import alerts
+from . import alerts, contacts
 from .auth import Principal
 from .branches import is_vip
 from .context import Context
@@ -36,6 +36,7 @@ async def issue(
     priority: Priority | None,
     vip_card: str | None,
     kiosk: str | None = None,
+    phone: str | None = None,
 ) -> dict[str, Any]:
     profile = await ctx.profile(branch)
     async with UnitOfWork(ctx, branch) as uow:
@@ -77,6 +78,8 @@ async def issue(
         ticket = replace(ticket, estimated_wait_s=estimate)
         track_token = secrets.token_urlsafe(24)
         await tickets.add(uow.tx, ticket, track_token)
+        if phone:
+            await contacts.leave(uow, ticket.id, phone)
         body = ticket_json(ticket, uow.zone)
         body["ahead"] = ahead
         uow.record_reserved(seq, EventType.TICKET_ISSUED, body)

@@ -1,0 +1,35 @@
+"""Phone numbers left with tickets, and whether their owner was told the turn is near."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from .statement import Statement
+from .tables import contacts
+from .transaction import Transaction
+
+_OF_BRANCH = contacts.c.branch == bindparam("branch")
+
+_ADD = Statement(insert(contacts))
+_UNTOLD = Statement(select(contacts.c.ticket_id, contacts.c.phone).where(_OF_BRANCH, contacts.c.told_at.is_(None)))
+_TOLD = Statement(
+    update(contacts).where(_OF_BRANCH, contacts.c.ticket_id == bindparam("ticket_id")).values(told_at=bindparam("at"))
+)
+_FORGET = Statement(delete(contacts).where(_OF_BRANCH, contacts.c.created_at < bindparam("before")))
+
+
+async def add(tx: Transaction, branch: str, ticket_id: str, phone: str, now: float) -> None:
+    await tx.execute(_ADD, {"branch": branch, "ticket_id": ticket_id, "phone": phone, "created_at": now})
+
+
+async def untold(tx: Transaction, branch: str) -> dict[str, str]:
+    """Ticket id → phone, of the contacts not yet told their turn is near."""
+    return {ticket_id: phone for ticket_id, phone in await tx.fetch(_UNTOLD, {"branch": branch})}
+
+
+async def told(tx: Transaction, branch: str, ticket_id: str, at: float) -> None:
+    await tx.execute(_TOLD, {"branch": branch, "ticket_id": ticket_id, "at": at})
+
+
+async def forget_before(tx: Transaction, branch: str, before: float) -> None:
+    await tx.execute(_FORGET, {"branch": branch, "before": before})
