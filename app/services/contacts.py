@@ -4,6 +4,7 @@ checked in the unit of work of each call, the one move that brings turns nearer 
 from __future__ import annotations
 
 from ..rules.notifications import TURN_NEAR_AHEAD, NoticeKind
+from ..rules.tickets import Ticket
 from ..rules.vocabulary import TicketStatus
 from ..store import contacts, tickets
 from . import notifications
@@ -18,10 +19,13 @@ async def tell_those_near(uow: UnitOfWork) -> None:
     untold = await contacts.untold(uow.tx, uow.branch)
     if not untold:
         return
-    found = await tickets.by_ids(uow.tx, uow.branch, untold)
+    ids = list(untold)
+    found: dict[str, Ticket] = {}
+    for start in range(0, len(ids), tickets.BY_IDS_MAX):
+        found.update(await tickets.by_ids(uow.tx, uow.branch, ids[start : start + tickets.BY_IDS_MAX]))
     for ticket_id, phone in untold.items():
         ticket = found.get(ticket_id)
-        if ticket is None or ticket.status != TicketStatus.WAITING:
+        if ticket is None or ticket.status not in (TicketStatus.WAITING, TicketStatus.REMOTE):
             await contacts.told(uow.tx, uow.branch, ticket_id, uow.now)  # called or gone: nothing left to tell
             continue
         if ticket.pinned_counter is not None:

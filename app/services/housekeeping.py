@@ -13,7 +13,7 @@ import logging
 
 from ..rules.vocabulary import AlertType
 from ..store import branches, contacts, events, notifications, tickets
-from . import alerts
+from . import alerts, remote
 from .context import Context
 from .unit_of_work import UnitOfWork
 
@@ -38,6 +38,7 @@ async def sweep_branch(ctx: Context, code: str) -> None:
                         "limit_minutes": limit,
                     },
                 )
+        await remote.expire_unconfirmed(uow)
         # In the sweep's own unit of work: on SQLite a second writer would wait for the lock.
         await events.prune(uow.tx, code, ctx.clock() - ctx.settings.events_kept_days * 86400)
         kept_since = uow.now - ctx.settings.personal_data_days * 86400
