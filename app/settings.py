@@ -19,7 +19,6 @@ class Settings(BaseSettings):
     pg_pool_size: int = Field(10, ge=1, le=200)
     kiosk_rate_per_minute: int = Field(120, ge=1, description="ticket issues per kiosk token per minute")
     track_rate_per_minute: int = Field(60, ge=1, description="public tracking requests per address per minute")
-    remote_rate_per_minute: int = Field(3, ge=1, description="remote tickets taken per address per minute")
     stream_queue: int = Field(64, ge=4, le=100_000, description="messages buffered per stream client")
     ping_interval_s: float = Field(15.0, gt=0)
     stream_send_timeout_s: float = Field(
@@ -47,9 +46,6 @@ class Settings(BaseSettings):
     notify_webhook_secret: str | None = Field(None, description="signs each POST: X-Lobbyq-Signature, HMAC-SHA256")
     notify_webhook_timeout_s: float = Field(5.0, gt=0, le=60)
     notify_interval_s: float = Field(2.0, gt=0, description="how often each worker looks for messages due")
-    personal_data_days: int = Field(
-        30, ge=1, le=3650, description="phone numbers and messages sent are deleted this many days after they were left"
-    )
 
 
 @lru_cache

@@ -303,7 +303,7 @@ class Agent:
             return verdict
         t, d = ev.get("type"), ev.get("data") or {}
         self.events_seen += 1
-        if t in (EventType.TICKET_ISSUED, EventType.TICKET_REPRINT, EventType.TICKET_CONFIRMED):
+        if t in (EventType.TICKET_ISSUED, EventType.TICKET_REPRINT):
             dev = self._printer_for(d.get("kiosk"))
             if dev is None and t == EventType.TICKET_REPRINT and self.printers:
                 dev = self.printers[0][1]  # a reprint asked for at the desk: any printer will do

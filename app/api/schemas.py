@@ -11,8 +11,6 @@ from ..rules.layout import AUTO_CLEARABLE, DEFAULT_AUTO_CLEAR, POLICY_BOUNDS
 from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
-# A phone number as a gateway takes it: digits, an optional leading +, 6 to 15 digits (E.164).
-PHONE = r"^\+?[0-9]{6,15}$"
 
 
 def _unstorable(value: Any) -> str | None:
@@ -89,7 +87,6 @@ class CategoryIn(Strict):
     code: str = Code
     name: str = Field(min_length=1, max_length=100)
     prefix: str = Field(min_length=0, max_length=3)
-    remote: bool = Field(False, description="customers may take this category's tickets from their phones")
 
 
 class CounterIn(Strict):
@@ -113,7 +110,6 @@ class PolicyIn(Strict):
     alert_wait_minutes: int | None = _bounded("alert_wait_minutes", 30)
     alert_queue_length: int | None = _bounded("alert_queue_length", 20)
     default_service_s: int = _bounded("default_service_s", 300)
-    remote_confirm_minutes: int = _bounded("remote_confirm_minutes", 60)
     alert_auto_clear: list[str] = Field(
         default_factory=lambda: [str(t) for t in DEFAULT_AUTO_CLEAR],
         max_length=len(AUTO_CLEARABLE),
@@ -175,11 +171,6 @@ class IssueIn(Strict):
         min_length=1,
         max_length=100,
         description="manager: the kiosk of the layout whose printer prints the ticket; default the layout's first",
-    )
-    phone: str | None = Field(
-        None,
-        pattern=PHONE,
-        description="a phone number the customer leaves to be told when 3 are ahead (docs/notifications.md)",
     )
 
 
@@ -396,7 +387,6 @@ class CategoryOut(Out):
     code: str
     name: str
     prefix: str
-    remote: bool = False
 
 
 class StateCategoryOut(CategoryOut):
@@ -418,7 +408,6 @@ class PolicyOut(Out):
     alert_queue_length: int | None
     default_service_s: int
     alert_auto_clear: list[str]
-    remote_confirm_minutes: int
 
 
 class LayoutOut(Out):
@@ -562,54 +551,6 @@ class TrackOut(Out):
     pinned_counter_name: str | None
     issued_at: str | None
     called_at: str | None
-    confirm_code: str | None = Field(
-        description="a remote ticket's: the six digits that confirm it in the branch, with its number"
-    )
-    confirm_by: str | None = Field(description="a remote ticket's: it expires unless confirmed by then")
-
-
-class RemoteIn(Strict):
-    """A ticket taken from a phone: the category, and a number to be told when 3 are ahead."""
-
-    category: str = Field(min_length=1, max_length=32)
-    phone: str | None = Field(None, pattern=PHONE, description="one remote ticket at a time per phone and branch")
-
-
-class RemoteTicketOut(IssuedTicketOut):
-    """The remote ticket just taken: follow it at ``track_url``, confirm it in the branch."""
-
-    confirm_code: str
-    confirm_by: str
-
-
-class RemoteCategoryOut(Out):
-    code: str
-    name: str
-    waiting: int
-    wait_minutes: int | None
-
-
-class RemoteBranchOut(Out):
-    """What a customer at home sees before taking a ticket: the categories taken from a phone."""
-
-    branch: str
-    branch_name: str
-    locale: str
-    categories: list[RemoteCategoryOut]
-
-
-class ConfirmIn(Strict):
-    """A remote ticket confirmed in the branch: its number and code typed, or its QR scanned."""
-
-    number: str | None = Field(None, min_length=1, max_length=8, pattern=r"^[A-Za-z]{0,3}[0-9]{1,5}$")
-    code: str | None = Field(None, pattern=r"^[0-9]{6}$")
-    track_token: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{16,64}$")
-
-    @model_validator(mode="after")
-    def _one_way(self):
-        if (self.track_token is None) == (self.number is None or self.code is None):
-            raise ValueError("give either the ticket's number and code, or its tracking code (the QR)")
-        return self
 
 
 class HealthOut(Out):

@@ -51,7 +51,7 @@ async def issue(
     who.require(b, Role.KIOSK, Role.MANAGER)
     if who.role == Role.KIOSK:
         await request.app.state.kiosk_limit.check(who.token_hash)
-    result = await tickets.issue(ctx, b, who, body.category, body.priority, body.vip_card, body.kiosk, body.phone)
+    result = await tickets.issue(ctx, b, who, body.category, body.priority, body.vip_card, body.kiosk)
     if not ctx.settings.public_url:
         result["track_url"] = str(request.base_url).rstrip("/") + result["track_url"]
     request.app.state.metrics.issued(b, result["category"])

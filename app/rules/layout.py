@@ -41,8 +41,6 @@ class Category:
     code: str
     name: str
     prefix: str
-    # Customers may take this category's tickets from their phones (remote tickets).
-    remote: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,6 @@ POLICY_BOUNDS: dict[str, tuple[int, int]] = {
     "alert_wait_minutes": (1, 1440),
     "alert_queue_length": (1, 100_000),
     "default_service_s": (1, 86400),
-    "remote_confirm_minutes": (1, 1440),
 }
 
 
@@ -71,8 +68,6 @@ class Policy:
     alert_wait_minutes: int | None = 30
     alert_queue_length: int | None = 20
     default_service_s: int = 300
-    # A remote ticket not confirmed in the branch within this long of being taken expires.
-    remote_confirm_minutes: int = 60
     # Alert types that clear themselves when their cause is gone; the others stay open
     # until a manager acknowledges them with a note.
     alert_auto_clear: tuple[str, ...] = tuple(str(t) for t in DEFAULT_AUTO_CLEAR)
@@ -197,8 +192,7 @@ def from_dict(code: str, data: dict[str, Any]) -> Layout:
             timezone=data.get("timezone", "Asia/Shanghai"),
             locale=data.get("locale", "zh-CN"),
             categories=tuple(
-                Category(c["code"], c.get("name", c["code"]), c["prefix"], bool(c.get("remote", False)))
-                for c in data.get("categories", [])
+                Category(c["code"], c.get("name", c["code"]), c["prefix"]) for c in data.get("categories", [])
             ),
             counters=tuple(
                 Counter(int(c["number"]), c.get("name", f"{c['number']}"), tuple(c.get("serves", [])))
@@ -221,9 +215,7 @@ def to_dict(layout: Layout) -> dict[str, Any]:
         "name": layout.name,
         "timezone": layout.timezone,
         "locale": layout.locale,
-        "categories": [
-            {"code": c.code, "name": c.name, "prefix": c.prefix, "remote": c.remote} for c in layout.categories
-        ],
+        "categories": [{"code": c.code, "name": c.name, "prefix": c.prefix} for c in layout.categories],
         "counters": [{"number": c.number, "name": c.name, "serves": list(c.serves)} for c in layout.counters],
         "policy": {
             "evaluation_window_s": p.evaluation_window_s,
@@ -232,7 +224,6 @@ def to_dict(layout: Layout) -> dict[str, Any]:
             "alert_queue_length": p.alert_queue_length,
             "default_service_s": p.default_service_s,
             "alert_auto_clear": list(p.alert_auto_clear),
-            "remote_confirm_minutes": p.remote_confirm_minutes,
         },
         "kiosks": list(layout.kiosks),
     }

@@ -23,9 +23,6 @@ class NoticeStatus(StrEnum):
     FAILED = "failed"
 
 
-# A customer who left a number is told when this many (or fewer) are ahead.
-TURN_NEAR_AHEAD = 3
-
 # Seconds before each retry of a failed delivery; after the last, the notice is failed.
 # Spread over about two hours: a gateway down for a deploy is waited for, a reminder that
 # would arrive after the visit is not sent.

@@ -15,7 +15,7 @@ from .vocabulary import ACTIVE, Priority, TicketStatus
 PRIORITIES = tuple(Priority)
 STATUSES = tuple(TicketStatus)
 WAITING, CALLED, SERVING, DONE = TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.DONE
-NO_SHOW, POSTPONED, REMOTE = TicketStatus.NO_SHOW, TicketStatus.POSTPONED, TicketStatus.REMOTE
+NO_SHOW, POSTPONED = TicketStatus.NO_SHOW, TicketStatus.POSTPONED
 
 
 class IllegalMove(Exception):
@@ -135,20 +135,13 @@ def requeue(ticket: Ticket, now: float, keep_place: bool) -> Ticket:
 
 
 def cancel(ticket: Ticket, now: float) -> Ticket:
-    _require(ticket, "cancel", WAITING, REMOTE)
+    _require(ticket, "cancel", WAITING)
     return replace(ticket, status=TicketStatus.CANCELLED, finished_at=now)
 
 
 def expire(ticket: Ticket) -> Ticket:
-    _require(ticket, "expire", WAITING, REMOTE)
+    _require(ticket, "expire", WAITING)
     return replace(ticket, status=TicketStatus.EXPIRED)
-
-
-def confirm(ticket: Ticket, kiosk: str | None) -> Ticket:
-    """A remote ticket's customer is in the branch: it waits from when it was taken (the place
-    the customer earned from home), and the kiosk that confirmed it prints it."""
-    _require(ticket, "confirm", REMOTE)
-    return replace(ticket, status=TicketStatus.WAITING, kiosk=kiosk)
 
 
 def reassign(ticket: Ticket, category: str) -> Ticket:

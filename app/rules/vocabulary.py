@@ -15,20 +15,12 @@ class TicketStatus(StrEnum):
     POSTPONED = "postponed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
-    # Taken from a phone, not yet confirmed in the branch: never called until it is.
-    REMOTE = "remote"
 
 
 # A ticket at a counter.
 ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 # A ticket still somewhere in the branch's queue or at a counter.
-IN_QUEUE = (
-    TicketStatus.WAITING,
-    TicketStatus.CALLED,
-    TicketStatus.SERVING,
-    TicketStatus.POSTPONED,
-    TicketStatus.REMOTE,
-)
+IN_QUEUE = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.POSTPONED)
 
 
 class Priority(StrEnum):
@@ -90,7 +82,6 @@ class EventType(StrEnum):
     TICKET_PRINTED = "ticket.printed"
     TICKET_PRINT_FAILED = "ticket.print_failed"
     TICKET_REPRINT = "ticket.reprint"
-    TICKET_CONFIRMED = "ticket.confirmed"
     COUNTER_OPENED = "counter.opened"
     COUNTER_CLOSED = "counter.closed"
     COUNTER_PAUSED = "counter.paused"

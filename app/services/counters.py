@@ -21,7 +21,7 @@ from ..rules.representations import counter_json, ticket_json
 from ..rules.tickets import Ticket
 from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
 from ..store import counters, evaluations, tickets
-from . import alerts, contacts
+from . import alerts
 from .auth import Principal
 from .context import Context
 from .tickets import apply, load
@@ -117,9 +117,7 @@ class CounterWork:
     async def call(self, ticket: Ticket) -> dict[str, Any]:
         called = moves.call(ticket, self.number, self.record.teller, self.uow.now)
         await self.set(current_ticket=ticket.id)
-        body = await apply(self.uow, ticket, called, EventType.TICKET_CALLED)
-        await contacts.tell_those_near(self.uow)
-        return body
+        return await apply(self.uow, ticket, called, EventType.TICKET_CALLED)
 
 
 Change = Callable[[CounterWork], Awaitable[None]]

@@ -1,6 +1,5 @@
 """What nobody presses a button for: the day rollover, long-wait alerts, clearing alerts
-whose cause is gone (policy.alert_auto_clear), pruning old events, forgetting customers'
-phone numbers after ``LOBBYQ_PERSONAL_DATA_DAYS``.
+whose cause is gone (policy.alert_auto_clear), pruning old events.
 
 Runs every ``LOBBYQ_SWEEP_INTERVAL_S`` in each worker; every step is idempotent inside a
 unit of work, so several workers sweeping at once do no harm.
@@ -12,8 +11,8 @@ import asyncio
 import logging
 
 from ..rules.vocabulary import AlertType
-from ..store import branches, contacts, events, notifications, tickets
-from . import alerts, remote
+from ..store import branches, events, tickets
+from . import alerts
 from .context import Context
 from .unit_of_work import UnitOfWork
 
@@ -38,12 +37,8 @@ async def sweep_branch(ctx: Context, code: str) -> None:
                         "limit_minutes": limit,
                     },
                 )
-        await remote.expire_unconfirmed(uow)
         # In the sweep's own unit of work: on SQLite a second writer would wait for the lock.
         await events.prune(uow.tx, code, ctx.clock() - ctx.settings.events_kept_days * 86400)
-        kept_since = uow.now - ctx.settings.personal_data_days * 86400
-        await contacts.forget_before(uow.tx, code, kept_since)
-        await notifications.forget_before(uow.tx, code, kept_since)
         await uow.commit()
 
 

@@ -15,17 +15,16 @@ from ..rules.business_day import day_of, iso
 from ..rules.estimates import wait_minutes
 from ..rules.layout import Category, Layout
 from ..rules.lobby_outlook import estimate_s
-from ..rules.remote import confirm_by, confirm_code
 from ..rules.representations import ticket_json
 from ..rules.tickets import Ticket
 from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Priority, Role, TicketStatus
 from ..store import alerts as stored_alerts
 from ..store import branches as stored_branches
 from ..store import counters, tickets
-from . import alerts, contacts
+from . import alerts
 from .auth import Principal
 from .branches import is_vip
-from .context import Context, Profile
+from .context import Context
 from .unit_of_work import UnitOfWork
 
 
@@ -37,7 +36,6 @@ async def issue(
     priority: Priority | None,
     vip_card: str | None,
     kiosk: str | None = None,
-    phone: str | None = None,
 ) -> dict[str, Any]:
     profile = await ctx.profile(branch)
     async with UnitOfWork(ctx, branch) as uow:
@@ -58,11 +56,30 @@ async def issue(
                 f"a {priority} ticket needs the lobby manager" + (" or a VIP card" if priority == Priority.VIP else "")
             )
         printer = _printing_kiosk(uow.layout, who, kiosk)
-        ticket, body, track_token, waiting = await new_ticket(
-            uow, profile, cat, priority, TicketStatus.WAITING, printer
+
+        number = await tickets.take_number(uow.tx, branch, uow.today, cat.prefix)
+        seq = await uow.reserve_seq()
+        ticket = Ticket(
+            id=uuid.uuid4().hex,
+            branch=branch,
+            day=uow.today,
+            number=number,
+            category=cat.code,
+            priority=priority,
+            status=TicketStatus.WAITING,
+            issued_at=uow.now,
+            queued_at=uow.now,
+            issue_seq=seq,
+            kiosk=printer,
         )
-        if phone:
-            await contacts.leave(uow, ticket.id, phone)
+        ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
+        estimate = estimate_s(uow.layout, profile.facts, ticket, ahead, uow.now)
+        ticket = replace(ticket, estimated_wait_s=estimate)
+        track_token = secrets.token_urlsafe(24)
+        await tickets.add(uow.tx, ticket, track_token)
+        body = ticket_json(ticket, uow.zone)
+        body["ahead"] = ahead
+        uow.record_reserved(seq, EventType.TICKET_ISSUED, body)
         limit = uow.layout.policy.alert_queue_length
         if (
             limit is not None
@@ -72,36 +89,6 @@ async def issue(
             await _queue_too_long(uow, cat, waiting + 1, limit)
         await uow.commit()
     return {**body, "track_token": track_token, "track_url": track_url(ctx, track_token)}
-
-
-async def new_ticket(
-    uow: UnitOfWork, profile: Profile, cat: Category, priority: Priority, status: TicketStatus, kiosk: str | None
-) -> tuple[Ticket, dict[str, Any], str, int]:
-    """A new ticket numbered, placed and recorded (``ticket.issued``): the ticket, its JSON with
-    ``ahead``, its tracking code, and how many waited before it."""
-    number = await tickets.take_number(uow.tx, uow.branch, uow.today, cat.prefix)
-    seq = await uow.reserve_seq()
-    ticket = Ticket(
-        id=uuid.uuid4().hex,
-        branch=uow.branch,
-        day=uow.today,
-        number=number,
-        category=cat.code,
-        priority=priority,
-        status=status,
-        issued_at=uow.now,
-        queued_at=uow.now,
-        issue_seq=seq,
-        kiosk=kiosk,
-    )
-    ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
-    ticket = replace(ticket, estimated_wait_s=estimate_s(uow.layout, profile.facts, ticket, ahead, uow.now))
-    track_token = secrets.token_urlsafe(24)
-    await tickets.add(uow.tx, ticket, track_token)
-    body = ticket_json(ticket, uow.zone)
-    body["ahead"] = ahead
-    uow.record_reserved(seq, EventType.TICKET_ISSUED, body)
-    return ticket, body, track_token, waiting
 
 
 async def _queue_too_long(uow: UnitOfWork, cat: Category, waiting: int, limit: int) -> None:
@@ -242,9 +229,7 @@ async def reprint(ctx: Context, branch: str, ticket_id: str) -> dict[str, Any]:
 async def expire_if_stale(ctx: Context, branch: str, ticket: Ticket, layout: Layout) -> bool:
     """Reads see the day roll over too: a ticket still waiting from an earlier business
     day is expired (by an empty unit of work, which rolls the day over) before it is shown."""
-    if ticket.status not in (TicketStatus.WAITING, TicketStatus.REMOTE) or ticket.day >= day_of(
-        ctx.clock(), layout.zone
-    ):
+    if ticket.status != TicketStatus.WAITING or ticket.day >= day_of(ctx.clock(), layout.zone):
         return False
     async with UnitOfWork(ctx, branch) as uow:
         await uow.commit()
@@ -278,7 +263,7 @@ async def track(ctx: Context, track_token: str) -> dict[str, Any]:
     ahead = estimate = None
     # A ticket pinned to a counter (转柜) is called there first: the queue of its category
     # says nothing of its turn, so the customer is told the window instead of a count.
-    if ticket.status in (TicketStatus.WAITING, TicketStatus.REMOTE) and ticket.pinned_counter is None:
+    if ticket.status == TicketStatus.WAITING and ticket.pinned_counter is None:
         profile = await ctx.profile(branch)
         now = ctx.clock()
         async with ctx.db.read() as tx:
@@ -304,15 +289,4 @@ async def track(ctx: Context, track_token: str) -> dict[str, Any]:
         "pinned_counter_name": pinned.name if pinned else None,
         "issued_at": iso(ticket.issued_at, layout.zone),
         "called_at": iso(ticket.called_at, layout.zone),
-        **remote_fields(ticket, track_token, layout),
-    }
-
-
-def remote_fields(ticket: Ticket, track_token: str, layout: Layout) -> dict[str, Any]:
-    """What a remote ticket's customer needs to confirm it: the code and until when."""
-    if ticket.status != TicketStatus.REMOTE:
-        return {"confirm_code": None, "confirm_by": None}
-    return {
-        "confirm_code": confirm_code(track_token),
-        "confirm_by": iso(confirm_by(ticket, layout.policy), layout.zone),
     }

@@ -70,7 +70,6 @@ number_seqs = Table(
 
 WAITING_WHERE = "status = 'waiting'"
 PENDING_WHERE = "status = 'pending'"
-UNTOLD_WHERE = "told_at IS NULL"
 QUEUED_WHERE = "status = 'waiting' AND pinned_counter IS NULL"
 
 # Every key of a branch's table holds the branch (docs/deployment.md, Citus): a key's
@@ -218,20 +217,4 @@ notifications = Table(
     PrimaryKeyConstraint("branch", "id"),
     # The dispatcher's one question, over every branch: what is due now.
     Index("ix_notifications_due", "next_at", postgresql_where=text(PENDING_WHERE), sqlite_where=text(PENDING_WHERE)),
-)
-
-# A phone number a customer left with a ticket, to be told when their turn nears (a remote
-# or booked ticket, or a walk-in who asked at the kiosk); deleted with the visit's other
-# personal fields.
-contacts = Table(
-    "contacts",
-    metadata,
-    Column("branch", String(32), nullable=False),
-    Column("ticket_id", String(32), nullable=False),
-    Column("phone", String(32), nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("told_at", Float),
-    PrimaryKeyConstraint("branch", "ticket_id"),
-    # Each call asks which of the branch's contacts are still to be told: a short list.
-    Index("ix_contacts_untold", "branch", postgresql_where=text(UNTOLD_WHERE), sqlite_where=text(UNTOLD_WHERE)),
 )

@@ -41,8 +41,7 @@ from .tables import counters, number_seqs, tickets
 from .transaction import Transaction, first, one, scalar
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Ticket))
-# A ticket's kiosk changes once: a remote ticket takes the kiosk that confirmed it.
-_MUTABLE = tuple(n for n in _FIELDS if n not in ("id", "branch", "day", "number", "issued_at", "issue_seq"))
+_MUTABLE = tuple(n for n in _FIELDS if n not in ("id", "branch", "day", "number", "issued_at", "issue_seq", "kiosk"))
 SELECT_TICKETS = select(*(tickets.c[name] for name in _FIELDS))
 
 
@@ -71,11 +70,6 @@ _GET_WITH_TRACK = Statement(
 )
 _INSERT = Statement(insert(tickets))
 _FIND_TRACKED = Statement(select(tickets.c.branch, tickets.c.id).where(tickets.c.track_token == bindparam("token")))
-_BY_NUMBER = Statement(
-    select(*SELECT_TICKETS.selected_columns, tickets.c.track_token).where(
-        _OF_BRANCH, tickets.c.day == bindparam("day"), tickets.c.number == bindparam("number")
-    )
-)
 
 
 def _take_number(dialect: Any) -> Any:
@@ -110,12 +104,6 @@ async def find_tracked(tx: Transaction, track_token: str) -> tuple[str, str] | N
     """(branch, ticket id) of a tracking code."""
     row = await first(tx, _FIND_TRACKED, {"token": track_token})
     return (row.branch, row.id) if row else None
-
-
-async def by_number(tx: Transaction, branch: str, day: str, number: str) -> tuple[Ticket, str] | None:
-    """The day's ticket of this number, with its tracking code."""
-    row = await first(tx, _BY_NUMBER, {"branch": branch, "day": day, "number": number})
-    return (from_row(row), row.track_token) if row else None
 
 
 async def add(tx: Transaction, ticket: Ticket, track_token: str) -> None:
@@ -349,33 +337,16 @@ async def last_at_counter(tx: Transaction, branch: str, day: str, counter: int) 
 # UPDATE … RETURNING, so two workers rolling over at once expire each ticket once.
 _EXPIRE = Statement(
     update(tickets)
-    .where(
-        _OF_BRANCH,
-        tickets.c.status.in_([literal(TicketStatus.WAITING.value), literal(TicketStatus.REMOTE.value)]),
-        tickets.c.day < bindparam("day"),
-    )
+    .where(_OF_BRANCH, tickets.c.status == TicketStatus.WAITING.value, tickets.c.day < bindparam("day"))
     .values(status=TicketStatus.EXPIRED.value)
     .returning(*SELECT_TICKETS.selected_columns)
 )
 
 
 async def expire_before(tx: Transaction, branch: str, day: str) -> list[Ticket]:
-    """Tickets still waiting (or remote, unconfirmed) from days before ``day`` expire; returned
-    in issue order."""
+    """Tickets still waiting from days before ``day`` expire; returned in issue order."""
     rows = await tx.fetch(_EXPIRE, {"branch": branch, "day": day})
     return sorted(map(from_row, rows), key=lambda t: t.issue_seq)
-
-
-_REMOTE_TAKEN_BEFORE = Statement(
-    SELECT_TICKETS.where(
-        _OF_DAY, tickets.c.status == TicketStatus.REMOTE.value, tickets.c.issued_at < bindparam("before")
-    ).order_by(tickets.c.issue_seq)
-)
-
-
-async def remote_taken_before(tx: Transaction, branch: str, day: str, before: float) -> list[Ticket]:
-    """The day's remote tickets still unconfirmed that were taken before ``before``."""
-    return [from_row(r) for r in await tx.fetch(_REMOTE_TAKEN_BEFORE, {"branch": branch, "day": day, "before": before})]
 
 
 _WAITING_SINCE = Statement(

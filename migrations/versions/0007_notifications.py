@@ -1,5 +1,4 @@
-"""notifications: the outbox of messages to customers (confirmations, reminders, turn near),
-and the phone numbers left with tickets to be told when their turn nears
+"""notifications: the outbox of messages to customers (confirmations, reminders, turn near)
 
 Revision ID: 0007
 Revises: 0006
@@ -15,7 +14,6 @@ branch_labels = None
 depends_on = None
 
 PENDING = "status = 'pending'"
-UNTOLD = "told_at IS NULL"
 
 
 def upgrade() -> None:
@@ -37,23 +35,9 @@ def upgrade() -> None:
     )
     op.create_index('ix_notifications_due', 'notifications', ['next_at'], unique=False,
                     postgresql_where=sa.text(PENDING), sqlite_where=sa.text(PENDING))
-    op.create_table(
-        'contacts',
-        sa.Column('branch', sa.String(length=32), nullable=False),
-        sa.Column('ticket_id', sa.String(length=32), nullable=False),
-        sa.Column('phone', sa.String(length=32), nullable=False),
-        sa.Column('created_at', sa.Float(), nullable=False),
-        sa.Column('told_at', sa.Float(), nullable=True),
-        sa.PrimaryKeyConstraint('branch', 'ticket_id'),
-    )
-    op.create_index('ix_contacts_untold', 'contacts', ['branch'], unique=False,
-                    postgresql_where=sa.text(UNTOLD), sqlite_where=sa.text(UNTOLD))
 
 
 def downgrade() -> None:
-    op.drop_index('ix_contacts_untold', table_name='contacts',
-                  postgresql_where=sa.text(UNTOLD), sqlite_where=sa.text(UNTOLD))
-    op.drop_table('contacts')
     op.drop_index('ix_notifications_due', table_name='notifications',
                   postgresql_where=sa.text(PENDING), sqlite_where=sa.text(PENDING))
     op.drop_table('notifications')

@@ -17,9 +17,8 @@ import pytest
 from app.notifiers.log import LogNotifier
 from app.notifiers.webhook import WebhookNotifier
 from app.rules.notifications import RETRY_AFTER_S, Notice, NoticeKind, NoticeStatus, not_delivered, text_of
-from app.services import housekeeping, notifications
+from app.services import notifications
 from app.services.unit_of_work import UnitOfWork
-from app.store import contacts as contact_book
 from app.store import notifications as stored
 
 SECRET = "s3cret"
@@ -224,64 +223,3 @@ async def test_the_log_notifier_masks_the_number(caplog):
     notice = Notice("n1", NoticeKind.TURN_NEAR, "13800138000", {"number": "A007", "ahead": 3}, "en", 0.0, 0.0)
     await LogNotifier().deliver("sjm01", notice)
     assert "***8000" in caplog.text and "13800138000" not in caplog.text and "A007" in caplog.text
-
-
-async def _sent(api, code: str) -> list[tuple[str, dict]]:
-    return [(n.recipient, n.data) for n in reversed(await notices(api, code))]
-
-
-async def test_a_customer_who_left_a_number_is_told_once_when_three_are_ahead(api):
-    b = await api.branch()
-    await b.open(1)
-    for _ in range(4):
-        await b.issue()
-    mine = await b.issue(phone="+8613800138000")  # A005: 4 ahead
-    assert await _sent(api, b.code) == []
-    assert (await b.teller(1, "call-next")).json()["number"] == "A001"  # 3 ahead now
-    told = [("+8613800138000", {"branch_name": "石景山支行", "number": mine["number"], "ahead": 3})]
-    assert await _sent(api, b.code) == told
-    for _ in range(3):
-        await b.teller(1, "call-next")
-    assert await _sent(api, b.code) == told  # once
-
-
-async def test_a_customer_called_before_their_turn_neared_is_told_nothing(api):
-    b = await api.branch()
-    await b.open(1)
-    for _ in range(5):
-        await b.issue()
-    late = await b.issue(phone="13800138000")
-    r = await b.manager("POST", f"/tickets/{late['id']}/priority", json={"priority": "green"})
-    assert r.status_code == 200, r.text
-    assert (await b.teller(1, "call-next")).json()["number"] == late["number"]
-    await b.teller(1, "call-next")
-    assert await _sent(api, b.code) == []
-
-
-async def test_a_number_that_is_not_one_issues_nothing(api):
-    b = await api.branch()
-    r = await b.as_("kiosk", "POST", "/tickets", json={"category": "personal", "phone": "call me"})
-    assert r.status_code == 422 and "phone" in r.text
-    assert (await b.state())["categories"][0]["waiting"] == 0
-
-
-async def test_numbers_and_messages_are_forgotten_after_the_days_kept(api):
-    b = await api.branch()
-    await b.open(1)
-    for _ in range(3):
-        await b.issue()
-    await b.issue(phone="13800138000")
-    await b.teller(1, "call-next")  # told: one message
-    later = await b.issue(phone="13900139000")
-    await notifications.deliver_due(api.ctx, LogNotifier())
-
-    async def kept() -> tuple[int, dict]:
-        async with api.ctx.db.read() as tx:
-            return len(await stored.of_branch(tx, b.code)), await contact_book.untold(tx, b.code)
-
-    api.clock.advance(api.ctx.settings.personal_data_days * 86400 - 60)
-    await housekeeping.sweep_branch(api.ctx, b.code)
-    assert await kept() == (1, {later["id"]: "13900139000"})
-    api.clock.advance(120)
-    await housekeeping.sweep_branch(api.ctx, b.code)
-    assert await kept() == (0, {})

@@ -12,7 +12,7 @@ from app.rules.tickets import IllegalMove, Ticket
 from app.rules.vocabulary import Priority, TicketStatus
 
 WAITING, CALLED, SERVING, DONE = TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.DONE
-NO_SHOW, POSTPONED, REMOTE = TicketStatus.NO_SHOW, TicketStatus.POSTPONED, TicketStatus.REMOTE
+NO_SHOW, POSTPONED = TicketStatus.NO_SHOW, TicketStatus.POSTPONED
 CANCELLED, EXPIRED = TicketStatus.CANCELLED, TicketStatus.EXPIRED
 
 ISSUED = 1_800_000_000.0
@@ -52,7 +52,6 @@ def ticket_in(status: TicketStatus, **overrides) -> Ticket:
         DONE: {**at_counter, "started_at": STARTED_AT, "finished_at": NOW - 10, "evaluation_until": NOW + 60},
         CANCELLED: {"finished_at": NOW - 10},
         EXPIRED: {},
-        REMOTE: {},
     }[status]
     return make_ticket(status=status, **{**typical, **overrides})
 
@@ -75,9 +74,8 @@ RULES = {
     "postpone": (lambda t: moves.postpone(t), "postpone", {CALLED, SERVING}),
     "transfer": (lambda t: moves.transfer(t, category="fx"), "transfer", {CALLED, SERVING}),
     "requeue": (lambda t: moves.requeue(t, NOW, keep_place=False), "requeue", {NO_SHOW}),
-    "cancel": (lambda t: moves.cancel(t, NOW), "cancel", {WAITING, REMOTE}),
-    "expire": (lambda t: moves.expire(t), "expire", {WAITING, REMOTE}),
-    "confirm": (lambda t: moves.confirm(t, "kiosk2"), "confirm", {REMOTE}),
+    "cancel": (lambda t: moves.cancel(t, NOW), "cancel", {WAITING}),
+    "expire": (lambda t: moves.expire(t), "expire", {WAITING}),
     "reassign": (lambda t: moves.reassign(t, "fx"), "reassign", {WAITING, CALLED, SERVING, POSTPONED}),
     "change_priority": (
         lambda t: moves.change_priority(t, Priority.VIP),
@@ -156,13 +154,6 @@ def test_a_ticket_is_frozen():
 
 
 # --------------------------------------------------------------------------- each legal move's result
-
-
-def test_confirm_puts_a_remote_ticket_in_the_queue_from_when_it_was_taken():
-    ticket = ticket_in(REMOTE)
-    after = moves.confirm(ticket, "kiosk2")
-    assert (after.status, after.queued_at, after.kiosk) == (WAITING, ISSUED, "kiosk2")
-    assert changed(ticket, after) == {"status", "kiosk"}
 
 
 def test_call_sends_a_waiting_ticket_to_the_counter_keeping_its_queue_time():

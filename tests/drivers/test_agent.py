@@ -90,18 +90,6 @@ async def test_ticket_printed_and_reported(rig):
     assert await asyncio.to_thread(rig.prn.wait_tickets, 2, 4)
 
 
-async def test_a_remote_ticket_prints_when_it_is_confirmed_at_our_kiosk(rig):
-    remote = dict(rig.fake.issue(None), status="remote")  # taken from a phone: printed nowhere
-    await asyncio.sleep(0.3)
-    assert rig.prn.tickets == []
-    rig.fake.emit("ticket.confirmed", {**remote, "status": "waiting", "kiosk": "kiosk-other"})
-    await asyncio.sleep(0.3)
-    assert rig.prn.tickets == []
-    rig.fake.emit("ticket.confirmed", {**remote, "status": "waiting", "kiosk": "kiosk1"})
-    assert await asyncio.to_thread(rig.prn.wait_tickets, 1, 4)
-    assert "A001" in texts(tokenize(rig.prn.tickets[0]))
-
-
 async def test_out_of_paper_reported(rig):
     rig.prn.paper = "out"
     rig.fake.issue("kiosk1")

@@ -41,7 +41,6 @@ EXPECTED: dict[tuple[str, str], set[Role]] = {
     ("post", "/api/v1/branches/{b}/tickets/{ticket_id}/cancel"): MANAGER,
     ("post", "/api/v1/branches/{b}/tickets/{ticket_id}/print"): AGENT,
     ("post", "/api/v1/branches/{b}/tickets/{ticket_id}/reprint"): MANAGER,
-    ("post", "/api/v1/branches/{b}/confirmations"): {Role.ADMIN, Role.MANAGER, Role.TELLER, Role.KIOSK},
     ("post", "/api/v1/branches/{b}/counters/{n}/open"): SIGN_IN,
     ("post", "/api/v1/branches/{b}/counters/{n}/close"): SIGN_IN,
     ("post", "/api/v1/branches/{b}/counters/{n}/pause"): WORKERS,

@@ -15,7 +15,6 @@ BODIES = {
     ("post", "/api/v1/branches/{b}/tickets/{ticket_id}/priority"): {"priority": "vip"},
     ("post", "/api/v1/branches/{b}/tickets/{ticket_id}/requeue"): {"keep_place": True},
     ("post", "/api/v1/branches/{b}/tickets/{ticket_id}/print"): {"status": "printed"},
-    ("post", "/api/v1/branches/{b}/confirmations"): {"number": "A001", "code": "000000"},
     ("post", "/api/v1/branches/{b}/counters/{n}/pause"): {"reason": "lunch"},
     ("post", "/api/v1/branches/{b}/counters/{n}/transfer"): {"category": "fx"},
     ("post", "/api/v1/branches/{b}/counters/{n}/evaluation"): {"score": 2},
@@ -30,14 +29,7 @@ QUERIES = {
     "/api/v1/reports": "?from=2026-12-01",
     "/api/v1/reports.csv": "?from=2026-12-01",
 }
-PUBLIC = {
-    "/healthz",
-    "/metrics",
-    "/api/v1/track/{track_token}",
-    "/api/v1/track/{track_token}/cancel",
-    "/api/v1/remote/{b}",
-    "/api/v1/remote/{b}/tickets",
-}
+PUBLIC = {"/healthz", "/metrics", "/api/v1/track/{track_token}", "/api/v1/track/{track_token}/cancel"}
 
 
 def operations(api, prefix: str = "/api/v1/"):
