@@ -20,6 +20,7 @@ from app.sample_branch import SAMPLE_BRANCH
 BRANCH = "sjm01"
 API = f"/api/v1/branches/{BRANCH}"
 COUNTERS = 8
+LOAD_S = 12.0  # each scenario's load: long enough for a few thousand requests, short for CI
 CATEGORIES = ("personal", "corporate", "fx", "wealth")
 
 
