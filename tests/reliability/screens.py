@@ -83,6 +83,7 @@ class Screen:
         if self.ws is None:
             return False
         self.ws.transport.abort()
+        self.ws = None  # dropped once: the next drop waits for the reconnection
         return True
 
     async def caught_up(self, seq: int, timeout: float) -> bool:
