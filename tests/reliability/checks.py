@@ -5,7 +5,8 @@ outside over HTTP once the load has stopped.
 - every acknowledged operation has its event, with the ticket (or counter) exactly as
   the answer showed it, and each event is matched once;
 - an event that no acknowledged operation explains is one the operation itself records
-  on the way (a call-next finishing a serving ticket, an alert, a rollover), or belongs
+  on the way (a call-next finishing a serving ticket, even when it then finds nobody and
+  answers 204; an alert; a rollover), or belongs
   to a request that got no answer (a crash, an outage): never to a refused one;
 - numbers run 1..N per prefix and day, none repeated or skipped;
 - seqs run 1..N without a gap;
@@ -189,13 +190,14 @@ def _acknowledged(record: Record, events: list[dict]) -> None:
         assert by_id[key] > 0, f"acknowledged customer cancel of {key[1]} has no event"
         by_id[key] -= 1
     # What is left was recorded on the way by another operation, or by one without an answer.
-    left = _left_over(events, unmatched, loose)
+    nobody_next = Counter(o.counter for o in record.acked("call-next") if o.status == 204)
+    left = _left_over(events, unmatched, loose, nobody_next)
     possible = Counter(EVENT_OF[o.kind] for o in record.unknown() if o.kind in EVENT_OF)
     for kind, count in Counter(left).items():
         assert count <= possible[kind], f"{count} {kind} events no operation accounts for ({possible[kind]} unanswered)"
 
 
-def _left_over(events: list[dict], unmatched: Counter, loose: list[tuple[str, str]]) -> list[str]:
+def _left_over(events: list[dict], unmatched: Counter, loose: list[tuple[str, str]], nobody_next: Counter) -> list[str]:
     cancelled_by_customer = Counter(loose)
     left = []
     by_seq = {e["seq"]: e for e in events}
@@ -218,6 +220,9 @@ def _left_over(events: list[dict], unmatched: Counter, loose: list[tuple[str, st
             and follower["data"]["counter"] == e["data"]["counter"]
         ):
             continue  # a call-next that finished its serving ticket first
+        if e["type"] == "ticket.done" and nobody_next[e["data"]["counter"]] > 0:
+            nobody_next[e["data"]["counter"]] -= 1
+            continue  # a call-next that finished its serving ticket, then found nobody (204)
         left.append(e["type"])
     return left
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.server import LobbyqServer, _free_port
+from tests.support.services import require
 
 
 def workers(server: LobbyqServer) -> list[int]:
@@ -63,6 +64,7 @@ class PrivateRedis:
 
     def __init__(self, directory: Path):
         if shutil.which("redis-server") is None:
+            require("redis")
             pytest.skip("redis-server is not installed: the Redis restart test is skipped")
         self.port = _free_port()
         self.directory = directory
@@ -96,18 +98,20 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 class PrivatePostgres:
-    """A PostgreSQL cluster of the test's own (initdb in a temporary directory owned by
-    ``postgres``), so it can really be stopped and started while lobbyq runs on it."""
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory, owned by
+    ``postgres`` when the tests run as root), so it can really be stopped and started
+    while lobbyq runs on it."""
 
     def __init__(self):
-        if not (PG_BIN / "initdb").exists() or shutil.which("runuser") is None:
+        if not (PG_BIN / "initdb").exists():
+            require("postgres")
             pytest.skip(f"no PostgreSQL binaries in {PG_BIN}: the PostgreSQL restart test is skipped")
         self.port = _free_port()
         # Not under pytest's tmp_path: its parents are closed to the postgres user.
         self.root = Path(tempfile.mkdtemp(prefix="lobbyq-pg-"))
         self.data = self.root / "data"
-        self.root.chmod(0o700)
-        shutil.chown(self.root, "postgres", "postgres")
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: as the postgres user then
+            shutil.chown(self.root, "postgres", "postgres")
         self._as_postgres(PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
 
     @property
@@ -115,9 +119,8 @@ class PrivatePostgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _as_postgres(self, *args) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *map(str, args)], check=True, capture_output=True, timeout=120
-        )
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_postgres, *map(str, args)], check=True, capture_output=True, timeout=120)
 
     def _ctl(self, *args: str) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
