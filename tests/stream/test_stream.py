@@ -147,6 +147,44 @@ async def test_a_stalled_client_is_dropped_without_delaying_others():
     assert Feed  # the real feed is exercised by the server tests below
 
 
+async def test_a_client_ahead_of_this_workers_feed_gets_the_events_it_missed_not_a_snapshot():
+    """Unit level: a screen that reconnects to a worker whose feed has not yet read the
+    events another worker served it waits for the feed, then gets exactly what follows
+    its seq; a snapshot would skip the events made meanwhile (the reliability suite's
+    websocket drops over four workers)."""
+    from app.settings import Settings
+
+    class Hub:
+        settings = Settings(stream_send_timeout_s=1, ping_interval_s=0.05)
+
+    class LaggingFeed:
+        branch = "b"
+        last_seq = 3  # the database is at 5: this worker's wake-up is on its way
+
+        async def stored_seq(self):
+            return 5
+
+        def since(self, seq):
+            return [] if seq >= self.last_seq else [(s, f'{{"seq":{s}}}') for s in range(seq + 1, self.last_seq + 1)]
+
+        async def updated(self, timeout):
+            await asyncio.sleep(0.01)
+            self.last_seq = 7  # caught up, and two more events came
+
+    sent: list[str] = []
+
+    async def send(text):
+        sent.append(text)
+
+    task = asyncio.create_task(pump(Hub(), LaggingFeed(), send, after=5))
+    for _ in range(200):
+        if '{"seq":7}' in sent or task.done():
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert [t for t in sent if "ping" not in t] == ['{"seq":6}', '{"seq":7}']
+
+
 async def test_a_client_that_never_reads_does_not_hold_back_the_others(sqlite_server):
     server = sqlite_server
     manager = server.token("manager", "sjm01")
