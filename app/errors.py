@@ -59,3 +59,16 @@ class TooMany(LobbyqError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+class Unavailable(LobbyqError):
+    """The database does not answer (restarting, unreachable): nothing was done; the
+    client may try again in a moment, as lobbyq reconnects by itself."""
+
+    status = 503
+    code = Refusal.UNAVAILABLE
+    retry_after_s = 2
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}

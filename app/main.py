@@ -23,7 +23,7 @@ from .api.log_secrets import mask_request_logs
 from .api.metrics import Metrics
 from .api.request_id import RequestId
 from .api.security_headers import SecurityHeaders
-from .errors import LobbyqError
+from .errors import LobbyqError, Unavailable
 from .events.feeds import Hub
 from .events.wakeups import make_bus
 from .notifiers import notifier_for
@@ -33,7 +33,7 @@ from .services import auth, housekeeping, notifications
 from .services.context import Context
 from .settings import Settings, get_settings
 from .store import migrate
-from .store.database import open_database
+from .store.database import UNAVAILABLE, open_database
 
 if TYPE_CHECKING:
     from drivers.config import DevicesConfig
@@ -155,6 +155,14 @@ def _errors(app: FastAPI) -> None:
         return JSONResponse(
             {"message": error.message, "code": error.code}, status_code=error.status, headers=error.headers
         )
+
+    async def database_down(request: Request, error: Exception):
+        log.warning("the database does not answer: %r", error)  # no path: it may hold a track token
+        refusal = Unavailable("the database does not answer; try again in a moment")
+        return await lobbyq_error(request, refusal)
+
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, database_down)
 
     @app.exception_handler(IllegalMove)
     async def illegal_move(_: Request, error: IllegalMove):

@@ -61,6 +61,12 @@ class Feed:
         start = seq + 1 - self.ring[0][0]
         return [self.ring[i] for i in range(start, len(self.ring))]
 
+    async def stored_seq(self) -> int:
+        """The branch's last seq in the database, which this process's feed may not have
+        read yet (another worker made the events and its wake-up is on its way)."""
+        async with self.db.read() as tx:
+            return await branches.last_seq(tx, self.branch) or 0
+
     async def updated(self, timeout: float) -> None:
         try:
             async with asyncio.timeout(timeout):  # wait_for would make a task per client per event
@@ -155,7 +161,9 @@ async def pump(hub: Hub, feed: Feed, send: Send, after: int | None) -> None:
     only, and one that falls off it or more than ``stream_queue`` behind is too slow.
     """
     settings = hub.settings
-    if after is None or after > feed.last_seq:
+    # A client may be ahead of this process's feed when another worker served it last:
+    # it waits for the feed to catch up. Only a seq the branch never reached means a snapshot.
+    if after is None or (after > feed.last_seq and after > await feed.stored_seq()):
         last = await _send_snapshot(hub, feed, send)
     else:
         last = after

@@ -108,6 +108,7 @@ class Refusal(StrEnum):
     CONFLICT = "conflict"
     TOO_LARGE = "too_large"
     TOO_MANY = "too_many"
+    UNAVAILABLE = "unavailable"
     COUNTER_CLOSED = "counter_closed"
     COUNTER_PAUSED = "counter_paused"
     NO_CUSTOMER = "no_customer"

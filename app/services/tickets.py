@@ -155,19 +155,29 @@ Move = Callable[[UnitOfWork, Ticket], Ticket]
 async def _manager_move(
     ctx: Context, branch: str, ticket_id: str, move: Move, event: EventType, **extra: Any
 ) -> dict[str, Any]:
-    async with UnitOfWork(ctx, branch) as uow:
-        # Lock order is counter, then ticket, as at the counter itself, so a manager's
-        # repair and a teller's press on the same ticket never deadlock.
-        peek = await tickets.get(uow.tx, branch, ticket_id)
-        if peek is not None and peek.counter is not None and peek.status in ACTIVE:
-            await counters.lock(uow.tx, branch, peek.counter)
-        before = await load(uow, ticket_id)
-        after = move(uow, before)
-        if before.counter is not None and after.status == TicketStatus.WAITING and before.status in ACTIVE:
-            await counters.free(uow.tx, branch, before.counter, before.id, uow.now)
-        body = await apply(uow, before, after, event, **{k: v(before) for k, v in extra.items()})
-        await uow.commit()
-    return body
+    while True:
+        async with UnitOfWork(ctx, branch) as uow:
+            # Lock order is counter, then ticket, as at the counter itself, so a manager's
+            # repair and a teller's press on the same ticket never deadlock.
+            held = _at_counter(await tickets.get(uow.tx, branch, ticket_id))
+            if held is not None:
+                await counters.lock(uow.tx, branch, held)
+            before = await load(uow, ticket_id)
+            if _at_counter(before) not in (None, held):
+                # Called between the peek and the lock: its counter may not be locked now
+                # (a counter waiting for this ticket would deadlock us); start again.
+                continue
+            after = move(uow, before)
+            if before.counter is not None and after.status == TicketStatus.WAITING and before.status in ACTIVE:
+                await counters.free(uow.tx, branch, before.counter, before.id, uow.now)
+            body = await apply(uow, before, after, event, **{k: v(before) for k, v in extra.items()})
+            await uow.commit()
+        return body
+
+
+def _at_counter(ticket: Ticket | None) -> int | None:
+    """The counter a ticket is at (called or served there), whose lock comes before its own."""
+    return ticket.counter if ticket is not None and ticket.status in ACTIVE else None
 
 
 async def reassign(ctx: Context, branch: str, ticket_id: str, category: str) -> dict[str, Any]:

@@ -186,7 +186,7 @@ class _PostgresWriting:
         if self._conn is None:
             return
         try:
-            if not self._conn.is_closed():
+            if _alive(self._conn):
                 await self._transaction.rollback()  # type: ignore[attr-defined]
         finally:
             await self._release()
@@ -195,6 +195,26 @@ class _PostgresWriting:
         conn, self._conn = self._conn, None
         if conn is not None:
             await self._pool.release(conn)
+
+
+def _alive(conn: asyncpg.Connection) -> bool:
+    """Whether a connection can still roll back: not when closed, nor when it was lost
+    and the pool took it back (asyncpg then detaches it, and any call on it raises)."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
+
+
+# What the database raises when it does not answer (refused, cut, shutting down or
+# starting up): the API answers 503, and the pool makes new connections once it is back.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:
