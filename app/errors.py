@@ -43,6 +43,12 @@ class Conflict(LobbyqError):
     code = Refusal.CONFLICT
 
 
+class BranchClosed(Conflict):
+    """Outside the branch's opening hours; the message says when it opens (issue #13)."""
+
+    code = Refusal.BRANCH_CLOSED
+
+
 class Invalid(LobbyqError):
     status = 422
     code = Refusal.INVALID

@@ -118,6 +118,37 @@ class PolicyIn(Strict):
     )
 
 
+def _calendar_day(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a calendar day (YYYY-MM-DD)") from None
+    return value
+
+
+# A business day in a query: the pattern alone lets 2026-13-45 through.
+CalendarDay = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_day)]
+
+
+Span = Annotated[str, StringConstraints(max_length=11)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class HoursIn(Strict):
+    """Opening hours in the branch's timezone (docs/layout.md): spans HH:MM-HH:MM per weekday
+    (a day left out is closed), holidays closed all day, special days with their own spans."""
+
+    weekly: dict[Weekday, list[Span]] = Field(default_factory=dict)
+    holidays: list[CalendarDay] = Field(default_factory=list, max_length=1000)
+    special_days: dict[CalendarDay, list[Span]] = Field(default_factory=dict, max_length=1000)
+
+    @model_validator(mode="after")
+    def _few_spans(self):
+        if any(len(spans) > 12 for spans in [*self.weekly.values(), *self.special_days.values()]):
+            raise ValueError("at most 12 opening spans a day")
+        return self
+
+
 class LayoutIn(Strict):
     """A branch layout (docs/layout.md). ``code`` in the body, if present, must match the path."""
 
@@ -134,18 +165,7 @@ class LayoutIn(Strict):
         description="the branch's kiosks by name (their kiosk tokens' names); the first is the default printer"
         " of the tickets the lobby manager issues",
     )
-
-
-def _calendar_day(value: str) -> str:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a calendar day (YYYY-MM-DD)") from None
-    return value
-
-
-# A business day in a query: the pattern alone lets 2026-13-45 through.
-CalendarDay = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_day)]
+    hours: HoursIn | None = Field(None, description="opening hours; none: always open")
 
 
 class VipCardsIn(Strict):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import hours as opening
 from .vocabulary import AlertType
 
 LOCALES = ("zh-CN", "en")
@@ -86,6 +87,8 @@ class Layout:
     # its printer in the devices file); the first is the default one, which prints the
     # tickets the lobby manager issues unless the manager picks another.
     kiosks: tuple[str, ...] = ()
+    # Opening hours (issue #13); none: always open, as every layout before them.
+    hours: opening.Hours | None = None
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
@@ -200,7 +203,10 @@ def from_dict(code: str, data: dict[str, Any]) -> Layout:
             ),
             policy=policy,
             kiosks=tuple(data.get("kiosks") or ()),
+            hours=opening.from_dict(data["hours"]) if data.get("hours") is not None else None,
         )
+    except opening.HoursError as error:
+        raise LayoutError(str(error)) from None
     except KeyError as missing:
         raise LayoutError(f"missing field {missing.args[0]!r}") from None
     except TypeError as bad:
@@ -226,4 +232,5 @@ def to_dict(layout: Layout) -> dict[str, Any]:
             "alert_auto_clear": list(p.alert_auto_clear),
         },
         "kiosks": list(layout.kiosks),
+        **({"hours": opening.to_dict(layout.hours)} if layout.hours is not None else {}),
     }

@@ -113,3 +113,4 @@ class Refusal(StrEnum):
     NO_CUSTOMER = "no_customer"
     CUSTOMER_AT_COUNTER = "customer_at_counter"
     WRONG_STATE = "wrong_state"
+    BRANCH_CLOSED = "branch_closed"

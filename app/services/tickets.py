@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..errors import Forbidden, Invalid, NotFound
+from ..errors import BranchClosed, Forbidden, Invalid, NotFound
+from ..rules import hours
 from ..rules import tickets as moves
 from ..rules.alerts import closable_counters
 from ..rules.business_day import day_of, iso
@@ -56,6 +57,8 @@ async def issue(
                 f"a {priority} ticket needs the lobby manager" + (" or a VIP card" if priority == Priority.VIP else "")
             )
         printer = _printing_kiosk(uow.layout, who, kiosk)
+        if who.role == Role.KIOSK:  # the lobby manager may still serve the last customer in
+            refuse_when_closed(uow.layout, uow.now)
 
         number = await tickets.take_number(uow.tx, branch, uow.today, cat.prefix)
         seq = await uow.reserve_seq()
@@ -109,6 +112,12 @@ async def _queue_too_long(uow: UnitOfWork, cat: Category, waiting: int, limit: i
             "open_counters": [c.number for c in uow.layout.counters if cat.code in c.serves and c.number in is_open],
         },
     )
+
+
+def refuse_when_closed(layout: Layout, now: float) -> None:
+    """Outside opening hours: refused, saying when the branch opens (docs/layout.md)."""
+    if not hours.is_open(layout.hours, layout.zone, now):
+        raise BranchClosed(hours.closed_message(layout.hours, layout.zone, now, layout.locale))
 
 
 def _printing_kiosk(layout: Layout, who: Principal, asked: str | None) -> str | None:
