@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ..rules.appointments import BOUNDS as APPOINTMENT_BOUNDS
 from ..rules.layout import AUTO_CLEARABLE, DEFAULT_AUTO_CLEAR, POLICY_BOUNDS
 from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
 
@@ -81,12 +82,33 @@ class TokenList(BaseModel):
     tokens: list[TokenInfo]
 
 
+def _appointment_bound(name: str, default: int) -> Any:
+    low, high = APPOINTMENT_BOUNDS[name]
+    return Field(default, ge=low, le=high)
+
+
+class AppointmentIn(Strict):
+    """How a category may be booked ahead (docs/layout.md): slots, capacity, how far ahead
+    and how late, the share of each hour bookings may take, and for large cash the
+    currencies with the amount above which a booking is made a business day ahead."""
+
+    slot_minutes: int = _appointment_bound("slot_minutes", 30)
+    capacity: int = _appointment_bound("capacity", 2)
+    book_ahead_days: int = _appointment_bound("book_ahead_days", 14)
+    book_until_minutes: int = _appointment_bound("book_until_minutes", 0)
+    hourly_share: float = Field(0.5, gt=0, le=1)
+    cash: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")], int] | None = Field(
+        None, max_length=20, description="currency → the amount above which a booking is made a business day ahead"
+    )
+
+
 class CategoryIn(Strict):
     """A business type: code, display name and the ticket prefix (A → A001)."""
 
     code: str = Code
     name: str = Field(min_length=1, max_length=100)
     prefix: str = Field(min_length=0, max_length=3)
+    appointment: AppointmentIn | None = None
 
 
 class CounterIn(Strict):
@@ -110,6 +132,7 @@ class PolicyIn(Strict):
     alert_wait_minutes: int | None = _bounded("alert_wait_minutes", 30)
     alert_queue_length: int | None = _bounded("alert_queue_length", 20)
     default_service_s: int = _bounded("default_service_s", 300)
+    checkin_grace_minutes: int = _bounded("checkin_grace_minutes", 15)
     alert_auto_clear: list[str] = Field(
         default_factory=lambda: [str(t) for t in DEFAULT_AUTO_CLEAR],
         max_length=len(AUTO_CLEARABLE),
@@ -427,6 +450,7 @@ class PolicyOut(Out):
     alert_wait_minutes: int | None
     alert_queue_length: int | None
     default_service_s: int
+    checkin_grace_minutes: int
     alert_auto_clear: list[str]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import appointments
 from . import hours as opening
 from .vocabulary import AlertType
 
@@ -42,6 +43,8 @@ class Category:
     code: str
     name: str
     prefix: str
+    # How it may be booked ahead (issue #13); none: walk-ins only.
+    appointment: appointments.Appointment | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ POLICY_BOUNDS: dict[str, tuple[int, int]] = {
     "alert_wait_minutes": (1, 1440),
     "alert_queue_length": (1, 100_000),
     "default_service_s": (1, 86400),
+    "checkin_grace_minutes": (0, 240),
 }
 
 
@@ -69,6 +73,9 @@ class Policy:
     alert_wait_minutes: int | None = 30
     alert_queue_length: int | None = 20
     default_service_s: int = 300
+    # A booked customer checking in later than this after the slot's start ranks as a
+    # walk-in (from the check-in), not from the slot.
+    checkin_grace_minutes: int = 15
     # Alert types that clear themselves when their cause is gone; the others stay open
     # until a manager acknowledges them with a note.
     alert_auto_clear: tuple[str, ...] = tuple(str(t) for t in DEFAULT_AUTO_CLEAR)
@@ -159,6 +166,9 @@ def validate(layout: Layout) -> Layout:
             null = " or null" if name in _OPTIONAL_POLICY else ""
             raise LayoutError(f"policy.{name} must be a whole number between {low} and {high}{null}")
     _validate_auto_clear(layout.policy.alert_auto_clear)
+    booked = [c.code for c in layout.categories if c.appointment is not None]
+    if booked and layout.hours is None:
+        raise LayoutError(f"category {booked[0]!r} takes appointments: the branch needs opening hours for its slots")
     return layout
 
 
@@ -195,7 +205,8 @@ def from_dict(code: str, data: dict[str, Any]) -> Layout:
             timezone=data.get("timezone", "Asia/Shanghai"),
             locale=data.get("locale", "zh-CN"),
             categories=tuple(
-                Category(c["code"], c.get("name", c["code"]), c["prefix"]) for c in data.get("categories", [])
+                Category(c["code"], c.get("name", c["code"]), c["prefix"], _appointment(c))
+                for c in data.get("categories", [])
             ),
             counters=tuple(
                 Counter(int(c["number"]), c.get("name", f"{c['number']}"), tuple(c.get("serves", [])))
@@ -205,13 +216,25 @@ def from_dict(code: str, data: dict[str, Any]) -> Layout:
             kiosks=tuple(data.get("kiosks") or ()),
             hours=opening.from_dict(data["hours"]) if data.get("hours") is not None else None,
         )
-    except opening.HoursError as error:
+    except (opening.HoursError, appointments.AppointmentError) as error:
         raise LayoutError(str(error)) from None
     except KeyError as missing:
         raise LayoutError(f"missing field {missing.args[0]!r}") from None
     except TypeError as bad:
         raise LayoutError(f"bad layout: {bad}") from None
     return validate(layout)
+
+
+def _appointment(category: dict[str, Any]) -> appointments.Appointment | None:
+    data = category.get("appointment")
+    return None if data is None else appointments.from_dict(data, f"category {category.get('code')!r}")
+
+
+def _category_dict(c: Category) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": c.code, "name": c.name, "prefix": c.prefix}
+    if c.appointment is not None:
+        out["appointment"] = appointments.to_dict(c.appointment)
+    return out
 
 
 def to_dict(layout: Layout) -> dict[str, Any]:
@@ -221,7 +244,7 @@ def to_dict(layout: Layout) -> dict[str, Any]:
         "name": layout.name,
         "timezone": layout.timezone,
         "locale": layout.locale,
-        "categories": [{"code": c.code, "name": c.name, "prefix": c.prefix} for c in layout.categories],
+        "categories": [_category_dict(c) for c in layout.categories],
         "counters": [{"number": c.number, "name": c.name, "serves": list(c.serves)} for c in layout.counters],
         "policy": {
             "evaluation_window_s": p.evaluation_window_s,
@@ -229,6 +252,7 @@ def to_dict(layout: Layout) -> dict[str, Any]:
             "alert_wait_minutes": p.alert_wait_minutes,
             "alert_queue_length": p.alert_queue_length,
             "default_service_s": p.default_service_s,
+            "checkin_grace_minutes": p.checkin_grace_minutes,
             "alert_auto_clear": list(p.alert_auto_clear),
         },
         "kiosks": list(layout.kiosks),
