@@ -49,6 +49,12 @@ class BranchClosed(Conflict):
     code = Refusal.BRANCH_CLOSED
 
 
+class SlotFull(Conflict):
+    """The slot's last place went to another booking (issue #13)."""
+
+    code = Refusal.SLOT_FULL
+
+
 class Invalid(LobbyqError):
     status = 422
     code = Refusal.INVALID

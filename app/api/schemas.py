@@ -7,9 +7,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ..rules.appointments import AMOUNT_MAX
 from ..rules.appointments import BOUNDS as APPOINTMENT_BOUNDS
 from ..rules.layout import AUTO_CLEARABLE, DEFAULT_AUTO_CLEAR, POLICY_BOUNDS
-from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
+from ..rules.vocabulary import (
+    AlertStatus,
+    AlertType,
+    BookingStatus,
+    CounterState,
+    EventType,
+    Priority,
+    Refusal,
+    Role,
+    TicketStatus,
+)
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -215,6 +226,34 @@ class IssueIn(Strict):
         max_length=100,
         description="manager: the kiosk of the layout whose printer prints the ticket; default the layout's first",
     )
+
+
+Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+BOOKING_CODE = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+class SlotIn(Strict):
+    """A slot by its day and start (``"09:30"``, the branch's time), with the amount and
+    currency of a large-cash category."""
+
+    date: CalendarDay
+    time: Clock
+    amount: int | None = Field(None, ge=1, le=AMOUNT_MAX, description="whole units; large-cash categories only")
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+
+
+class BookIn(SlotIn):
+    """A booking: the category, the slot, and an optional phone number for reminders."""
+
+    category: str = Field(min_length=1, max_length=32)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,30}$", max_length=32)
+
+
+class CheckInIn(Strict):
+    """The booking code, typed or scanned from its QR; the manager may name the printing kiosk."""
+
+    code: str = Field(pattern=BOOKING_CODE)
+    kiosk: str | None = Field(None, min_length=1, max_length=100)
 
 
 class ReassignIn(Strict):
@@ -722,3 +761,83 @@ class ComparisonOut(Out):
     from_: str = Field(alias="from")
     to: str
     branches: list[BranchComparison]
+
+
+class AppointmentOut(Out):
+    slot_minutes: int
+    capacity: int
+    book_ahead_days: int
+    book_until_minutes: int
+    hourly_share: float
+    cash: dict[str, int] | None
+
+
+class BookableCategoryOut(AppointmentOut):
+    code: str
+    name: str
+
+
+class BookableOut(Out):
+    """What the public booking page shows first (docs/api.md)."""
+
+    branch: str
+    name: str
+    locale: str
+    timezone: str
+    today: str
+    open_now: bool
+    opens_at: str | None = Field(description="when the branch next opens (now, when open); null: not in sight")
+    hours: dict[str, Any] | None
+    categories: list[BookableCategoryOut]
+
+
+class SlotOut(Out):
+    time: str
+    start: str
+    end: str
+    free: int = Field(description="places left; 0 when full or no longer bookable")
+
+
+class SlotsOut(Out):
+    date: str
+    category: str
+    slots: list[SlotOut]
+
+
+class BookingOut(Out):
+    """A booking; ``phone`` and ``booked_by`` only in the staff's lists."""
+
+    id: str
+    branch: str
+    branch_name: str
+    category: str
+    category_name: str
+    date: str
+    time: str
+    slot_start: str
+    slot_end: str
+    status: BookingStatus
+    amount: int | None
+    currency: str | None
+    ticket_id: str | None
+    checked_in_at: str | None
+    created_at: str
+
+
+class BookedOut(BookingOut):
+    """The booking just made, with its code: shown this once (only its hash is stored)."""
+
+    code: str
+
+
+class BookingList(Out):
+    date: str
+    bookings: list[BookingOut]
+
+
+class CashOut(Out):
+    """The booked large withdrawals of a day and their totals per currency."""
+
+    date: str
+    withdrawals: list[BookingOut]
+    totals: dict[str, int]

@@ -23,6 +23,14 @@ ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 IN_QUEUE = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.POSTPONED)
 
 
+class BookingStatus(StrEnum):
+    """A booked slot: kept until cancelled or the customer checks in (issue #13)."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+
+
 class Priority(StrEnum):
     """In call order: green channel, then VIP, then everyone else."""
 
@@ -114,3 +122,4 @@ class Refusal(StrEnum):
     CUSTOMER_AT_COUNTER = "customer_at_counter"
     WRONG_STATE = "wrong_state"
     BRANCH_CLOSED = "branch_closed"
+    SLOT_FULL = "slot_full"

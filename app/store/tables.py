@@ -189,3 +189,42 @@ rate_hits = Table(
     Column("hits", Integer, nullable=False),
     PrimaryKeyConstraint("key", "minute"),
 )
+
+# Bookings of appointment slots (issue #13): only what the visit needs; the code that
+# lets the customer change, cancel and check in is kept as its SHA-256, never itself.
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("branch", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("slot_start", Float, nullable=False),
+    Column("slot_end", Float, nullable=False),
+    Column("hour_start", Float, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("phone", String(32)),
+    Column("amount", BigInteger),
+    Column("currency", String(3)),
+    Column("booked_by", String(100)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("ticket_id", String(32)),
+    Column("checked_in_at", Float),
+    Index("ix_bookings_day", "branch", "day", "slot_start"),
+)
+
+# Places taken per slot and per clock hour of a category: a booking takes one of each
+# with a guarded upsert (``booked < limit``), so the last place goes to one booking only,
+# on SQLite's single writer and under PostgreSQL's row lock alike.
+booking_counts = Table(
+    "booking_counts",
+    metadata,
+    Column("branch", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("span", String(4), nullable=False),
+    Column("start", BigInteger, nullable=False),
+    Column("booked", Integer, nullable=False),
+    PrimaryKeyConstraint("branch", "category", "span", "start"),
+)

@@ -1,0 +1,165 @@
+"""Bookings in and out of the ``bookings`` table, and the places each slot and hour has
+given (``booking_counts``).
+
+A place is taken by one guarded upsert: the row's count goes up only while it is under
+the limit, so of two bookings for the last place one gets a row back and the other none,
+whether SQLite's single writer runs them one after the other or PostgreSQL's row lock
+makes the second wait for the first's commit and read its count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..rules.bookings import Booking
+from ..rules.vocabulary import BookingStatus
+from .statement import Statement
+from .tables import booking_counts, bookings
+from .transaction import Transaction, first
+
+SLOT, HOUR = "slot", "hour"
+_FIELDS = tuple(f.name for f in dataclasses.fields(Booking))
+_SELECT = select(*(bookings.c[name] for name in _FIELDS))
+_MUTABLE = ("slot_start", "slot_end", "hour_start", "day", "status", "amount", "currency", "updated_at")
+
+
+def from_row(row: Any) -> Booking:
+    values = dict(zip(_FIELDS, row, strict=True))
+    values["status"] = BookingStatus(values["status"])
+    return Booking(**values)
+
+
+_COUNT_KEY = and_(
+    booking_counts.c.branch == bindparam("branch"),
+    booking_counts.c.category == bindparam("category"),
+    booking_counts.c.span == bindparam("span"),
+)
+
+
+def _take(dialect: Any) -> Any:
+    return (
+        dialect.insert(booking_counts)
+        .values(
+            branch=bindparam("branch"),
+            category=bindparam("category"),
+            span=bindparam("span"),
+            start=bindparam("start"),
+            booked=1,
+        )
+        .on_conflict_do_update(
+            index_elements=["branch", "category", "span", "start"],
+            set_={"booked": booking_counts.c.booked + 1},
+            where=booking_counts.c.booked < bindparam("limit"),
+        )
+        .returning(booking_counts.c.booked)
+    )
+
+
+_TAKE = Statement(_take(sqlite), _take(postgresql))
+_GIVE_BACK = Statement(
+    update(booking_counts)
+    .where(_COUNT_KEY, booking_counts.c.start == bindparam("start"), booking_counts.c.booked > 0)
+    .values(booked=booking_counts.c.booked - 1)
+)
+_COUNTS = Statement(
+    select(booking_counts.c.start, booking_counts.c.booked).where(
+        _COUNT_KEY, booking_counts.c.start >= bindparam("low"), booking_counts.c.start < bindparam("high")
+    )
+)
+
+
+def _key(branch: str, category: str, span: str, start: float) -> dict[str, Any]:
+    return {"branch": branch, "category": category, "span": span, "start": int(start)}
+
+
+async def take_place(tx: Transaction, branch: str, category: str, span: str, start: float, limit: int) -> bool:
+    """One more place of a slot or hour, if it has fewer than ``limit`` taken."""
+    return await first(tx, _TAKE, {**_key(branch, category, span, start), "limit": limit}) is not None
+
+
+async def give_back(tx: Transaction, booking: Booking) -> None:
+    """The slot's and the hour's place of a booking that moves or is cancelled."""
+    for span, start in ((SLOT, booking.slot_start), (HOUR, booking.hour_start)):
+        await tx.execute(_GIVE_BACK, _key(booking.branch, booking.category, span, start))
+
+
+async def taken(tx: Transaction, branch: str, category: str, span: str, low: float, high: float) -> dict[int, int]:
+    """Places taken per slot (or hour) start in [low, high)."""
+    params = {"branch": branch, "category": category, "span": span, "low": int(low), "high": int(high)}
+    return {r.start: r.booked for r in await tx.fetch(_COUNTS, params)}
+
+
+_INSERT = Statement(insert(bookings))
+# The customer's code names no branch: one lookup finds it (as a tracking code's does).
+_FIND = Statement(select(bookings.c.branch).where(bookings.c.code_hash == bindparam("code_hash")))
+_BY_CODE_WHERE = _SELECT.where(bookings.c.branch == bindparam("branch"), bookings.c.code_hash == bindparam("code_hash"))
+_BY_CODE = Statement(_BY_CODE_WHERE)
+_BY_CODE_LOCKING = Statement(_BY_CODE_WHERE, _BY_CODE_WHERE.with_for_update())
+_OF_DAY = Statement(
+    _SELECT.where(bookings.c.branch == bindparam("branch"), bookings.c.day == bindparam("day")).order_by(
+        bookings.c.slot_start, bookings.c.created_at
+    )
+)
+_SAVE = Statement(
+    update(bookings)
+    .where(
+        bookings.c.branch == bindparam("w_branch"),
+        bookings.c.id == bindparam("w_id"),
+        bookings.c.status == bindparam("w_status"),
+    )
+    .values({name: bindparam(f"v_{name}") for name in _MUTABLE})
+    .returning(bookings.c.id)
+)
+_CHECK_IN = Statement(
+    update(bookings)
+    .where(
+        bookings.c.branch == bindparam("w_branch"),
+        bookings.c.id == bindparam("w_id"),
+        bookings.c.status == BookingStatus.BOOKED.value,
+    )
+    .values(status=BookingStatus.CHECKED_IN.value, ticket_id=bindparam("ticket_id"), checked_in_at=bindparam("at"))
+    .returning(bookings.c.id)
+)
+
+
+async def add(tx: Transaction, booking: Booking, code_hash: str) -> None:
+    await tx.execute(_INSERT, {**dataclasses.asdict(booking), "code_hash": code_hash})
+
+
+async def branch_of(tx: Transaction, code_hash: str) -> str | None:
+    """The branch of a booking code's hash."""
+    row = await first(tx, _FIND, {"code_hash": code_hash})
+    return row.branch if row else None
+
+
+async def by_code(tx: Transaction, branch: str, code_hash: str, *, lock: bool = False) -> Booking | None:
+    """The branch's booking of a code's hash; ``lock``: for this transaction (PostgreSQL)."""
+    row = await first(tx, _BY_CODE_LOCKING if lock else _BY_CODE, {"branch": branch, "code_hash": code_hash})
+    return from_row(row) if row else None
+
+
+async def save(tx: Transaction, before: Booking, after: Booking) -> bool:
+    """Write a change, guarded by the status it was read in; False if it had moved on."""
+    params = {
+        "w_branch": before.branch,
+        "w_id": before.id,
+        "w_status": before.status,
+        **{f"v_{n}": getattr(after, n) for n in _MUTABLE},
+    }
+    return await first(tx, _SAVE, params) is not None
+
+
+async def check_in(tx: Transaction, booking: Booking, ticket_id: str, at: float) -> bool:
+    return (
+        await first(tx, _CHECK_IN, {"w_branch": booking.branch, "w_id": booking.id, "ticket_id": ticket_id, "at": at})
+        is not None
+    )
+
+
+async def of_day(tx: Transaction, branch: str, day: str) -> list[Booking]:
+    """A day's bookings (every status) in slot order."""
+    return [from_row(r) for r in await tx.fetch(_OF_DAY, {"branch": branch, "day": day})]
