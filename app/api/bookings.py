@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ..errors import NotFound
 from ..rules.vocabulary import Role
-from ..services import bookings
+from ..services import bookings, remote
 from ..services.auth import Principal
 from ..services.context import Context
 from .deps import context, principal
@@ -27,6 +27,9 @@ from .schemas import (
     CashOut,
     CheckInIn,
     IssuedTicketOut,
+    RemoteIn,
+    RemoteShownOut,
+    RemoteTakenOut,
     SlotIn,
     SlotsOut,
 )
@@ -158,6 +161,43 @@ async def cancel(code: str, request: Request, ctx: Context = Depends(context)) -
     return await bookings.cancel(ctx, code)
 
 
+@router.post(
+    "/api/v1/book/{b}/remote",
+    status_code=201,
+    summary="Take a ticket from the phone, confirmed on arrival",
+    response_model=RemoteTakenOut,
+    responses=refusals(
+        404, *BODY, 409, 422, 429, s409="the branch is closed (`branch_closed`)", s429="the daily limit, or too fast"
+    ),
+)
+async def take_remote(b: str, body: RemoteIn, request: Request, ctx: Context = Depends(context)):
+    """A place in the category's queue from now (categories with `remote` only, while the
+    branch is open), and its `code`, shown this once. The customer confirms it at the kiosk
+    or at the window within `policy.remote_confirm_minutes`; until then it is never called.
+    At most `policy.remote_per_day` a business day per phone number and per address (429).
+
+    **Roles:** none: public, rate-limited per client address."""
+    await _limited(request)
+    taken = await remote.take(ctx, b, body.category, body.phone, _client(request))
+    return JSONResponse(taken, status_code=201)
+
+
+@router.get(
+    "/api/v1/remote/{code}",
+    summary="A customer's remote ticket, by its code",
+    response_model=RemoteShownOut,
+    responses=refusals(404, 422, 429),
+)
+async def show_remote(code: str, request: Request, ctx: Context = Depends(context)) -> dict:
+    """Its status (`waiting` to be confirmed, `confirmed`, `expired`), how many are ahead
+    while it waits, and once confirmed the ticket's `track_url`.
+
+    **Roles:** none: public, the remote ticket's code is the key."""
+    await _limited(request)
+    _valid(code)
+    return await remote.show(ctx, code)
+
+
 # -- staff ----------------------------------------------------------------------------
 
 
@@ -267,3 +307,29 @@ async def cash_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="lobbyq-cash-{b}-{day}.csv"'},
     )
+
+
+@router.post(
+    STAFF_PATH + "/remote/confirm",
+    status_code=201,
+    summary="Confirm a remote ticket: the customer is here (kiosk, teller, manager)",
+    response_model=IssuedTicketOut,
+    responses=refusals(*BRANCH, *BODY, 409, 429),
+)
+async def confirm_remote(
+    b: str, body: CheckInIn, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)
+):
+    """The customer who took a ticket from the phone arrives: 201 with a normal ticket queued
+    from the moment the remote one was taken (printed at the kiosk, or the manager's; not
+    for a teller, who confirms at the window and calls it). 409 once confirmed, or expired
+    (not confirmed within `policy.remote_confirm_minutes`, or taken on another day).
+
+    **Roles:** kiosk, teller, manager, admin."""
+    who.require(b, Role.KIOSK, Role.TELLER, Role.MANAGER)
+    if who.role == Role.KIOSK:
+        await request.app.state.kiosk_limit.check(who.token_hash)
+    result = await remote.confirm(ctx, b, who, body.code, body.kiosk)
+    if not ctx.settings.public_url:
+        result["track_url"] = str(request.base_url).rstrip("/") + result["track_url"]
+    request.app.state.metrics.issued(b, result["category"])
+    return JSONResponse(result, status_code=201)

@@ -18,6 +18,7 @@ from ..rules.vocabulary import (
     EventType,
     Priority,
     Refusal,
+    RemoteStatus,
     Role,
     TicketStatus,
 )
@@ -120,6 +121,7 @@ class CategoryIn(Strict):
     name: str = Field(min_length=1, max_length=100)
     prefix: str = Field(min_length=0, max_length=3)
     appointment: AppointmentIn | None = None
+    remote: bool = Field(False, description="customers may take a ticket from the phone, confirmed on arrival")
 
 
 class CounterIn(Strict):
@@ -144,6 +146,8 @@ class PolicyIn(Strict):
     alert_queue_length: int | None = _bounded("alert_queue_length", 20)
     default_service_s: int = _bounded("default_service_s", 300)
     checkin_grace_minutes: int = _bounded("checkin_grace_minutes", 15)
+    remote_confirm_minutes: int = _bounded("remote_confirm_minutes", 60)
+    remote_per_day: int = _bounded("remote_per_day", 2)
     alert_auto_clear: list[str] = Field(
         default_factory=lambda: [str(t) for t in DEFAULT_AUTO_CLEAR],
         max_length=len(AUTO_CLEARABLE),
@@ -244,6 +248,13 @@ class SlotIn(Strict):
 
 class BookIn(SlotIn):
     """A booking: the category, the slot, and an optional phone number for reminders."""
+
+    category: str = Field(min_length=1, max_length=32)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,30}$", max_length=32)
+
+
+class RemoteIn(Strict):
+    """A ticket from the phone: the category, and an optional phone number for reminders."""
 
     category: str = Field(min_length=1, max_length=32)
     phone: str | None = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,30}$", max_length=32)
@@ -490,6 +501,8 @@ class PolicyOut(Out):
     alert_queue_length: int | None
     default_service_s: int
     checkin_grace_minutes: int
+    remote_confirm_minutes: int
+    remote_per_day: int
     alert_auto_clear: list[str]
 
 
@@ -841,3 +854,30 @@ class CashOut(Out):
     date: str
     withdrawals: list[BookingOut]
     totals: dict[str, int]
+
+
+class RemoteOut(Out):
+    """A remote ticket: where it stands until confirmed at the branch (docs/api.md)."""
+
+    id: str
+    branch: str
+    branch_name: str
+    locale: str
+    category: str
+    category_name: str
+    status: RemoteStatus
+    requested_at: str
+    confirm_by: str = Field(description="unconfirmed after this, it expires")
+    ahead: int | None = Field(description="tickets ahead while it waits to be confirmed")
+    ticket_id: str | None
+    confirmed_at: str | None
+
+
+class RemoteTakenOut(RemoteOut):
+    """The remote ticket just taken, with its code: shown this once."""
+
+    code: str
+
+
+class RemoteShownOut(RemoteOut):
+    track_url: str | None = Field(description="the ticket's tracking page, once confirmed")

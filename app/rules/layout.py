@@ -45,6 +45,8 @@ class Category:
     prefix: str
     # How it may be booked ahead (issue #13); none: walk-ins only.
     appointment: appointments.Appointment | None = None
+    # Whether a customer may take a ticket from the phone, confirmed on arrival (issue #13).
+    remote: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ POLICY_BOUNDS: dict[str, tuple[int, int]] = {
     "alert_queue_length": (1, 100_000),
     "default_service_s": (1, 86400),
     "checkin_grace_minutes": (0, 240),
+    "remote_confirm_minutes": (5, 480),
+    "remote_per_day": (1, 20),
 }
 
 
@@ -76,6 +80,10 @@ class Policy:
     # A booked customer checking in later than this after the slot's start ranks as a
     # walk-in (from the check-in), not from the slot.
     checkin_grace_minutes: int = 15
+    # A remote ticket not confirmed at the branch this long after it was taken expires;
+    # a phone number or an address takes at most ``remote_per_day`` a business day.
+    remote_confirm_minutes: int = 60
+    remote_per_day: int = 2
     # Alert types that clear themselves when their cause is gone; the others stay open
     # until a manager acknowledges them with a note.
     alert_auto_clear: tuple[str, ...] = tuple(str(t) for t in DEFAULT_AUTO_CLEAR)
@@ -205,7 +213,7 @@ def from_dict(code: str, data: dict[str, Any]) -> Layout:
             timezone=data.get("timezone", "Asia/Shanghai"),
             locale=data.get("locale", "zh-CN"),
             categories=tuple(
-                Category(c["code"], c.get("name", c["code"]), c["prefix"], _appointment(c))
+                Category(c["code"], c.get("name", c["code"]), c["prefix"], _appointment(c), bool(c.get("remote")))
                 for c in data.get("categories", [])
             ),
             counters=tuple(
@@ -234,6 +242,8 @@ def _category_dict(c: Category) -> dict[str, Any]:
     out: dict[str, Any] = {"code": c.code, "name": c.name, "prefix": c.prefix}
     if c.appointment is not None:
         out["appointment"] = appointments.to_dict(c.appointment)
+    if c.remote:
+        out["remote"] = True
     return out
 
 
@@ -253,6 +263,8 @@ def to_dict(layout: Layout) -> dict[str, Any]:
             "alert_queue_length": p.alert_queue_length,
             "default_service_s": p.default_service_s,
             "checkin_grace_minutes": p.checkin_grace_minutes,
+            "remote_confirm_minutes": p.remote_confirm_minutes,
+            "remote_per_day": p.remote_per_day,
             "alert_auto_clear": list(p.alert_auto_clear),
         },
         "kiosks": list(layout.kiosks),

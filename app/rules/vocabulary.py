@@ -31,6 +31,14 @@ class BookingStatus(StrEnum):
     CHECKED_IN = "checked_in"
 
 
+class RemoteStatus(StrEnum):
+    """A ticket taken from the phone: waiting to be confirmed at the branch (issue #13)."""
+
+    WAITING = "waiting"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+
+
 class Priority(StrEnum):
     """In call order: green channel, then VIP, then everyone else."""
 

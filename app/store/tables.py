@@ -228,3 +228,23 @@ booking_counts = Table(
     Column("booked", Integer, nullable=False),
     PrimaryKeyConstraint("branch", "category", "span", "start"),
 )
+
+# Remote tickets taken from the phone (issue #13): a place in the queue from the moment
+# taken, which becomes a ticket when confirmed at the branch. Its phone number and its
+# address are kept as hashes, to count them against the daily limit.
+remote_tickets = Table(
+    "remote_tickets",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("branch", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("requested_at", Float, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("phone_hash", String(64)),
+    Column("address_hash", String(64), nullable=False),
+    Column("ticket_id", String(32)),
+    Column("confirmed_at", Float),
+    Index("ix_remote_tickets_day", "branch", "day"),
+)

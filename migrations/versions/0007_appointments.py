@@ -1,4 +1,4 @@
-"""appointments: bookings of slots and the places taken per slot and hour (issue #13)
+"""appointments: bookings of slots, the places taken per slot and hour, remote tickets (issue #13)
 
 Revision ID: 0007
 Revises: 0005
@@ -49,7 +49,28 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        'remote_tickets',
+        sa.Column('id', sa.String(length=32), nullable=False),
+        sa.Column('branch', sa.String(length=32), nullable=False),
+        sa.Column('category', sa.String(length=32), nullable=False),
+        sa.Column('day', sa.String(length=10), nullable=False),
+        sa.Column('requested_at', sa.Float(), nullable=False),
+        sa.Column('status', sa.String(length=12), nullable=False),
+        sa.Column('code_hash', sa.String(length=64), nullable=False),
+        sa.Column('phone_hash', sa.String(length=64), nullable=True),
+        sa.Column('address_hash', sa.String(length=64), nullable=False),
+        sa.Column('ticket_id', sa.String(length=32), nullable=True),
+        sa.Column('confirmed_at', sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('code_hash'),
+    )
+    op.create_index('ix_remote_tickets_day', 'remote_tickets', ['branch', 'day'], unique=False)
+
+
 def downgrade() -> None:
+    op.drop_index('ix_remote_tickets_day', table_name='remote_tickets')
+    op.drop_table('remote_tickets')
     op.drop_table('booking_counts')
     op.drop_index('ix_bookings_day', table_name='bookings')
     op.drop_table('bookings')

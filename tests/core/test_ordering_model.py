@@ -17,8 +17,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from app.rules import ordering
 from app.rules import tickets as moves
-from app.rules.layout import Counter, Policy
 from app.rules.bookings import Booking, checkin_queued_at
+from app.rules.layout import Counter, Policy
 from app.rules.tickets import IllegalMove, Ticket
 from app.rules.vocabulary import BookingStatus
 

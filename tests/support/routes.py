@@ -23,6 +23,7 @@ BODIES = {
     ("post", "/api/v1/tokens"): {"role": "kiosk", "branch": "sjm01", "name": "k"},
     ("post", "/api/v1/branches/{b}/bookings"): {"category": "personal", "date": "2026-12-01", "time": "10:00"},
     ("post", "/api/v1/branches/{b}/bookings/check-in"): {"code": "no-such-booking-code"},
+    ("post", "/api/v1/branches/{b}/remote/confirm"): {"code": "no-such-remote-code"},
 }
 # The query parameters an operation requires, also so that only the token decides.
 QUERIES = {
@@ -41,6 +42,8 @@ PUBLIC = {
     "/api/v1/bookings/{code}",
     "/api/v1/bookings/{code}/change",
     "/api/v1/bookings/{code}/cancel",
+    "/api/v1/book/{b}/remote",
+    "/api/v1/remote/{code}",
 }
 
 
