@@ -30,6 +30,7 @@ from .rules.tickets import IllegalMove
 from .rules.vocabulary import Refusal, Role
 from .services import auth, housekeeping
 from .services.context import Context
+from .services.notices import deliveries_for
 from .settings import Settings, get_settings
 from .store import migrate
 from .store.database import open_database
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         db = await open_database(settings.database_url, settings.pg_pool_size)
         bus = make_bus(settings, db)
         ctx = Context(db=db, bus=bus, settings=settings, **({"clock": clock} if clock else {}))
+        ctx.notices = deliveries_for(settings.notify_webhook_url, settings.notify_retries, settings.notify_backoff_s)
         await bus.start()
         app.state.ctx = ctx
         hits = hit_counter(settings.redis_url, db, settings.database_url)

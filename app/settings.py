@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     booking_rate_per_minute: int = Field(
         30, ge=1, description="public booking requests (slots, book, change, cancel) per address per minute"
     )
+    notify_webhook_url: str | None = Field(
+        None, description="POST each notice to customers (booking confirmation, reminders) here; none: the log"
+    )
+    notify_retries: int = Field(5, ge=0, le=20, description="retries of a failed notice, each after twice the wait")
+    notify_backoff_s: float = Field(2.0, gt=0, le=3600, description="the wait before a notice's first retry")
     stream_queue: int = Field(64, ge=4, le=100_000, description="messages buffered per stream client")
     ping_interval_s: float = Field(15.0, gt=0)
     stream_send_timeout_s: float = Field(

@@ -39,6 +39,14 @@ class RemoteStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class NoticeKind(StrEnum):
+    """What a notice to a customer says (issue #13): its ``kind`` in the webhook's JSON."""
+
+    BOOKING_CONFIRMED = "booking.confirmed"
+    REMINDER_DAY_BEFORE = "booking.reminder_day_before"
+    REMINDER_HOUR_BEFORE = "booking.reminder_hour_before"
+
+
 class Priority(StrEnum):
     """In call order: green channel, then VIP, then everyone else."""
 

@@ -19,11 +19,12 @@ from ..rules.appointments import Appointment, BookingRefused, Slot
 from ..rules.bookings import Booking, booking_json, checkin_queued_at
 from ..rules.business_day import iso
 from ..rules.layout import Category, Layout
-from ..rules.vocabulary import BookingStatus, Priority, Role
+from ..rules.vocabulary import BookingStatus, NoticeKind, Priority, Role
 from ..store import bookings as stored
 from . import queries, tickets
 from .auth import Principal
 from .context import Context
+from .notices import Notice
 from .queries import BOM
 from .unit_of_work import UnitOfWork
 
@@ -181,7 +182,21 @@ async def book(
         )
         await stored.add(uow.tx, booking, code_hash(code))
         await uow.commit()
-    return {**booking_json(booking, uow.layout), "code": code}
+    made = {**booking_json(booking, uow.layout), "code": code}
+    if phone:
+        ctx.notices.deliver(Notice(NoticeKind.BOOKING_CONFIRMED, branch, phone, made))
+    return made
+
+
+async def send_reminders(ctx: Context, uow: UnitOfWork) -> list[Notice]:
+    """The reminders due now, a day and an hour before a booked slot, marked as sent in the
+    sweep's unit of work; the caller delivers them after its commit."""
+    due: list[Notice] = []
+    for kind, notice_kind in (("day", NoticeKind.REMINDER_DAY_BEFORE), ("hour", NoticeKind.REMINDER_HOUR_BEFORE)):
+        for booking in await stored.reminders_due(uow.tx, uow.branch, kind, uow.now):
+            assert booking.phone is not None
+            due.append(Notice(notice_kind, uow.branch, booking.phone, booking_json(booking, uow.layout)))
+    return due
 
 
 async def _branch_of(ctx: Context, code: str) -> str:

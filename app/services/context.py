@@ -15,6 +15,7 @@ from ..rules.lobby_outlook import BranchFacts
 from ..settings import Settings
 from ..store import branches, outlook
 from ..store.database import Database
+from .notices import Deliveries, LogNotifier
 
 
 class Publisher(Protocol):
@@ -44,6 +45,8 @@ class Context:
     principals: dict[str, tuple[Any, float, float | None]] = field(default_factory=dict)
     _profiles: dict[str, Profile] = field(default_factory=dict)
     _refreshing: dict[str, asyncio.Future[Profile]] = field(default_factory=dict)
+    # Notices to customers, sent beside the requests (services/notices.py).
+    notices: Deliveries = field(default_factory=lambda: Deliveries(LogNotifier()))
 
     async def profile(self, branch: str, max_age_s: float = 5.0) -> Profile:
         """One refresh at a time: meanwhile the others use the profile they have, if it is

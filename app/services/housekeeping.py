@@ -1,5 +1,5 @@
 """What nobody presses a button for: the day rollover, long-wait alerts, clearing alerts
-whose cause is gone (policy.alert_auto_clear), pruning old events.
+whose cause is gone (policy.alert_auto_clear), pruning old events, booking reminders.
 
 Runs every ``LOBBYQ_SWEEP_INTERVAL_S`` in each worker; every step is idempotent inside a
 unit of work, so several workers sweeping at once do no harm.
@@ -12,7 +12,7 @@ import logging
 
 from ..rules.vocabulary import AlertType
 from ..store import branches, events, tickets
-from . import alerts
+from . import alerts, bookings
 from .context import Context
 from .unit_of_work import UnitOfWork
 
@@ -39,7 +39,10 @@ async def sweep_branch(ctx: Context, code: str) -> None:
                 )
         # In the sweep's own unit of work: on SQLite a second writer would wait for the lock.
         await events.prune(uow.tx, code, ctx.clock() - ctx.settings.events_kept_days * 86400)
+        reminders = await bookings.send_reminders(ctx, uow)
         await uow.commit()
+    for notice in reminders:  # after the commit: a reminder marked sent is sent once
+        ctx.notices.deliver(notice)
 
 
 async def sweep_all(ctx: Context) -> None:

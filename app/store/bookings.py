@@ -160,6 +160,45 @@ async def check_in(tx: Transaction, booking: Booking, ticket_id: str, at: float)
     )
 
 
+# A reminder is due once: the sweep of one worker marks it (guarded by the mark being
+# unset) and sends it; another worker sweeping at the same moment gets no row back.
+REMINDERS = {"day": (bookings.c.reminded_day_at, 86400), "hour": (bookings.c.reminded_hour_at, 3600)}
+
+
+def _due(column: Any) -> Statement:
+    return Statement(
+        _SELECT.where(
+            bookings.c.branch == bindparam("branch"),
+            bookings.c.status == BookingStatus.BOOKED.value,
+            bookings.c.phone.is_not(None),
+            column.is_(None),
+            bookings.c.slot_start > bindparam("now"),
+            bookings.c.slot_start <= bindparam("until"),
+        ).order_by(bookings.c.slot_start)
+    )
+
+
+def _mark(column: Any) -> Statement:
+    return Statement(
+        update(bookings)
+        .where(bookings.c.branch == bindparam("branch"), bookings.c.id == bindparam("id"), column.is_(None))
+        .values({column.name: bindparam("now")})
+        .returning(bookings.c.id)
+    )
+
+
+_DUE = {kind: _due(column) for kind, (column, _) in REMINDERS.items()}
+_MARK = {kind: _mark(column) for kind, (column, _) in REMINDERS.items()}
+
+
+async def reminders_due(tx: Transaction, branch: str, kind: str, now: float) -> list[Booking]:
+    """Booked slots with a phone number starting within the reminder's lead (a day, an
+    hour) and not yet reminded of it, each marked as reminded now."""
+    lead = REMINDERS[kind][1]
+    due = [from_row(r) for r in await tx.fetch(_DUE[kind], {"branch": branch, "now": now, "until": now + lead})]
+    return [b for b in due if await first(tx, _MARK[kind], {"branch": branch, "id": b.id, "now": now}) is not None]
+
+
 async def of_day(tx: Transaction, branch: str, day: str) -> list[Booking]:
     """A day's bookings (every status) in slot order."""
     return [from_row(r) for r in await tx.fetch(_OF_DAY, {"branch": branch, "day": day})]

@@ -212,6 +212,8 @@ bookings = Table(
     Column("updated_at", Float, nullable=False),
     Column("ticket_id", String(32)),
     Column("checked_in_at", Float),
+    Column("reminded_day_at", Float),
+    Column("reminded_hour_at", Float),
     Index("ix_bookings_day", "branch", "day", "slot_start"),
 )
 

@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column('updated_at', sa.Float(), nullable=False),
         sa.Column('ticket_id', sa.String(length=32), nullable=True),
         sa.Column('checked_in_at', sa.Float(), nullable=True),
+        sa.Column('reminded_day_at', sa.Float(), nullable=True),
+        sa.Column('reminded_hour_at', sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('code_hash'),
     )
