@@ -733,6 +733,26 @@ class Staffing(Out):
     rows: list[StaffingRow]
 
 
+class RemoteReport(Out):
+    taken: int
+    confirmed: int
+    expired: int
+
+
+class BookingReport(Out):
+    """Bookings of the days and the waits of booked customers, apart (docs/api.md, Reports)."""
+
+    booked: int = Field(description="bookings made for these days, whatever became of them")
+    cancelled: int
+    checked_in: int
+    no_show: int = Field(description="booked, the slot over, never checked in")
+    late: int = Field(description="checked in past the grace period, queued as walk-ins")
+    wait_s: dict[str, float | None] = Field(
+        description="avg, p50, p90, max of booked customers' waits, from the later of slot start and arrival"
+    )
+    remote: RemoteReport
+
+
 class ReportOut(Out):
     """A branch's report of a day or a range of days (docs/api.md, Reports)."""
 
@@ -751,6 +771,7 @@ class ReportOut(Out):
     tellers: list[ReportTeller]
     estimate_error: EstimateErrorOut
     staffing: Staffing
+    bookings: BookingReport
 
 
 class BranchComparison(Out):

@@ -199,6 +199,20 @@ async def reminders_due(tx: Transaction, branch: str, kind: str, now: float) -> 
     return [b for b in due if await first(tx, _MARK[kind], {"branch": branch, "id": b.id, "now": now}) is not None]
 
 
+_OF_DAYS = Statement(
+    _SELECT.where(
+        bookings.c.branch == bindparam("branch"),
+        bookings.c.day >= bindparam("first"),
+        bookings.c.day <= bindparam("last"),
+    ).order_by(bookings.c.day, bookings.c.slot_start)
+)
+
+
+async def of_days(tx: Transaction, branch: str, first: str, last: str) -> list[Booking]:
+    """The bookings of the days ``first`` to ``last`` (both included), for reports."""
+    return [from_row(r) for r in await tx.fetch(_OF_DAYS, {"branch": branch, "first": first, "last": last})]
+
+
 async def of_day(tx: Transaction, branch: str, day: str) -> list[Booking]:
     """A day's bookings (every status) in slot order."""
     return [from_row(r) for r in await tx.fetch(_OF_DAY, {"branch": branch, "day": day})]

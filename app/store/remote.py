@@ -52,6 +52,18 @@ _SET_STATUS = Statement(
 )
 
 
+_OF_DAYS = Statement(
+    _SELECT.where(
+        _OF_BRANCH, remote_tickets.c.day >= bindparam("first"), remote_tickets.c.day <= bindparam("last")
+    ).order_by(remote_tickets.c.requested_at)
+)
+
+
+async def of_days(tx: Transaction, branch: str, first: str, last: str) -> list[RemoteTicket]:
+    """The remote tickets taken on the days ``first`` to ``last`` (both included), for reports."""
+    return [from_row(r) for r in await tx.fetch(_OF_DAYS, {"branch": branch, "first": first, "last": last})]
+
+
 async def add(tx: Transaction, remote: RemoteTicket, code_hash: str, phone_hash: str | None, address_hash: str) -> None:
     row = {**dataclasses.asdict(remote), "code_hash": code_hash, "phone_hash": phone_hash}
     await tx.execute(_INSERT, {**row, "address_hash": address_hash})
