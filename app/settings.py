@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     booking_rate_per_minute: int = Field(
         30, ge=1, description="public booking requests (slots, book, change, cancel) per address per minute"
     )
+    personal_data_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="days after a visit when a booking's phone number (and a remote ticket's keys) are deleted",
+    )
     notify_webhook_url: str | None = Field(
         None, description="POST each notice to customers (booking confirmation, reminders) here; none: the log"
     )

@@ -199,6 +199,22 @@ async def reminders_due(tx: Transaction, branch: str, kind: str, now: float) -> 
     return [b for b in due if await first(tx, _MARK[kind], {"branch": branch, "id": b.id, "now": now}) is not None]
 
 
+_FORGET = Statement(
+    update(bookings)
+    .where(
+        bookings.c.branch == bindparam("branch"),
+        bookings.c.phone.is_not(None),
+        bookings.c.slot_end < bindparam("before"),
+    )
+    .values(phone=None)
+)
+
+
+async def forget_phones(tx: Transaction, branch: str, before: float) -> None:
+    """The phone numbers of bookings whose slot ended before ``before`` are deleted."""
+    await tx.execute(_FORGET, {"branch": branch, "before": before})
+
+
 _OF_DAYS = Statement(
     _SELECT.where(
         bookings.c.branch == bindparam("branch"),

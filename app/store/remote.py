@@ -52,6 +52,22 @@ _SET_STATUS = Statement(
 )
 
 
+_FORGET = Statement(
+    update(remote_tickets)
+    .where(
+        _OF_BRANCH,
+        remote_tickets.c.address_hash.is_not(None),
+        remote_tickets.c.requested_at < bindparam("before"),
+    )
+    .values(phone_hash=None, address_hash=None)
+)
+
+
+async def forget_keys(tx: Transaction, branch: str, before: float) -> None:
+    """The phone and address hashes of remote tickets taken before ``before`` are deleted."""
+    await tx.execute(_FORGET, {"branch": branch, "before": before})
+
+
 _OF_DAYS = Statement(
     _SELECT.where(
         _OF_BRANCH, remote_tickets.c.day >= bindparam("first"), remote_tickets.c.day <= bindparam("last")

@@ -245,7 +245,7 @@ remote_tickets = Table(
     Column("status", String(12), nullable=False),
     Column("code_hash", String(64), nullable=False, unique=True),
     Column("phone_hash", String(64)),
-    Column("address_hash", String(64), nullable=False),
+    Column("address_hash", String(64)),
     Column("ticket_id", String(32)),
     Column("confirmed_at", Float),
     Index("ix_remote_tickets_day", "branch", "day"),

@@ -61,7 +61,7 @@ def upgrade() -> None:
         sa.Column('status', sa.String(length=12), nullable=False),
         sa.Column('code_hash', sa.String(length=64), nullable=False),
         sa.Column('phone_hash', sa.String(length=64), nullable=True),
-        sa.Column('address_hash', sa.String(length=64), nullable=False),
+        sa.Column('address_hash', sa.String(length=64), nullable=True),
         sa.Column('ticket_id', sa.String(length=32), nullable=True),
         sa.Column('confirmed_at', sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
