@@ -76,3 +76,35 @@ def test_the_page_speaks_the_branch_language_and_shows_a_full_slot(lobbyq, new_p
     assert full.is_disabled() and "full" in full.inner_text()
     assert page.locator("#bk-slots .choice:has-text('10:30')").is_enabled()
     assert not page.errors
+
+
+def test_the_kiosk_checks_a_booking_in_by_its_scanned_code(lobbyq, new_page):
+    layout = booked_branch({"slot_minutes": 5, "capacity": 2, "hourly_share": 1.0, "cash": {"CNY": 50000}})
+    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+    today = day_after(time.time(), 0)
+    slots = lobbyq.ok("GET", f"/api/v1/book/{BRANCH}/slots?category=cash&date={today}")["slots"]
+    free = [s for s in slots if s["free"] > 0]
+    if not free:
+        pytest.skip("no slot left today (the last 5 minutes of the day in Shanghai)")
+    body = {"category": "cash", "date": today, "time": free[0]["time"], "amount": 20000, "currency": "CNY"}
+    code = lobbyq.ok("POST", f"/api/v1/book/{BRANCH}", json=body)["code"]
+
+    page = new_page(1920, 1080)
+    page.goto(f"{lobbyq.base}/kiosk/{BRANCH}?token={lobbyq.tokens['kiosk']}")
+    page.wait_for_selector(".cat-btn[data-category='cash']")
+    page.keyboard.type(code)  # a scanner types the QR's code on the idle screen, then Enter
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ticket-view:not([hidden])")
+    assert page.inner_text("#t-number") == "E001"
+    assert page.inner_text("#t-booking") == f"预约 {free[0]['time']} · 20,000 CNY"
+    screenshot(page, "kiosk-checkin")
+    booking = lobbyq.ok("GET", f"/api/v1/bookings/{code}")
+    assert booking["status"] == "checked_in"
+
+    page.click("#t-done")
+    page.click("#checkin-open")
+    page.fill("#checkin-code", code)
+    page.click("#checkin-ok")
+    page.wait_for_function("document.querySelector('#kiosk-error').textContent.includes('checked in')")
+    assert not page.errors
