@@ -206,3 +206,29 @@ async def test_check_in_refuses_another_day_another_branch_and_outside_hours(api
     assert r.status_code == 409 and r.json()["code"] == "branch_closed", r.text
     r = await b.manager("POST", "/bookings/check-in", json={"code": code})
     assert r.status_code == 201 and r.json()["queued_at"].endswith("T10:00:00.000+08:00"), r.text
+
+
+async def test_the_large_withdrawal_story_end_to_end(api):
+    """Book 500,000 yuan a day ahead → on tomorrow's cash list → check in → called → served."""
+    b = await laid_out(api)
+    tomorrow = day_after(api.clock())
+    made = (await book(api, tomorrow, "10:00", amount=500_000, currency="CNY", phone="13800138000")).json()
+    cash = (await b.manager("GET", "/cash")).json()
+    assert [(w["id"], w["amount"], w["time"]) for w in cash["withdrawals"]] == [(made["id"], 500_000, "10:00")]
+
+    api.clock.advance_to(9, ZONE)
+    api.clock.advance(50 * 60)  # 09:50 the next day: ten minutes early
+    walk_in = await b.issue("personal")
+    ticket = await _checked_in(api, b, made["code"])
+    assert ticket["booking"]["amount"] == 500_000 and ticket["category"] == "cash"
+    await b.open(1)  # serves personal, wealth, cash
+    assert (await b.teller(1, "call-next")).json()["id"] == walk_in["id"]  # queued 09:50, before 10:00
+    await b.teller(1, "finish")
+    api.clock.advance(10 * 60)
+    called = (await b.teller(1, "call-next")).json()
+    assert called["id"] == ticket["id"] and called["status"] == "called"
+    await b.teller(1, "start")
+    done = (await b.teller(1, "finish")).json()
+    assert done["status"] == "done"
+    shown = (await api.request("GET", f"/api/v1/bookings/{made['code']}")).json()
+    assert shown["status"] == "checked_in" and shown["ticket_id"] == ticket["id"]
