@@ -10,6 +10,9 @@ from .business_day import iso
 from .layout import Layout
 from .vocabulary import BookingStatus
 
+# A booked or remote customer is told their turn is near once this many or fewer are ahead.
+NEAR_TURN = 3
+
 
 @dataclass(frozen=True)
 class Booking:

@@ -45,6 +45,7 @@ class NoticeKind(StrEnum):
     BOOKING_CONFIRMED = "booking.confirmed"
     REMINDER_DAY_BEFORE = "booking.reminder_day_before"
     REMINDER_HOUR_BEFORE = "booking.reminder_hour_before"
+    THREE_AHEAD = "queue.three_ahead"  # a booked or remote customer: their turn is near
 
 
 class Priority(StrEnum):

@@ -16,11 +16,12 @@ from ..errors import BranchClosed, Conflict, Invalid, NotFound, SlotFull
 from ..rules import appointments as appts
 from ..rules import hours as opening
 from ..rules.appointments import Appointment, BookingRefused, Slot
-from ..rules.bookings import Booking, booking_json, checkin_queued_at
+from ..rules.bookings import NEAR_TURN, Booking, booking_json, checkin_queued_at
 from ..rules.business_day import iso
 from ..rules.layout import Category, Layout
-from ..rules.vocabulary import BookingStatus, NoticeKind, Priority, Role
+from ..rules.vocabulary import BookingStatus, NoticeKind, Priority, Role, TicketStatus
 from ..store import bookings as stored
+from ..store import tickets as stored_tickets
 from . import queries, tickets
 from .auth import Principal
 from .context import Context
@@ -196,6 +197,24 @@ async def send_reminders(ctx: Context, uow: UnitOfWork) -> list[Notice]:
         for booking in await stored.reminders_due(uow.tx, uow.branch, kind, uow.now):
             assert booking.phone is not None
             due.append(Notice(notice_kind, uow.branch, booking.phone, booking_json(booking, uow.layout)))
+    return due
+
+
+async def near_turn(uow: UnitOfWork) -> list[Notice]:
+    """Checked-in booked customers with a phone number and ``NEAR_TURN`` or fewer ahead,
+    each told once (marked in the sweep's unit of work; delivered after its commit)."""
+    due: list[Notice] = []
+    found = await stored.checked_in_unnotified(uow.tx, uow.branch, uow.today)
+    waiting = await stored_tickets.by_ids(uow.tx, uow.branch, [b.ticket_id for b in found if b.ticket_id])
+    for booking in found:
+        ticket = waiting.get(booking.ticket_id or "")
+        if ticket is None or ticket.status != TicketStatus.WAITING:
+            continue
+        ahead, _ = await stored_tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
+        if ahead <= NEAR_TURN and await stored.mark_ahead_notified(uow.tx, booking, uow.now):
+            assert booking.phone is not None
+            data = {"number": ticket.number, "ahead": ahead, **booking_json(booking, uow.layout)}
+            due.append(Notice(NoticeKind.THREE_AHEAD, uow.branch, booking.phone, data))
     return due
 
 

@@ -15,7 +15,7 @@ from ..rules.vocabulary import AlertType
 from ..store import bookings as stored_bookings
 from ..store import branches, events, tickets
 from ..store import remote as stored_remote
-from . import alerts, bookings
+from . import alerts, bookings, remote
 from .context import Context
 from .unit_of_work import UnitOfWork
 
@@ -43,6 +43,7 @@ async def sweep_branch(ctx: Context, code: str) -> None:
         # In the sweep's own unit of work: on SQLite a second writer would wait for the lock.
         await events.prune(uow.tx, code, ctx.clock() - ctx.settings.events_kept_days * 86400)
         reminders = await bookings.send_reminders(ctx, uow)
+        reminders += await bookings.near_turn(uow) + await remote.near_turn(uow)
         forget_before = uow.now - ctx.settings.personal_data_days * 86400
         await stored_bookings.forget_phones(uow.tx, code, forget_before)
         await stored_remote.forget_keys(uow.tx, code, forget_before)

@@ -10,16 +10,18 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from ..errors import Conflict, Invalid, NotFound, TooMany
+from ..rules.bookings import NEAR_TURN
 from ..rules.business_day import iso
 from ..rules.layout import Layout
 from ..rules.remote import RemoteTicket, as_waiting, status_at
-from ..rules.vocabulary import Priority, RemoteStatus, Role
+from ..rules.vocabulary import NoticeKind, Priority, RemoteStatus, Role, TicketStatus
 from ..store import remote as stored
 from ..store import tickets as stored_tickets
 from . import queries, tickets
 from .auth import Principal
 from .bookings import code_hash
 from .context import Context
+from .notices import Notice
 from .unit_of_work import UnitOfWork
 
 
@@ -71,10 +73,33 @@ async def take(ctx: Context, branch: str, category: str, phone: str | None, addr
             )
         code = secrets.token_urlsafe(16)
         remote = RemoteTicket(uuid.uuid4().hex, branch, cat.code, uow.today, uow.now, RemoteStatus.WAITING)
-        await stored.add(uow.tx, remote, code_hash(code), phone_hash, address_hash)
+        await stored.add(uow.tx, remote, code_hash(code), phone, phone_hash, address_hash)
         ahead, _ = await stored_tickets.queue_position(uow.tx, as_waiting(remote), uow.layout.policy, uow.now)
         await uow.commit()
     return {**remote_json(remote, uow.layout, uow.now, ahead), "code": code}
+
+
+async def near_turn(uow: UnitOfWork) -> list[Notice]:
+    """Remote customers with a phone number and ``NEAR_TURN`` or fewer ahead, each told once:
+    still to come (time to confirm at the branch) or confirmed and waiting."""
+    due: list[Notice] = []
+    policy = uow.layout.policy
+    for remote, phone in await stored.unnotified(uow.tx, uow.branch, uow.today):
+        status = status_at(remote, uow.now, policy.remote_confirm_minutes)
+        if status == RemoteStatus.WAITING:
+            ticket = as_waiting(remote)
+        elif status == RemoteStatus.CONFIRMED and remote.ticket_id:
+            found = await stored_tickets.get(uow.tx, uow.branch, remote.ticket_id)
+            if found is None or found.status != TicketStatus.WAITING:
+                continue
+            ticket = found
+        else:
+            continue
+        ahead, _ = await stored_tickets.queue_position(uow.tx, ticket, policy, uow.now)
+        if ahead <= NEAR_TURN and await stored.mark_ahead_notified(uow.tx, remote, uow.now):
+            data = {"ahead": ahead, "number": ticket.number or None, **remote_json(remote, uow.layout, uow.now, ahead)}
+            due.append(Notice(NoticeKind.THREE_AHEAD, uow.branch, phone, data))
+    return due
 
 
 async def _branch_of(ctx: Context, code: str) -> str:

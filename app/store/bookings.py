@@ -199,6 +199,28 @@ async def reminders_due(tx: Transaction, branch: str, kind: str, now: float) -> 
     return [b for b in due if await first(tx, _MARK[kind], {"branch": branch, "id": b.id, "now": now}) is not None]
 
 
+_CHECKED_IN_UNNOTIFIED = Statement(
+    _SELECT.where(
+        bookings.c.branch == bindparam("branch"),
+        bookings.c.day == bindparam("day"),
+        bookings.c.status == BookingStatus.CHECKED_IN.value,
+        bookings.c.phone.is_not(None),
+        bookings.c.ahead_notified_at.is_(None),
+    ).limit(50)
+)
+_MARK_AHEAD = _mark(bookings.c.ahead_notified_at)
+
+
+async def checked_in_unnotified(tx: Transaction, branch: str, day: str) -> list[Booking]:
+    """The day's checked-in bookings with a phone number not yet told their turn is near
+    (at most 50 a sweep: the rest come in the next)."""
+    return [from_row(r) for r in await tx.fetch(_CHECKED_IN_UNNOTIFIED, {"branch": branch, "day": day})]
+
+
+async def mark_ahead_notified(tx: Transaction, booking: Booking, now: float) -> bool:
+    return await first(tx, _MARK_AHEAD, {"branch": booking.branch, "id": booking.id, "now": now}) is not None
+
+
 _FORGET = Statement(
     update(bookings)
     .where(

@@ -59,12 +59,13 @@ _FORGET = Statement(
         remote_tickets.c.address_hash.is_not(None),
         remote_tickets.c.requested_at < bindparam("before"),
     )
-    .values(phone_hash=None, address_hash=None)
+    .values(phone_hash=None, address_hash=None, phone=None)
 )
 
 
 async def forget_keys(tx: Transaction, branch: str, before: float) -> None:
-    """The phone and address hashes of remote tickets taken before ``before`` are deleted."""
+    """The phone number and the phone and address hashes of remote tickets taken before
+    ``before`` are deleted."""
     await tx.execute(_FORGET, {"branch": branch, "before": before})
 
 
@@ -80,9 +81,41 @@ async def of_days(tx: Transaction, branch: str, first: str, last: str) -> list[R
     return [from_row(r) for r in await tx.fetch(_OF_DAYS, {"branch": branch, "first": first, "last": last})]
 
 
-async def add(tx: Transaction, remote: RemoteTicket, code_hash: str, phone_hash: str | None, address_hash: str) -> None:
-    row = {**dataclasses.asdict(remote), "code_hash": code_hash, "phone_hash": phone_hash}
+async def add(
+    tx: Transaction, remote: RemoteTicket, code_hash: str, phone: str | None, phone_hash: str | None, address_hash: str
+) -> None:
+    row = {**dataclasses.asdict(remote), "code_hash": code_hash, "phone": phone, "phone_hash": phone_hash}
     await tx.execute(_INSERT, {**row, "address_hash": address_hash})
+
+
+_UNNOTIFIED = Statement(
+    select(*_SELECT.selected_columns, remote_tickets.c.phone)
+    .where(
+        _OF_BRANCH,
+        remote_tickets.c.day == bindparam("day"),
+        remote_tickets.c.status != RemoteStatus.EXPIRED.value,
+        remote_tickets.c.phone.is_not(None),
+        remote_tickets.c.ahead_notified_at.is_(None),
+    )
+    .limit(50)
+)
+_MARK_AHEAD = Statement(
+    update(remote_tickets)
+    .where(_OF_BRANCH, remote_tickets.c.id == bindparam("id"), remote_tickets.c.ahead_notified_at.is_(None))
+    .values(ahead_notified_at=bindparam("now"))
+    .returning(remote_tickets.c.id)
+)
+
+
+async def unnotified(tx: Transaction, branch: str, day: str) -> list[tuple[RemoteTicket, str]]:
+    """The day's remote tickets (waiting or confirmed) with a phone number not yet told their
+    turn is near, each with the number (at most 50 a sweep)."""
+    rows = await tx.fetch(_UNNOTIFIED, {"branch": branch, "day": day})
+    return [(from_row(r[:-1]), r[-1]) for r in rows]
+
+
+async def mark_ahead_notified(tx: Transaction, remote: RemoteTicket, now: float) -> bool:
+    return await first(tx, _MARK_AHEAD, {"branch": remote.branch, "id": remote.id, "now": now}) is not None
 
 
 async def taken_today(tx: Transaction, branch: str, day: str, phone_hash: str | None, address_hash: str) -> int:

@@ -214,6 +214,7 @@ bookings = Table(
     Column("checked_in_at", Float),
     Column("reminded_day_at", Float),
     Column("reminded_hour_at", Float),
+    Column("ahead_notified_at", Float),
     Index("ix_bookings_day", "branch", "day", "slot_start"),
 )
 
@@ -233,7 +234,8 @@ booking_counts = Table(
 
 # Remote tickets taken from the phone (issue #13): a place in the queue from the moment
 # taken, which becomes a ticket when confirmed at the branch. Its phone number and its
-# address are kept as hashes, to count them against the daily limit.
+# address are kept as hashes, to count them against the daily limit; the number itself
+# only when given, for the "3 ahead of you" notice.
 remote_tickets = Table(
     "remote_tickets",
     metadata,
@@ -246,6 +248,8 @@ remote_tickets = Table(
     Column("code_hash", String(64), nullable=False, unique=True),
     Column("phone_hash", String(64)),
     Column("address_hash", String(64)),
+    Column("phone", String(32)),
+    Column("ahead_notified_at", Float),
     Column("ticket_id", String(32)),
     Column("confirmed_at", Float),
     Index("ix_remote_tickets_day", "branch", "day"),

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column('checked_in_at', sa.Float(), nullable=True),
         sa.Column('reminded_day_at', sa.Float(), nullable=True),
         sa.Column('reminded_hour_at', sa.Float(), nullable=True),
+        sa.Column('ahead_notified_at', sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('code_hash'),
     )
@@ -62,6 +63,8 @@ def upgrade() -> None:
         sa.Column('code_hash', sa.String(length=64), nullable=False),
         sa.Column('phone_hash', sa.String(length=64), nullable=True),
         sa.Column('address_hash', sa.String(length=64), nullable=True),
+        sa.Column('phone', sa.String(length=32), nullable=True),
+        sa.Column('ahead_notified_at', sa.Float(), nullable=True),
         sa.Column('ticket_id', sa.String(length=32), nullable=True),
         sa.Column('confirmed_at', sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint('id'),

@@ -110,3 +110,42 @@ async def test_a_booking_is_confirmed_and_reminded_a_day_and_an_hour_before_once
     api.clock.advance(60)  # 09:01, under an hour ahead
     assert await sweep() == [NoticeKind.REMINDER_HOUR_BEFORE]
     assert await sweep() == []
+
+
+async def test_booked_and_remote_customers_are_told_once_when_3_are_ahead(api):
+    captured = Captured()
+    api.ctx.notices = Deliveries(captured)
+    layout = booked_branch()
+    layout["categories"][0]["remote"] = True  # personal
+    b = await api.branch(layout)
+    api.clock.advance_to(10, ZONE)
+    today = day_after(api.clock(), 0)
+    body = {"category": "cash", "date": today, "time": "10:30", "amount": 1, "currency": "CNY", "phone": "13800138000"}
+    code = (await api.request("POST", "/api/v1/book/sjm01", json=body)).json()["code"]
+    for _ in range(5):
+        await b.issue("cash")
+    for _ in range(4):
+        await b.issue("personal")
+    r = await api.request("POST", "/api/v1/book/sjm01/remote", json={"category": "personal", "phone": "13900139000"})
+    assert r.json()["ahead"] == 4, r.text
+    assert (await b.as_("kiosk", "POST", "/bookings/check-in", json={"code": code})).json()["ahead"] == 5
+
+    async def sweep() -> list[tuple[str, str, int]]:
+        captured.sent.clear()
+        await housekeeping.sweep_all(api.ctx)
+        await api.ctx.notices.drain()
+        return [(n.kind, n.phone, n.data["ahead"]) for n in captured.sent if n.kind == NoticeKind.THREE_AHEAD]
+
+    assert await sweep() == []
+    await b.open(1)  # personal, wealth, cash: personal first
+    await b.teller(1, "call-next")  # a personal walk-in: the remote customer has 3 ahead
+    assert await sweep() == [(NoticeKind.THREE_AHEAD, "13900139000", 3)]
+    for _ in range(2):  # counter 1 goes on with personal
+        await b.teller(1, "finish")
+        await b.teller(1, "call-next")
+    assert await sweep() == []  # the cash queue has not moved yet
+    for _ in range(3):  # the last personal walk-in, then two of cash
+        await b.teller(1, "finish")
+        await b.teller(1, "call-next")
+    assert await sweep() == [(NoticeKind.THREE_AHEAD, "13800138000", 3)]
+    assert await sweep() == []
