@@ -811,6 +811,11 @@ class BookableCategoryOut(AppointmentOut):
     name: str
 
 
+class RemoteCategoryOut(Out):
+    code: str
+    name: str
+
+
 class BookableOut(Out):
     """What the public booking page shows first (docs/api.md)."""
 
@@ -823,6 +828,7 @@ class BookableOut(Out):
     opens_at: str | None = Field(description="when the branch next opens (now, when open); null: not in sight")
     hours: dict[str, Any] | None
     categories: list[BookableCategoryOut]
+    remote: list[RemoteCategoryOut] = Field(description="categories whose ticket may be taken from the phone")
 
 
 class SlotOut(Out):

@@ -108,6 +108,7 @@ async def bookable(ctx: Context, branch: str) -> dict[str, Any]:
             for c in layout.categories
             if c.appointment is not None
         ],
+        "remote": [{"code": c.code, "name": c.name} for c in layout.categories if c.remote],
     }
 
 

@@ -135,8 +135,46 @@ function again() {
   chosen = { category: null, day: null, time: null };
   $('bk-done').hidden = true;
   $('bk-choose').hidden = false;
+  renderRemoteChoices();
   renderCategories();
   $('bk-days').replaceChildren(); $('bk-slots').replaceChildren(); $('bk-form').hidden = true;
+}
+
+// ---- A remote ticket (a place in today's queue, confirmed on arrival).
+let remoteTimer = null;
+
+function renderRemoteChoices() {
+  $('rm-take').hidden = !(info.remote.length && info.open_now);
+  $('rm-categories').replaceChildren(...info.remote.map((c) => button(c.name, () => takeRemote(c.code))));
+}
+
+async function takeRemote(category) {
+  const body = { category };
+  const phone = $('rm-phone').value.trim();
+  if (phone) body.phone = phone;
+  try {
+    const taken = await api('POST', `/api/v1/book/${enc(branch)}/remote`, { body });
+    location.hash = `remote=${taken.code}`;
+    showRemote(taken.code, taken);
+  } catch (e) { showError(e); }
+}
+
+async function showRemote(code, known = null) {
+  clearTimeout(remoteTimer);
+  try {
+    const rm = known || await api('GET', `/api/v1/remote/${enc(code)}`);
+    if (rm.status === 'confirmed' && rm.track_url) { location.href = rm.track_url; return; }
+    showError(null);
+    $('bk-choose').hidden = true; $('rm-take').hidden = true; $('rm-shown').hidden = false;
+    document.body.dataset.status = rm.status;
+    $('rm-status').textContent = t('remote_st_' + rm.status);
+    $('rm-what').textContent = rm.category_name;
+    $('rm-ahead').textContent = rm.ahead ?? '–';
+    $('rm-confirm-by').textContent = t('remote_confirm_by', { at: rm.confirm_by.slice(11, 16) });
+    $('rm-code').textContent = code;
+    $('rm-qr').src = `/qr.svg?data=${enc(code)}`;
+    if (rm.status === 'waiting') remoteTimer = setTimeout(() => showRemote(code), 5000);
+  } catch (e) { showError(e); }
 }
 
 async function start() {
@@ -152,8 +190,10 @@ async function start() {
   $('bk-currency').addEventListener('change', () => showForm(category()));
   $('bk-again').addEventListener('click', again);
   const code = location.hash.slice(1);
+  if (code.startsWith('remote=')) { showRemote(code.slice(7)); return; }
   if (code) { showBooking(code); return; }
-  $('bk-choose').hidden = false;
+  $('bk-choose').hidden = !info.categories.length;
+  renderRemoteChoices();
   renderCategories();
 }
 

@@ -201,7 +201,8 @@ document.addEventListener('click', (e) => {
 });
 $('t-done').addEventListener('click', hideTicket);
 
-// ---- Check-in of a booking (issue #13): its QR scanned by a scanner that types, or its code typed.
+// ---- Check-in of a booking or a remote ticket (issue #13): its QR scanned by a scanner
+// that types, or its code typed.
 const codeField = $('checkin-code');
 
 function showCheckIn(open, typed = '') {
@@ -217,7 +218,12 @@ async function checkIn(code) {
   busy = true;
   $('kiosk-error').textContent = '';
   try {
-    const res = await api('POST', branchPath(branch, '/bookings/check-in'), { token, body: { code: code.trim() } });
+    const body = { code: code.trim() };
+    // A booking's code, or else a remote ticket's (taken from the phone): the same scanner reads both.
+    const res = await api('POST', branchPath(branch, '/bookings/check-in'), { token, body }).catch((e) => {
+      if (e.status !== 404) throw e;
+      return api('POST', branchPath(branch, '/remote/confirm'), { token, body });
+    });
     showTicket(res);
     renderBooking(res.booking);
   } catch (e) {

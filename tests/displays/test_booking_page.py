@@ -108,3 +108,34 @@ def test_the_kiosk_checks_a_booking_in_by_its_scanned_code(lobbyq, new_page):
     page.click("#checkin-ok")
     page.wait_for_function("document.querySelector('#kiosk-error').textContent.includes('checked in')")
     assert not page.errors
+
+
+def test_a_remote_ticket_from_the_phone_confirmed_at_the_kiosk(lobbyq, new_page):
+    layout = booked_branch()
+    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
+    layout["categories"][0]["remote"] = True  # personal
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+    lobbyq.ok("POST", lobbyq.b("/tickets"), "kiosk", json={"category": "personal"})
+
+    page = phone(new_page)
+    page.goto(f"{lobbyq.base}/book/{BRANCH}")
+    page.click("#rm-categories .choice:has-text('个人业务')")
+    page.wait_for_selector("#rm-shown:not([hidden])")
+    assert page.inner_text("#rm-ahead") == "1" and "请尽快到店确认" in page.inner_text("#rm-status")
+    code = page.inner_text("#rm-code")
+    assert page.url.endswith(f"#remote={code}")
+    page.wait_for_function("document.querySelector('#rm-qr').naturalWidth > 0")
+    screenshot(page, "book-remote")
+
+    kiosk = new_page(1920, 1080)
+    kiosk.goto(f"{lobbyq.base}/kiosk/{BRANCH}?token={lobbyq.tokens['kiosk']}")
+    kiosk.wait_for_selector(".cat-btn[data-category='personal']")
+    kiosk.click("#checkin-open")
+    kiosk.fill("#checkin-code", code)
+    kiosk.click("#checkin-ok")
+    kiosk.wait_for_selector("#ticket-view:not([hidden])")
+    assert kiosk.inner_text("#t-number") == "A002" and kiosk.is_hidden("#t-booking")
+    # the phone page follows the ticket's own tracking page once confirmed
+    page.wait_for_url("**/t/**", timeout=10_000)
+    page.wait_for_function("document.querySelector('#tr-number').textContent === 'A002'")
+    assert not page.errors and not kiosk.errors
