@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from .rules.vocabulary import Role
-from .sample_branch import SAMPLE_BRANCH
+from .sample_branch import SAMPLE_BRANCH, demo_branch
 
 # The demo's tokens: (role, name); a token is listed under its name.
 ROLES: list[tuple[Role, str]] = [
@@ -36,7 +36,7 @@ async def _prepare(url: str) -> dict[str, str]:
     db = await open_database(url)
     ctx = Context(db=db, bus=LocalBus(), settings=settings)
     try:
-        layout = {k: v for k, v in SAMPLE_BRANCH.items() if k != "code"}
+        layout = {k: v for k, v in demo_branch().items() if k != "code"}
         await branches.apply_layout(ctx, SAMPLE_BRANCH["code"], layout)
         await branches.replace_vip_cards(ctx, SAMPLE_BRANCH["code"], ["6222000011112222"])
         tokens = {}
@@ -80,6 +80,7 @@ def run_demo(port: int, workdir: Path, with_devices: bool) -> None:
         f"  teller console  {base}/teller/{b}    (sign in with a teller token below)",
         f"  manager         {base}/manager/{b}   (sign in with the manager token)",
         f"  manager phone   {base}/manager/{b}/phone   (alerts on a phone; the same token)",
+        f"  book a visit    {base}/book/{b}   (the customer's phone: book 大额取现, then check in at the kiosk)",
         f"  API docs        {base}/docs",
         "",
         "tokens (shown once; a new demo run makes new ones):",

@@ -43,6 +43,18 @@ class Conflict(LobbyqError):
     code = Refusal.CONFLICT
 
 
+class BranchClosed(Conflict):
+    """Outside the branch's opening hours; the message says when it opens (issue #13)."""
+
+    code = Refusal.BRANCH_CLOSED
+
+
+class SlotFull(Conflict):
+    """The slot's last place went to another booking (issue #13)."""
+
+    code = Refusal.SLOT_FULL
+
+
 class Invalid(LobbyqError):
     status = 422
     code = Refusal.INVALID

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .api import branches, counters, manager, public, reference, reports, tickets, websocket
+from .api import bookings, branches, counters, manager, public, reference, reports, tickets, websocket
 from .api.json_logs import use_json_logs
 from .api.limits import NoNul, RateLimit, RedisHits, hit_counter
 from .api.log_secrets import mask_request_logs
@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
         app.state.kiosk_limit = RateLimit(hits, settings.kiosk_rate_per_minute, "kiosk", "tickets from this kiosk")
         app.state.track_limit = RateLimit(
             hits, settings.track_rate_per_minute, "track", "tracking requests from this address"
+        )
+        app.state.booking_limit = RateLimit(
+            hits, settings.booking_rate_per_minute, "booking", "booking requests from this address"
         )
         app.state.hub = Hub(db, bus, settings, ctx.clock)
         app.state.sockets = sockets = websocket.OpenSockets(ctx)
@@ -120,7 +123,7 @@ def create_app(settings: Settings | None = None, clock=None, migrate_on_start: b
 
     # A request is matched against the routes in order, each a regular expression, and
     # no path of one router is a path of another: the busiest routers go first.
-    for module in (tickets, counters, public, branches, manager, reports, websocket, reference):
+    for module in (tickets, counters, public, branches, manager, reports, bookings, websocket, reference):
         app.include_router(module.router)
     try:
         from displays.pages import router as pages

@@ -1,5 +1,6 @@
 """The demo's sample branch: a small Chinese bank branch with four windows."""
 
+import copy
 from typing import Any
 
 SAMPLE_BRANCH: dict[str, Any] = {
@@ -29,3 +30,27 @@ SAMPLE_BRANCH: dict[str, Any] = {
         "alert_auto_clear": ["queue.too_long", "queue.long_wait", "device.fault"],
     },
 }
+
+
+def demo_branch() -> dict[str, Any]:
+    """The demo's branch: the sample branch open around the clock (so the demo works
+    whenever it is tried), with large cash (大额取现) booked ahead in 30-minute slots and
+    personal business taken from the phone too (issue #13)."""
+    layout = copy.deepcopy(SAMPLE_BRANCH)
+    layout["hours"] = {"weekly": {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+    layout["categories"][0]["remote"] = True
+    layout["categories"].append(
+        {
+            "code": "cash",
+            "name": "大额取现",
+            "prefix": "E",
+            "appointment": {
+                "slot_minutes": 30,
+                "capacity": 2,
+                "hourly_share": 0.5,
+                "cash": {"CNY": 50000, "USD": 10000},
+            },
+        }
+    )
+    layout["counters"][0]["serves"].append("cash")
+    return layout

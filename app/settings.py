@@ -19,6 +19,15 @@ class Settings(BaseSettings):
     pg_pool_size: int = Field(10, ge=1, le=200)
     kiosk_rate_per_minute: int = Field(120, ge=1, description="ticket issues per kiosk token per minute")
     track_rate_per_minute: int = Field(60, ge=1, description="public tracking requests per address per minute")
+    booking_rate_per_minute: int = Field(
+        30, ge=1, description="public booking requests (slots, book, change, cancel) per address per minute"
+    )
+    personal_data_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="days after a visit when a booking's phone number (and a remote ticket's keys) are deleted",
+    )
     stream_queue: int = Field(64, ge=4, le=100_000, description="messages buffered per stream client")
     ping_interval_s: float = Field(15.0, gt=0)
     stream_send_timeout_s: float = Field(

@@ -14,8 +14,9 @@ MASK = "***"
 _SECRETS = (
     # ?token=… or &token=… (also access_token, the name some proxies use)
     re.compile(r"(?P<keep>[?&](?:access_)?token=)[^&\s\"']+"),
-    # a customer's tracking code in the path: /t/{code}, /api/v1/track/{code}[/cancel]
-    re.compile(r"(?P<keep>/(?:t|api/v1/track)/)[^/?\s\"']+"),
+    # a customer's tracking code in the path: /t/{code}, /api/v1/track/{code}[/cancel],
+    # a booking's code, /api/v1/bookings/{code}[/change|/cancel], and a remote ticket's
+    re.compile(r"(?P<keep>/(?:t|api/v1/track|api/v1/bookings|api/v1/remote)/)[^/?\s\"']+"),
 )
 # The loggers that write request lines: uvicorn's access log and its websocket lines
 # (a logger's filter sees only what is logged to that logger itself, so each is named).

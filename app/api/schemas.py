@@ -7,8 +7,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ..rules.appointments import AMOUNT_MAX
+from ..rules.appointments import BOUNDS as APPOINTMENT_BOUNDS
 from ..rules.layout import AUTO_CLEARABLE, DEFAULT_AUTO_CLEAR, POLICY_BOUNDS
-from ..rules.vocabulary import AlertStatus, AlertType, CounterState, EventType, Priority, Refusal, Role, TicketStatus
+from ..rules.vocabulary import (
+    AlertStatus,
+    AlertType,
+    BookingStatus,
+    CounterState,
+    EventType,
+    Priority,
+    Refusal,
+    RemoteStatus,
+    Role,
+    TicketStatus,
+)
 
 Code = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -81,12 +94,34 @@ class TokenList(BaseModel):
     tokens: list[TokenInfo]
 
 
+def _appointment_bound(name: str, default: int) -> Any:
+    low, high = APPOINTMENT_BOUNDS[name]
+    return Field(default, ge=low, le=high)
+
+
+class AppointmentIn(Strict):
+    """How a category may be booked ahead (docs/layout.md): slots, capacity, how far ahead
+    and how late, the share of each hour bookings may take, and for large cash the
+    currencies with the amount above which a booking is made a business day ahead."""
+
+    slot_minutes: int = _appointment_bound("slot_minutes", 30)
+    capacity: int = _appointment_bound("capacity", 2)
+    book_ahead_days: int = _appointment_bound("book_ahead_days", 14)
+    book_until_minutes: int = _appointment_bound("book_until_minutes", 0)
+    hourly_share: float = Field(0.5, gt=0, le=1)
+    cash: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")], int] | None = Field(
+        None, max_length=20, description="currency → the amount above which a booking is made a business day ahead"
+    )
+
+
 class CategoryIn(Strict):
     """A business type: code, display name and the ticket prefix (A → A001)."""
 
     code: str = Code
     name: str = Field(min_length=1, max_length=100)
     prefix: str = Field(min_length=0, max_length=3)
+    appointment: AppointmentIn | None = None
+    remote: bool = Field(False, description="customers may take a ticket from the phone, confirmed on arrival")
 
 
 class CounterIn(Strict):
@@ -110,12 +145,46 @@ class PolicyIn(Strict):
     alert_wait_minutes: int | None = _bounded("alert_wait_minutes", 30)
     alert_queue_length: int | None = _bounded("alert_queue_length", 20)
     default_service_s: int = _bounded("default_service_s", 300)
+    checkin_grace_minutes: int = _bounded("checkin_grace_minutes", 15)
+    remote_confirm_minutes: int = _bounded("remote_confirm_minutes", 60)
+    remote_per_day: int = _bounded("remote_per_day", 2)
     alert_auto_clear: list[str] = Field(
         default_factory=lambda: [str(t) for t in DEFAULT_AUTO_CLEAR],
         max_length=len(AUTO_CLEARABLE),
         description="alert types that clear themselves when their cause is gone (the others wait for"
         f" acknowledgement with a note): any of {', '.join(AUTO_CLEARABLE)}",
     )
+
+
+def _calendar_day(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a calendar day (YYYY-MM-DD)") from None
+    return value
+
+
+# A business day in a query: the pattern alone lets 2026-13-45 through.
+CalendarDay = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_day)]
+
+
+Span = Annotated[str, StringConstraints(max_length=11)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class HoursIn(Strict):
+    """Opening hours in the branch's timezone (docs/layout.md): spans HH:MM-HH:MM per weekday
+    (a day left out is closed), holidays closed all day, special days with their own spans."""
+
+    weekly: dict[Weekday, list[Span]] = Field(default_factory=dict)
+    holidays: list[CalendarDay] = Field(default_factory=list, max_length=1000)
+    special_days: dict[CalendarDay, list[Span]] = Field(default_factory=dict, max_length=1000)
+
+    @model_validator(mode="after")
+    def _few_spans(self):
+        if any(len(spans) > 12 for spans in [*self.weekly.values(), *self.special_days.values()]):
+            raise ValueError("at most 12 opening spans a day")
+        return self
 
 
 class LayoutIn(Strict):
@@ -134,18 +203,7 @@ class LayoutIn(Strict):
         description="the branch's kiosks by name (their kiosk tokens' names); the first is the default printer"
         " of the tickets the lobby manager issues",
     )
-
-
-def _calendar_day(value: str) -> str:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a calendar day (YYYY-MM-DD)") from None
-    return value
-
-
-# A business day in a query: the pattern alone lets 2026-13-45 through.
-CalendarDay = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_day)]
+    hours: HoursIn | None = Field(None, description="opening hours; none: always open")
 
 
 class VipCardsIn(Strict):
@@ -172,6 +230,41 @@ class IssueIn(Strict):
         max_length=100,
         description="manager: the kiosk of the layout whose printer prints the ticket; default the layout's first",
     )
+
+
+Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+BOOKING_CODE = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+class SlotIn(Strict):
+    """A slot by its day and start (``"09:30"``, the branch's time), with the amount and
+    currency of a large-cash category."""
+
+    date: CalendarDay
+    time: Clock
+    amount: int | None = Field(None, ge=1, le=AMOUNT_MAX, description="whole units; large-cash categories only")
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+
+
+class BookIn(SlotIn):
+    """A booking: the category, the slot, and an optional phone number for reminders."""
+
+    category: str = Field(min_length=1, max_length=32)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,30}$", max_length=32)
+
+
+class RemoteIn(Strict):
+    """A ticket from the phone: the category, and an optional phone number for reminders."""
+
+    category: str = Field(min_length=1, max_length=32)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,30}$", max_length=32)
+
+
+class CheckInIn(Strict):
+    """The booking code, typed or scanned from its QR; the manager may name the printing kiosk."""
+
+    code: str = Field(pattern=BOOKING_CODE)
+    kiosk: str | None = Field(None, min_length=1, max_length=100)
 
 
 class ReassignIn(Strict):
@@ -407,6 +500,9 @@ class PolicyOut(Out):
     alert_wait_minutes: int | None
     alert_queue_length: int | None
     default_service_s: int
+    checkin_grace_minutes: int
+    remote_confirm_minutes: int
+    remote_per_day: int
     alert_auto_clear: list[str]
 
 
@@ -637,6 +733,26 @@ class Staffing(Out):
     rows: list[StaffingRow]
 
 
+class RemoteReport(Out):
+    taken: int
+    confirmed: int
+    expired: int
+
+
+class BookingReport(Out):
+    """Bookings of the days and the waits of booked customers, apart (docs/api.md, Reports)."""
+
+    booked: int = Field(description="bookings made for these days, whatever became of them")
+    cancelled: int
+    checked_in: int
+    no_show: int = Field(description="booked, the slot over, never checked in")
+    late: int = Field(description="checked in past the grace period, queued as walk-ins")
+    wait_s: dict[str, float | None] = Field(
+        description="avg, p50, p90, max of booked customers' waits, from the later of slot start and arrival"
+    )
+    remote: RemoteReport
+
+
 class ReportOut(Out):
     """A branch's report of a day or a range of days (docs/api.md, Reports)."""
 
@@ -655,6 +771,7 @@ class ReportOut(Out):
     tellers: list[ReportTeller]
     estimate_error: EstimateErrorOut
     staffing: Staffing
+    bookings: BookingReport
 
 
 class BranchComparison(Out):
@@ -678,3 +795,116 @@ class ComparisonOut(Out):
     from_: str = Field(alias="from")
     to: str
     branches: list[BranchComparison]
+
+
+class AppointmentOut(Out):
+    slot_minutes: int
+    capacity: int
+    book_ahead_days: int
+    book_until_minutes: int
+    hourly_share: float
+    cash: dict[str, int] | None
+
+
+class BookableCategoryOut(AppointmentOut):
+    code: str
+    name: str
+
+
+class RemoteCategoryOut(Out):
+    code: str
+    name: str
+
+
+class BookableOut(Out):
+    """What the public booking page shows first (docs/api.md)."""
+
+    branch: str
+    name: str
+    locale: str
+    timezone: str
+    today: str
+    open_now: bool
+    opens_at: str | None = Field(description="when the branch next opens (now, when open); null: not in sight")
+    hours: dict[str, Any] | None
+    categories: list[BookableCategoryOut]
+    remote: list[RemoteCategoryOut] = Field(description="categories whose ticket may be taken from the phone")
+
+
+class SlotOut(Out):
+    time: str
+    start: str
+    end: str
+    free: int = Field(description="places left; 0 when full or no longer bookable")
+
+
+class SlotsOut(Out):
+    date: str
+    category: str
+    slots: list[SlotOut]
+
+
+class BookingOut(Out):
+    """A booking; ``phone`` and ``booked_by`` only in the staff's lists."""
+
+    id: str
+    branch: str
+    branch_name: str
+    category: str
+    category_name: str
+    date: str
+    time: str
+    slot_start: str
+    slot_end: str
+    status: BookingStatus
+    amount: int | None
+    currency: str | None
+    ticket_id: str | None
+    checked_in_at: str | None
+    created_at: str
+
+
+class BookedOut(BookingOut):
+    """The booking just made, with its code: shown this once (only its hash is stored)."""
+
+    code: str
+
+
+class BookingList(Out):
+    date: str
+    bookings: list[BookingOut]
+
+
+class CashOut(Out):
+    """The booked large withdrawals of a day and their totals per currency."""
+
+    date: str
+    withdrawals: list[BookingOut]
+    totals: dict[str, int]
+
+
+class RemoteOut(Out):
+    """A remote ticket: where it stands until confirmed at the branch (docs/api.md)."""
+
+    id: str
+    branch: str
+    branch_name: str
+    locale: str
+    category: str
+    category_name: str
+    status: RemoteStatus
+    requested_at: str
+    confirm_by: str = Field(description="unconfirmed after this, it expires")
+    ahead: int | None = Field(description="tickets ahead while it waits to be confirmed")
+    ticket_id: str | None
+    confirmed_at: str | None
+
+
+class RemoteTakenOut(RemoteOut):
+    """The remote ticket just taken, with its code: shown this once."""
+
+    code: str
+
+
+class RemoteShownOut(RemoteOut):
+    track_url: str | None = Field(description="the ticket's tracking page, once confirmed")

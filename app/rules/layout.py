@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import appointments
+from . import hours as opening
 from .vocabulary import AlertType
 
 LOCALES = ("zh-CN", "en")
@@ -41,6 +43,10 @@ class Category:
     code: str
     name: str
     prefix: str
+    # How it may be booked ahead (issue #13); none: walk-ins only.
+    appointment: appointments.Appointment | None = None
+    # Whether a customer may take a ticket from the phone, confirmed on arrival (issue #13).
+    remote: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,9 @@ POLICY_BOUNDS: dict[str, tuple[int, int]] = {
     "alert_wait_minutes": (1, 1440),
     "alert_queue_length": (1, 100_000),
     "default_service_s": (1, 86400),
+    "checkin_grace_minutes": (0, 240),
+    "remote_confirm_minutes": (5, 480),
+    "remote_per_day": (1, 20),
 }
 
 
@@ -68,6 +77,13 @@ class Policy:
     alert_wait_minutes: int | None = 30
     alert_queue_length: int | None = 20
     default_service_s: int = 300
+    # A booked customer checking in later than this after the slot's start ranks as a
+    # walk-in (from the check-in), not from the slot.
+    checkin_grace_minutes: int = 15
+    # A remote ticket not confirmed at the branch this long after it was taken expires;
+    # a phone number or an address takes at most ``remote_per_day`` a business day.
+    remote_confirm_minutes: int = 60
+    remote_per_day: int = 2
     # Alert types that clear themselves when their cause is gone; the others stay open
     # until a manager acknowledges them with a note.
     alert_auto_clear: tuple[str, ...] = tuple(str(t) for t in DEFAULT_AUTO_CLEAR)
@@ -86,6 +102,8 @@ class Layout:
     # its printer in the devices file); the first is the default one, which prints the
     # tickets the lobby manager issues unless the manager picks another.
     kiosks: tuple[str, ...] = ()
+    # Opening hours (issue #13); none: always open, as every layout before them.
+    hours: opening.Hours | None = None
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
@@ -156,6 +174,9 @@ def validate(layout: Layout) -> Layout:
             null = " or null" if name in _OPTIONAL_POLICY else ""
             raise LayoutError(f"policy.{name} must be a whole number between {low} and {high}{null}")
     _validate_auto_clear(layout.policy.alert_auto_clear)
+    booked = [c.code for c in layout.categories if c.appointment is not None]
+    if booked and layout.hours is None:
+        raise LayoutError(f"category {booked[0]!r} takes appointments: the branch needs opening hours for its slots")
     return layout
 
 
@@ -192,7 +213,8 @@ def from_dict(code: str, data: dict[str, Any]) -> Layout:
             timezone=data.get("timezone", "Asia/Shanghai"),
             locale=data.get("locale", "zh-CN"),
             categories=tuple(
-                Category(c["code"], c.get("name", c["code"]), c["prefix"]) for c in data.get("categories", [])
+                Category(c["code"], c.get("name", c["code"]), c["prefix"], _appointment(c), bool(c.get("remote")))
+                for c in data.get("categories", [])
             ),
             counters=tuple(
                 Counter(int(c["number"]), c.get("name", f"{c['number']}"), tuple(c.get("serves", [])))
@@ -200,12 +222,29 @@ def from_dict(code: str, data: dict[str, Any]) -> Layout:
             ),
             policy=policy,
             kiosks=tuple(data.get("kiosks") or ()),
+            hours=opening.from_dict(data["hours"]) if data.get("hours") is not None else None,
         )
+    except (opening.HoursError, appointments.AppointmentError) as error:
+        raise LayoutError(str(error)) from None
     except KeyError as missing:
         raise LayoutError(f"missing field {missing.args[0]!r}") from None
     except TypeError as bad:
         raise LayoutError(f"bad layout: {bad}") from None
     return validate(layout)
+
+
+def _appointment(category: dict[str, Any]) -> appointments.Appointment | None:
+    data = category.get("appointment")
+    return None if data is None else appointments.from_dict(data, f"category {category.get('code')!r}")
+
+
+def _category_dict(c: Category) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": c.code, "name": c.name, "prefix": c.prefix}
+    if c.appointment is not None:
+        out["appointment"] = appointments.to_dict(c.appointment)
+    if c.remote:
+        out["remote"] = True
+    return out
 
 
 def to_dict(layout: Layout) -> dict[str, Any]:
@@ -215,7 +254,7 @@ def to_dict(layout: Layout) -> dict[str, Any]:
         "name": layout.name,
         "timezone": layout.timezone,
         "locale": layout.locale,
-        "categories": [{"code": c.code, "name": c.name, "prefix": c.prefix} for c in layout.categories],
+        "categories": [_category_dict(c) for c in layout.categories],
         "counters": [{"number": c.number, "name": c.name, "serves": list(c.serves)} for c in layout.counters],
         "policy": {
             "evaluation_window_s": p.evaluation_window_s,
@@ -223,7 +262,11 @@ def to_dict(layout: Layout) -> dict[str, Any]:
             "alert_wait_minutes": p.alert_wait_minutes,
             "alert_queue_length": p.alert_queue_length,
             "default_service_s": p.default_service_s,
+            "checkin_grace_minutes": p.checkin_grace_minutes,
+            "remote_confirm_minutes": p.remote_confirm_minutes,
+            "remote_per_day": p.remote_per_day,
             "alert_auto_clear": list(p.alert_auto_clear),
         },
         "kiosks": list(layout.kiosks),
+        **({"hours": opening.to_dict(layout.hours)} if layout.hours is not None else {}),
     }

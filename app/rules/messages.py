@@ -55,6 +55,9 @@ class Message(StrEnum):
     TRANSFER_SAME_COUNTER = "transfer_same_counter"
     # a transfer accepted with a warning
     TRANSFER_TO_PAUSED = "transfer_to_paused"
+    # outside opening hours (issue #13)
+    BRANCH_CLOSED = "branch_closed"
+    BRANCH_CLOSED_FOR_NOW = "branch_closed_for_now"
 
 
 TEMPLATES: dict[Message, dict[str, str]] = {
@@ -185,6 +188,14 @@ TEMPLATES: dict[Message, dict[str, str]] = {
     Message.TRANSFER_TO_PAUSED: {
         "zh-CN": "{counter}号窗口暂停服务中：{ticket}将在该窗口恢复服务后被叫号",
         "en": "counter {counter} is paused: {ticket} will be called there when it resumes",
+    },
+    Message.BRANCH_CLOSED: {
+        "zh-CN": "本网点现在不营业，将于{opens}开始营业",
+        "en": "the branch is closed now; it opens at {opens}",
+    },
+    Message.BRANCH_CLOSED_FOR_NOW: {
+        "zh-CN": "本网点暂停营业，开门时间另行通知",
+        "en": "the branch is closed until further notice",
     },
 }
 

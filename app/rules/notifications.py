@@ -7,14 +7,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-
-class NoticeKind(StrEnum):
-    BOOKING_CONFIRMED = "booking.confirmed"
-    BOOKING_CHANGED = "booking.changed"
-    BOOKING_CANCELLED = "booking.cancelled"
-    REMINDER_DAY_BEFORE = "booking.reminder_day_before"
-    REMINDER_HOUR_BEFORE = "booking.reminder_hour_before"
-    TURN_NEAR = "ticket.turn_near"
+from .vocabulary import NoticeKind
 
 
 class NoticeStatus(StrEnum):
@@ -22,6 +15,9 @@ class NoticeStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
 
+
+# The words for a remote customer not yet confirmed in the branch.
+_TO_CONFIRM = "three_ahead_to_confirm"
 
 # Seconds before each retry of a failed delivery; after the last, the notice is failed.
 # Spread over about two hours: a gateway down for a deploy is waited for, a reminder that
@@ -59,26 +55,28 @@ def not_delivered(notice: Notice, now: float, error: str, *, permanent: bool = F
     return replace(notice, next_at=now + RETRY_AFTER_S[notice.attempts - 1], last_error=error[:500])
 
 
-_TEXTS: dict[str, dict[NoticeKind, str]] = {
+_TEXTS: dict[str, dict[str, str]] = {
     "zh-CN": {
         NoticeKind.BOOKING_CONFIRMED: (
-            "【{branch_name}】预约成功：{slot}，{category}。预约码 {code}，到店请在取号机签到。"
+            "【{branch_name}】预约成功：{date} {time}，{category_name}。预约码 {code}，到店请在取号机签到。"
         ),
-        NoticeKind.BOOKING_CHANGED: "【{branch_name}】预约已改为：{slot}，{category}。预约码 {code}。",
-        NoticeKind.BOOKING_CANCELLED: "【{branch_name}】您 {slot} 的{category}预约已取消。",
-        NoticeKind.REMINDER_DAY_BEFORE: "【{branch_name}】提醒：您明天 {slot} 预约了{category}，预约码 {code}。",
-        NoticeKind.REMINDER_HOUR_BEFORE: "【{branch_name}】提醒：您 {slot} 预约了{category}，请准时到店签到。",
-        NoticeKind.TURN_NEAR: "【{branch_name}】您的号码 {number} 前面还有 {ahead} 位，请回到大厅等候叫号。",
+        NoticeKind.BOOKING_CHANGED: "【{branch_name}】预约已改为：{date} {time}，{category_name}。",
+        NoticeKind.BOOKING_CANCELLED: "【{branch_name}】您 {date} {time} 的{category_name}预约已取消。",
+        NoticeKind.REMINDER_DAY_BEFORE: "【{branch_name}】提醒：您明天 {time} 预约了{category_name}，请到店签到。",
+        NoticeKind.REMINDER_HOUR_BEFORE: "【{branch_name}】提醒：您今天 {time} 预约了{category_name}，请准时到店签到。",
+        NoticeKind.THREE_AHEAD: "【{branch_name}】您的号码 {number} 前面还有 {ahead} 位，请回到大厅等候叫号。",
+        _TO_CONFIRM: "【{branch_name}】您前面还有 {ahead} 位，请尽快到店在取号机确认。",
     },
     "en": {
         NoticeKind.BOOKING_CONFIRMED: (
-            "{branch_name}: booked for {slot}, {category}. Code {code}: check in at the kiosk."
+            "{branch_name}: booked for {date} {time}, {category_name}. Code {code}: check in at the kiosk."
         ),
-        NoticeKind.BOOKING_CHANGED: "{branch_name}: your booking is now {slot}, {category}. Code {code}.",
-        NoticeKind.BOOKING_CANCELLED: "{branch_name}: your {category} booking at {slot} is cancelled.",
-        NoticeKind.REMINDER_DAY_BEFORE: "{branch_name}: reminder, tomorrow at {slot}: {category}. Code {code}.",
-        NoticeKind.REMINDER_HOUR_BEFORE: "{branch_name}: reminder, {category} at {slot}. Please check in on time.",
-        NoticeKind.TURN_NEAR: "{branch_name}: ticket {number}, {ahead} ahead of you. Please come back to the hall.",
+        NoticeKind.BOOKING_CHANGED: "{branch_name}: your booking is now {date} {time}, {category_name}.",
+        NoticeKind.BOOKING_CANCELLED: "{branch_name}: your {category_name} booking on {date} at {time} is cancelled.",
+        NoticeKind.REMINDER_DAY_BEFORE: "{branch_name}: reminder, tomorrow at {time}: {category_name}.",
+        NoticeKind.REMINDER_HOUR_BEFORE: "{branch_name}: reminder, {category_name} today at {time}. Please be on time.",
+        NoticeKind.THREE_AHEAD: "{branch_name}: ticket {number}, {ahead} ahead of you. Please come back to the hall.",
+        _TO_CONFIRM: "{branch_name}: {ahead} ahead of you. Please come and confirm at the kiosk soon.",
     },
 }
 
@@ -92,4 +90,7 @@ def text_of(notice: Notice) -> str:
     """The words an SMS carries, in the branch's language (English when it has none here);
     a field the sender did not give is left blank rather than failing the message."""
     texts = _TEXTS.get(notice.locale, _TEXTS["en"])
-    return texts[notice.kind].format_map(_Blank(notice.data))
+    kind: str = notice.kind
+    if kind == NoticeKind.THREE_AHEAD and not notice.data.get("number"):
+        kind = _TO_CONFIRM  # a remote ticket not yet confirmed: it has no number to wait for
+    return texts[kind].format_map(_Blank(notice.data))

@@ -23,6 +23,33 @@ ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 IN_QUEUE = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.POSTPONED)
 
 
+class BookingStatus(StrEnum):
+    """A booked slot: kept until cancelled or the customer checks in (issue #13)."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+
+
+class RemoteStatus(StrEnum):
+    """A ticket taken from the phone: waiting to be confirmed at the branch (issue #13)."""
+
+    WAITING = "waiting"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+
+
+class NoticeKind(StrEnum):
+    """What a notice to a customer says (issue #13): its ``kind`` in the webhook's JSON."""
+
+    BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_CHANGED = "booking.changed"
+    BOOKING_CANCELLED = "booking.cancelled"
+    REMINDER_DAY_BEFORE = "booking.reminder_day_before"
+    REMINDER_HOUR_BEFORE = "booking.reminder_hour_before"
+    THREE_AHEAD = "queue.three_ahead"  # a booked or remote customer: their turn is near
+
+
 class Priority(StrEnum):
     """In call order: green channel, then VIP, then everyone else."""
 
@@ -114,3 +141,5 @@ class Refusal(StrEnum):
     NO_CUSTOMER = "no_customer"
     CUSTOMER_AT_COUNTER = "customer_at_counter"
     WRONG_STATE = "wrong_state"
+    BRANCH_CLOSED = "branch_closed"
+    SLOT_FULL = "slot_full"

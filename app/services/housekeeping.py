@@ -1,5 +1,6 @@
 """What nobody presses a button for: the day rollover, long-wait alerts, clearing alerts
-whose cause is gone (policy.alert_auto_clear), pruning old events.
+whose cause is gone (policy.alert_auto_clear), pruning old events, booking reminders,
+deleting customers' personal fields ``LOBBYQ_PERSONAL_DATA_DAYS`` after the visit.
 
 Runs every ``LOBBYQ_SWEEP_INTERVAL_S`` in each worker; every step is idempotent inside a
 unit of work, so several workers sweeping at once do no harm.
@@ -11,8 +12,11 @@ import asyncio
 import logging
 
 from ..rules.vocabulary import AlertType
+from ..store import bookings as stored_bookings
 from ..store import branches, events, tickets
-from . import alerts
+from ..store import notifications as stored_notifications
+from ..store import remote as stored_remote
+from . import alerts, bookings, remote
 from .context import Context
 from .unit_of_work import UnitOfWork
 
@@ -39,6 +43,13 @@ async def sweep_branch(ctx: Context, code: str) -> None:
                 )
         # In the sweep's own unit of work: on SQLite a second writer would wait for the lock.
         await events.prune(uow.tx, code, ctx.clock() - ctx.settings.events_kept_days * 86400)
+        await bookings.send_reminders(uow)
+        await bookings.near_turn(uow)
+        await remote.near_turn(uow)
+        forget_before = uow.now - ctx.settings.personal_data_days * 86400
+        await stored_bookings.forget_phones(uow.tx, code, forget_before)
+        await stored_remote.forget_keys(uow.tx, code, forget_before)
+        await stored_notifications.forget_before(uow.tx, code, forget_before)
         await uow.commit()
 
 

@@ -10,7 +10,8 @@ import uuid
 from typing import Any
 
 from ..notifiers import DeliveryFailed, Notifier
-from ..rules.notifications import LEASE_S, Notice, NoticeKind, delivered, not_delivered
+from ..rules.notifications import LEASE_S, Notice, delivered, not_delivered
+from ..rules.vocabulary import NoticeKind
 from ..store import notifications
 from .context import Context
 from .unit_of_work import UnitOfWork

@@ -8,8 +8,11 @@ import io
 from typing import Any
 
 from ..errors import Invalid, NotFound
+from ..rules.booking_report import booking_report
 from ..rules.reports import DEFAULT_WAIT_TARGET_S, RangeError, branch_report, comparison_row, date_range
+from ..store import bookings as stored_bookings
 from ..store import branches
+from ..store import remote as stored_remote
 from ..store import reports as store
 from .context import Context
 from .queries import BOM
@@ -91,6 +94,8 @@ async def report(ctx: Context, code: str, start: str, end: str | None, wait_targ
         if branch is None:
             raise NotFound(f"branch {code!r} not found")
         found = await store.tickets_of_days(tx, code, first, last)
+        booked = await stored_bookings.of_days(tx, code, first, last)
+        remotes = await stored_remote.of_days(tx, code, first, last)
     layout = branch.layout
     body = branch_report(
         found,
@@ -100,6 +105,9 @@ async def report(ctx: Context, code: str, start: str, end: str | None, wait_targ
         default_service_s=layout.policy.default_service_s,
         wait_target_s=wait_target_s or DEFAULT_WAIT_TARGET_S,
         counter_names={c.number: c.name for c in layout.counters},
+    )
+    body["bookings"] = booking_report(
+        booked, remotes, {t.id: t for t in found}, ctx.clock(), layout.policy.remote_confirm_minutes
     )
     return {"branch": code, "name": layout.name, "timezone": layout.timezone, "locale": layout.locale, **body}
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..errors import Forbidden, Invalid, NotFound
+from ..errors import BranchClosed, Forbidden, Invalid, NotFound
+from ..rules import hours
 from ..rules import tickets as moves
 from ..rules.alerts import closable_counters
 from ..rules.business_day import day_of, iso
@@ -24,7 +25,7 @@ from ..store import counters, tickets
 from . import alerts
 from .auth import Principal
 from .branches import is_vip
-from .context import Context
+from .context import Context, Profile
 from .unit_of_work import UnitOfWork
 
 
@@ -55,40 +56,59 @@ async def issue(
             raise Forbidden(
                 f"a {priority} ticket needs the lobby manager" + (" or a VIP card" if priority == Priority.VIP else "")
             )
-        printer = _printing_kiosk(uow.layout, who, kiosk)
-
-        number = await tickets.take_number(uow.tx, branch, uow.today, cat.prefix)
-        seq = await uow.reserve_seq()
-        ticket = Ticket(
-            id=uuid.uuid4().hex,
-            branch=branch,
-            day=uow.today,
-            number=number,
-            category=cat.code,
-            priority=priority,
-            status=TicketStatus.WAITING,
-            issued_at=uow.now,
-            queued_at=uow.now,
-            issue_seq=seq,
-            kiosk=printer,
-        )
-        ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
-        estimate = estimate_s(uow.layout, profile.facts, ticket, ahead, uow.now)
-        ticket = replace(ticket, estimated_wait_s=estimate)
-        track_token = secrets.token_urlsafe(24)
-        await tickets.add(uow.tx, ticket, track_token)
-        body = ticket_json(ticket, uow.zone)
-        body["ahead"] = ahead
-        uow.record_reserved(seq, EventType.TICKET_ISSUED, body)
-        limit = uow.layout.policy.alert_queue_length
-        if (
-            limit is not None
-            and waiting + 1 > limit
-            and not await stored_alerts.is_open(uow.tx, branch, AlertType.QUEUE_TOO_LONG, cat.code)
-        ):
-            await _queue_too_long(uow, cat, waiting + 1, limit)
+        printer = printing_kiosk(uow.layout, who, kiosk)
+        if who.role == Role.KIOSK:  # the lobby manager may still serve the last customer in
+            refuse_when_closed(uow.layout, uow.now)
+        body, track_token = await issue_in(uow, profile, cat, priority, printer)
         await uow.commit()
     return {**body, "track_token": track_token, "track_url": track_url(ctx, track_token)}
+
+
+async def issue_in(
+    uow: UnitOfWork,
+    profile: Profile,
+    cat: Category,
+    priority: Priority,
+    printer: str | None,
+    queued_at: float | None = None,
+    **extra: Any,
+) -> tuple[dict[str, Any], str]:
+    """A new ticket in an open unit of work, its ``ticket.issued`` event (with ``extra``)
+    and its tracking code. ``queued_at``: where it stands in the queue when not now (a
+    booking checked in ranks from its slot)."""
+    branch = uow.branch
+    number = await tickets.take_number(uow.tx, branch, uow.today, cat.prefix)
+    seq = await uow.reserve_seq()
+    ticket = Ticket(
+        id=uuid.uuid4().hex,
+        branch=branch,
+        day=uow.today,
+        number=number,
+        category=cat.code,
+        priority=priority,
+        status=TicketStatus.WAITING,
+        issued_at=uow.now,
+        queued_at=uow.now if queued_at is None else queued_at,
+        issue_seq=seq,
+        kiosk=printer,
+    )
+    ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
+    estimate = estimate_s(uow.layout, profile.facts, ticket, ahead, uow.now)
+    ticket = replace(ticket, estimated_wait_s=estimate)
+    track_token = secrets.token_urlsafe(24)
+    await tickets.add(uow.tx, ticket, track_token)
+    body = ticket_json(ticket, uow.zone)
+    body["ahead"] = ahead
+    body.update(extra)
+    uow.record_reserved(seq, EventType.TICKET_ISSUED, body)
+    limit = uow.layout.policy.alert_queue_length
+    if (
+        limit is not None
+        and waiting + 1 > limit
+        and not await stored_alerts.is_open(uow.tx, branch, AlertType.QUEUE_TOO_LONG, cat.code)
+    ):
+        await _queue_too_long(uow, cat, waiting + 1, limit)
+    return body, track_token
 
 
 async def _queue_too_long(uow: UnitOfWork, cat: Category, waiting: int, limit: int) -> None:
@@ -111,7 +131,13 @@ async def _queue_too_long(uow: UnitOfWork, cat: Category, waiting: int, limit: i
     )
 
 
-def _printing_kiosk(layout: Layout, who: Principal, asked: str | None) -> str | None:
+def refuse_when_closed(layout: Layout, now: float) -> None:
+    """Outside opening hours: refused, saying when the branch opens (docs/layout.md)."""
+    if not hours.is_open(layout.hours, layout.zone, now):
+        raise BranchClosed(hours.closed_message(layout.hours, layout.zone, now, layout.locale))
+
+
+def printing_kiosk(layout: Layout, who: Principal, asked: str | None) -> str | None:
     """The kiosk whose printer prints a new ticket (the agent prints a ``ticket.issued``
     at the printer of the kiosk it names): a kiosk's own; for the lobby manager, the kiosk
     of the layout the manager chose, else the layout's first (docs/api.md)."""

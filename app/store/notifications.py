@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from ..rules.notifications import Notice, NoticeKind, NoticeStatus
+from ..rules.notifications import Notice, NoticeStatus
+from ..rules.vocabulary import NoticeKind
 from .statement import Statement
 from .tables import notifications
 from .transaction import Transaction, first

@@ -218,3 +218,73 @@ notifications = Table(
     # The dispatcher's one question, over every branch: what is due now.
     Index("ix_notifications_due", "next_at", postgresql_where=text(PENDING_WHERE), sqlite_where=text(PENDING_WHERE)),
 )
+
+# Bookings of appointment slots (issue #13): only what the visit needs; the code that
+# lets the customer change, cancel and check in is kept as its SHA-256, never itself.
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", String(32), nullable=False),
+    Column("branch", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("slot_start", Float, nullable=False),
+    Column("slot_end", Float, nullable=False),
+    Column("hour_start", Float, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("phone", String(32)),
+    Column("amount", BigInteger),
+    Column("currency", String(3)),
+    Column("booked_by", String(100)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("ticket_id", String(32)),
+    Column("checked_in_at", Float),
+    Column("reminded_day_at", Float),
+    Column("reminded_hour_at", Float),
+    Column("ahead_notified_at", Float),
+    PrimaryKeyConstraint("branch", "id"),
+    # The code leads: the customer's page knows only the code (a Citus key holds the branch).
+    UniqueConstraint("code_hash", "branch", name="uq_booking_code"),
+    Index("ix_bookings_day", "branch", "day", "slot_start"),
+)
+
+# Places taken per slot and per clock hour of a category: a booking takes one of each
+# with a guarded upsert (``booked < limit``), so the last place goes to one booking only,
+# on SQLite's single writer and under PostgreSQL's row lock alike.
+booking_counts = Table(
+    "booking_counts",
+    metadata,
+    Column("branch", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("span", String(4), nullable=False),
+    Column("start", BigInteger, nullable=False),
+    Column("booked", Integer, nullable=False),
+    PrimaryKeyConstraint("branch", "category", "span", "start"),
+)
+
+# Remote tickets taken from the phone (issue #13): a place in the queue from the moment
+# taken, which becomes a ticket when confirmed at the branch. Its phone number and its
+# address are kept as hashes, to count them against the daily limit; the number itself
+# only when given, for the "3 ahead of you" notice.
+remote_tickets = Table(
+    "remote_tickets",
+    metadata,
+    Column("id", String(32), nullable=False),
+    Column("branch", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("requested_at", Float, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("phone_hash", String(64)),
+    Column("address_hash", String(64)),
+    Column("phone", String(32)),
+    Column("ahead_notified_at", Float),
+    Column("ticket_id", String(32)),
+    Column("confirmed_at", Float),
+    PrimaryKeyConstraint("branch", "id"),
+    UniqueConstraint("code_hash", "branch", name="uq_remote_code"),
+    Index("ix_remote_tickets_day", "branch", "day"),
+)

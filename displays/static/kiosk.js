@@ -67,6 +67,7 @@ async function issue(category, vipCard) {
     const res = await api('POST', branchPath(branch, '/tickets'), { token, body });
     clearVip();
     showTicket(res);
+    renderBooking(null);
   } catch (e) {
     if (vipCard && e.status === 403) offerNormal(category);
     else $('kiosk-error').textContent = `${t('issue_failed')}: ${e.message}`;
@@ -107,6 +108,14 @@ function showTicket(res) {
   $('ticket-view').hidden = false;
   clearTimeout(hideTimer);
   hideTimer = setTimeout(hideTicket, TICKET_SHOWN_MS);
+}
+
+// The booking a checked-in ticket comes from: its slot, and a withdrawal's amount.
+function renderBooking(booking) {
+  $('t-booking').hidden = !booking;
+  if (!booking) return;
+  const amount = booking.amount ? ` · ${booking.amount.toLocaleString(locale())} ${booking.currency}` : '';
+  $('t-booking').textContent = t('booked_at', { time: booking.time }) + amount;
 }
 
 function hideTicket() {
@@ -152,17 +161,22 @@ function confirmVip() {
 
 field.addEventListener('input', () => showVip(true));
 field.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter') { e.preventDefault(); confirmVip(); }
+  if (e.key !== 'Enter') return;
+  e.preventDefault();
+  // A VIP card is digits; a scanned booking code that began with a digit landed here.
+  if (/[^0-9]/.test(field.value)) { const code = field.value; clearVip(); checkIn(code); } else confirmVip();
 });
 // While the entry is open the field keeps the focus, whatever was touched: a press elsewhere
 // does not take it (so a swipe right after still lands), and a blur that slips through gives it back.
 document.addEventListener('mousedown', (e) => { if (vipOpen() && e.target !== field) e.preventDefault(); });
 field.addEventListener('blur', () => setTimeout(() => { if (vipOpen()) field.focus(); }, 0));
 
-// A swipe on the idle screen: its first digit opens the entry, the rest land in the field.
+// A swipe on the idle screen: its first digit opens the entry, the rest land in the field;
+// a scanner typing a booking code: its first letter opens the check-in.
 document.addEventListener('keydown', (e) => {
-  if (e.target === field || e.ctrlKey || e.altKey || e.metaKey) return;
+  if (e.target === field || e.target === codeField || e.ctrlKey || e.altKey || e.metaKey) return;
   if (/^[0-9]$/.test(e.key)) { e.preventDefault(); typeDigits(e.key); }
+  else if (/^[A-Za-z_-]$/.test(e.key) && !vipOpen()) { e.preventDefault(); showCheckIn(true, e.key); }
   else if (e.key === 'Enter' && vipOpen()) { e.preventDefault(); confirmVip(); }
 });
 // Any touch keeps a card being entered alive; the idle timer forgets it otherwise.
@@ -186,6 +200,45 @@ document.addEventListener('click', (e) => {
   issue(btn.dataset.category, card);
 });
 $('t-done').addEventListener('click', hideTicket);
+
+// ---- Check-in of a booking or a remote ticket (issue #13): its QR scanned by a scanner
+// that types, or its code typed.
+const codeField = $('checkin-code');
+
+function showCheckIn(open, typed = '') {
+  $('checkin-entry').hidden = !open;
+  $('checkin-open').hidden = open;
+  codeField.value = open ? typed : '';
+  if (open) { hideTicket(); codeField.focus(); }
+}
+
+async function checkIn(code) {
+  showCheckIn(false);
+  if (busy || !code.trim()) return;
+  busy = true;
+  $('kiosk-error').textContent = '';
+  try {
+    const body = { code: code.trim() };
+    // A booking's code, or else a remote ticket's (taken from the phone): the same scanner reads both.
+    const res = await api('POST', branchPath(branch, '/bookings/check-in'), { token, body }).catch((e) => {
+      if (e.status !== 404) throw e;
+      return api('POST', branchPath(branch, '/remote/confirm'), { token, body });
+    });
+    showTicket(res);
+    renderBooking(res.booking);
+  } catch (e) {
+    $('kiosk-error').textContent = `${t('checkin_failed')}: ${e.message}`;
+  } finally {
+    busy = false;
+  }
+}
+
+$('checkin-open').addEventListener('click', () => showCheckIn(true));
+$('checkin-cancel').addEventListener('click', () => showCheckIn(false));
+$('checkin-ok').addEventListener('click', () => checkIn(codeField.value));
+codeField.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') { e.preventDefault(); checkIn(codeField.value); }
+});
 
 const box = followBranch('kiosk', branch, {
   snapshot(state) { renderButtons(state); renderFault(); },

@@ -45,7 +45,9 @@ def queues(draw):
     orders = draw(st.permutations(range(1, n + 1)))
     tickets = []
     for i in range(n):
-        queued = START + 60 * draw(st.integers(0, 5))  # few distinct times: ties on purpose
+        # Few distinct times: ties on purpose. A queue time after ``now`` with an earlier
+        # issue is a booking checked in early, ranked from its slot (docs/domain.md).
+        queued = START + 60 * draw(st.integers(0, 5))
         tickets.append(
             Ticket(
                 id=f"q{i:03d}",

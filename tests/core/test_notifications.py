@@ -16,7 +16,8 @@ import pytest
 
 from app.notifiers.log import LogNotifier
 from app.notifiers.webhook import WebhookNotifier
-from app.rules.notifications import RETRY_AFTER_S, Notice, NoticeKind, NoticeStatus, not_delivered, text_of
+from app.rules.notifications import RETRY_AFTER_S, Notice, NoticeStatus, not_delivered, text_of
+from app.rules.vocabulary import NoticeKind
 from app.services import notifications
 from app.services.unit_of_work import UnitOfWork
 from app.store import notifications as stored
@@ -74,7 +75,7 @@ def gateway():
 
 async def say(api, code: str, recipient: str = "13800138000", at: float | None = None, commit: bool = True) -> None:
     async with UnitOfWork(api.ctx, code) as uow:
-        await notifications.send(uow, NoticeKind.TURN_NEAR, recipient, {"number": "A007", "ahead": 3}, at=at)
+        await notifications.send(uow, NoticeKind.THREE_AHEAD, recipient, {"number": "A007", "ahead": 3}, at=at)
         if commit:
             await uow.commit()
 
@@ -97,7 +98,7 @@ async def test_a_notice_is_delivered_once_signed_in_the_branchs_words(api, gatew
     expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     assert headers["X-Lobbyq-Signature"] == expected
     sent = json.loads(body)
-    assert sent["recipient"] == "13800138000" and sent["kind"] == "ticket.turn_near"
+    assert sent["recipient"] == "13800138000" and sent["kind"] == "queue.three_ahead"
     assert "A007" in sent["text"] and "前面还有 3 位" in sent["text"]  # the sample branch speaks zh-CN
     [notice] = await notices(api, b.code)
     assert (notice.status, notice.attempts, headers["X-Lobbyq-Notice"]) == (NoticeStatus.SENT, 1, notice.id)
@@ -197,18 +198,23 @@ async def test_a_gateway_that_hangs_does_not_hold_up_the_queue(api, gateway):
 
 
 def test_the_words_in_each_language_and_a_missing_field_left_blank():
-    def notice(locale: str, **data) -> Notice:
-        return Notice("n1", NoticeKind.BOOKING_CONFIRMED, "13800138000", data, locale, 0.0, 0.0)
+    def notice(kind: NoticeKind, locale: str, **data) -> Notice:
+        return Notice("n1", kind, "13800138000", data, locale, 0.0, 0.0)
 
-    zh = text_of(notice("zh-CN", branch_name="三江门支行", slot="12月3日 10:00", category="大额取现", code="K7Q"))
-    assert zh == "【三江门支行】预约成功：12月3日 10:00，大额取现。预约码 K7Q，到店请在取号机签到。"
-    en = text_of(notice("en", branch_name="Sanjiangmen", slot="3 Dec 10:00", category="Cash"))
-    assert en == "Sanjiangmen: booked for 3 Dec 10:00, Cash. Code : check in at the kiosk."
-    assert text_of(notice("fr", branch_name="X")).startswith("X: booked")  # a language without words: English
+    booked = {"branch_name": "三江门支行", "date": "2026-12-03", "time": "10:00", "category_name": "大额取现"}
+    zh = text_of(notice(NoticeKind.BOOKING_CONFIRMED, "zh-CN", **booked, code="K7Q"))
+    assert zh == "【三江门支行】预约成功：2026-12-03 10:00，大额取现。预约码 K7Q，到店请在取号机签到。"
+    en = text_of(notice(NoticeKind.BOOKING_CONFIRMED, "en", **{**booked, "branch_name": "Sanjiangmen"}))
+    assert en == "Sanjiangmen: booked for 2026-12-03 10:00, 大额取现. Code : check in at the kiosk."
+    fr = text_of(notice(NoticeKind.BOOKING_CANCELLED, "fr", branch_name="X"))
+    assert fr.startswith("X: your")  # a language without words: English
+    # A remote customer not yet confirmed has no number: the words ask them to come and confirm.
+    assert "确认" in text_of(notice(NoticeKind.THREE_AHEAD, "zh-CN", ahead=3, number=None))
+    assert "A007" in text_of(notice(NoticeKind.THREE_AHEAD, "zh-CN", ahead=3, number="A007"))
 
 
 def test_back_off_then_failed():
-    notice = Notice("n1", NoticeKind.TURN_NEAR, "1", {}, "en", 0.0, 0.0)
+    notice = Notice("n1", NoticeKind.THREE_AHEAD, "1", {}, "en", 0.0, 0.0)
     at = 0.0
     for attempt, wait in enumerate(RETRY_AFTER_S, start=1):
         notice = not_delivered(Notice(**{**notice.__dict__, "attempts": attempt}), at, "down")
@@ -220,6 +226,6 @@ def test_back_off_then_failed():
 
 async def test_the_log_notifier_masks_the_number(caplog):
     caplog.set_level(logging.INFO, logger="lobbyq.notify")
-    notice = Notice("n1", NoticeKind.TURN_NEAR, "13800138000", {"number": "A007", "ahead": 3}, "en", 0.0, 0.0)
+    notice = Notice("n1", NoticeKind.THREE_AHEAD, "13800138000", {"number": "A007", "ahead": 3}, "en", 0.0, 0.0)
     await LogNotifier().deliver("sjm01", notice)
     assert "***8000" in caplog.text and "13800138000" not in caplog.text and "A007" in caplog.text

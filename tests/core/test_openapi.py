@@ -12,8 +12,7 @@ from fastapi.routing import APIRoute
 
 from app.main import create_app
 from app.rules.vocabulary import Refusal, Role
-
-PUBLIC = {"/api/v1/track/{track_token}", "/api/v1/track/{track_token}/cancel", "/healthz", "/metrics"}
+from tests.support.routes import PUBLIC
 
 
 @pytest.fixture(scope="module")

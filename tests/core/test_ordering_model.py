@@ -17,12 +17,15 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from app.rules import ordering
 from app.rules import tickets as moves
+from app.rules.bookings import Booking, checkin_queued_at
 from app.rules.layout import Counter, Policy
 from app.rules.tickets import IllegalMove, Ticket
+from app.rules.vocabulary import BookingStatus
 
 CATEGORIES = ("personal", "corporate", "fx", "wealth")
 COUNTERS = (1, 2, 3)
 START = 1_800_000_000.0  # whole seconds, so equal queue times and fairness boundaries happen
+GRACE_S = 15 * 60  # a booking's check-in grace period
 
 
 # --------------------------------------------------------------------------- the model
@@ -199,6 +202,34 @@ class Lobby(RuleBasedStateMachine):
             issue_seq=self.issued,
         )
         self.cards[tid] = Card(tid, category, priority, "waiting", self.now, self.issued)
+
+    @rule(
+        category=st.sampled_from(CATEGORIES),
+        offset=st.sampled_from([-1800, -GRACE_S - 1, -GRACE_S, -60, 0, 1, 300, 1800]),
+    )
+    def check_in_booking(self, category, offset):
+        """A booked customer checks in for a slot starting ``offset`` seconds from now: the
+        ticket ranks from the slot's start when early or at most the grace period late, else
+        from now, a walk-in (docs/domain.md, "Booked tickets")."""
+        slot = self.now + offset
+        booking = Booking("bk", "b", category, "d", slot, slot + 1800, slot, BookingStatus.BOOKED, 0.0, 0.0)
+        queued = checkin_queued_at(booking, self.now, GRACE_S // 60)
+        self.issued += 1
+        tid = f"t{self.issued:03d}"
+        self.system[tid] = Ticket(
+            id=tid,
+            branch="b",
+            day="d",
+            number=f"X{self.issued:03d}",
+            category=category,
+            priority="normal",
+            status="waiting",
+            issued_at=self.now,
+            queued_at=queued,
+            issue_seq=self.issued,
+        )
+        model_queued = slot if self.now - slot <= GRACE_S else self.now
+        self.cards[tid] = Card(tid, category, "normal", "waiting", model_queued, self.issued)
 
     @rule(
         batch=st.lists(

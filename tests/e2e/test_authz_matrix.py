@@ -67,6 +67,12 @@ EXPECTED: dict[tuple[str, str], set[Role]] = {
     ("post", "/api/v1/tokens"): ADMIN,
     ("get", "/api/v1/tokens"): ADMIN,
     ("post", "/api/v1/tokens/{token_id}/revoke"): ADMIN,
+    ("post", "/api/v1/branches/{b}/bookings"): MANAGER,
+    ("get", "/api/v1/branches/{b}/bookings"): MANAGER,
+    ("post", "/api/v1/branches/{b}/bookings/check-in"): {Role.ADMIN, Role.MANAGER, Role.KIOSK},
+    ("get", "/api/v1/branches/{b}/cash"): MANAGER,
+    ("get", "/api/v1/branches/{b}/cash.csv"): MANAGER,
+    ("post", "/api/v1/branches/{b}/remote/confirm"): {Role.ADMIN, Role.MANAGER, Role.TELLER, Role.KIOSK},
 }
 BRANCH_ROLES = [r for r in Role if r != Role.ADMIN]
 # The name each role's token carries: the teller is the one signed in at counter 1 by laid_out().

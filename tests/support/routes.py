@@ -21,6 +21,9 @@ BODIES = {
     ("post", "/api/v1/branches/{b}/alerts/{alert_id}/ack"): {"note": "seen"},
     ("post", "/api/v1/branches/{b}/devices/{device_id}/health"): {"kind": "printer", "status": "ok"},
     ("post", "/api/v1/tokens"): {"role": "kiosk", "branch": "sjm01", "name": "k"},
+    ("post", "/api/v1/branches/{b}/bookings"): {"category": "personal", "date": "2026-12-01", "time": "10:00"},
+    ("post", "/api/v1/branches/{b}/bookings/check-in"): {"code": "no-such-booking-code"},
+    ("post", "/api/v1/branches/{b}/remote/confirm"): {"code": "no-such-remote-code"},
 }
 # The query parameters an operation requires, also so that only the token decides.
 QUERIES = {
@@ -29,7 +32,19 @@ QUERIES = {
     "/api/v1/reports": "?from=2026-12-01",
     "/api/v1/reports.csv": "?from=2026-12-01",
 }
-PUBLIC = {"/healthz", "/metrics", "/api/v1/track/{track_token}", "/api/v1/track/{track_token}/cancel"}
+PUBLIC = {
+    "/healthz",
+    "/metrics",
+    "/api/v1/track/{track_token}",
+    "/api/v1/track/{track_token}/cancel",
+    "/api/v1/book/{b}",
+    "/api/v1/book/{b}/slots",
+    "/api/v1/bookings/{code}",
+    "/api/v1/bookings/{code}/change",
+    "/api/v1/bookings/{code}/cancel",
+    "/api/v1/book/{b}/remote",
+    "/api/v1/remote/{code}",
+}
 
 
 def operations(api, prefix: str = "/api/v1/"):

@@ -110,6 +110,7 @@ class LobbyqServer:
         # Races send hundreds of requests from one address and one kiosk token.
         env.setdefault("LOBBYQ_KIOSK_RATE_PER_MINUTE", "1000000")
         env.setdefault("LOBBYQ_TRACK_RATE_PER_MINUTE", "1000000")
+        env.setdefault("LOBBYQ_BOOKING_RATE_PER_MINUTE", "1000000")
         env["PYTHONUNBUFFERED"] = "1"
         env.update(self.extra_env)
         return env

@@ -1,0 +1,141 @@
+"""The public booking page /book/{b} (issue #13) on a phone in Chromium, against a real
+`lobbyq serve`: pick a category, a day and a free slot, book a large withdrawal, keep
+the code and its QR, come back to it by its link, cancel; in English too. Screenshots
+under tests/artifacts/ (book.png, book-done.png)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.displays.support import BRANCH, screenshot
+from tests.support.booking import booked_branch, day_after
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def phone(new_page):
+    return new_page(390, 844, is_mobile=True, has_touch=True, device_scale_factor=2)
+
+
+def lay_out(lobbyq, locale: str = "zh-CN") -> None:
+    layout = booked_branch()
+    layout["locale"] = locale
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+
+
+def test_book_a_large_withdrawal_keep_the_code_and_cancel(lobbyq, new_page):
+    lay_out(lobbyq)
+    tomorrow = day_after(time.time())
+    page = phone(new_page)
+    page.goto(f"{lobbyq.base}/book/{BRANCH}")
+    page.click("#bk-categories .choice:has-text('大额取现')")
+    page.wait_for_selector("#bk-days .choice.selected")
+    page.click("#bk-slots .choice:has-text('10:00')")
+    page.wait_for_selector("#bk-form:not([hidden])")
+    assert page.is_visible("#bk-cash") and "50000 CNY" in page.inner_text("#bk-cash-note")
+    page.fill("#bk-amount", "500000")
+    page.fill("#bk-phone", "13800138000")
+    screenshot(page, "book")
+    page.click("#bk-submit")
+    page.wait_for_selector("#bk-done:not([hidden])")
+    assert page.inner_text("#bk-status") == "预约成功"
+    assert page.inner_text("#bk-when").endswith("10:00") and "500,000 CNY" in page.inner_text("#bk-amount-shown")
+    code = page.inner_text("#bk-code")
+    assert len(code) >= 22 and page.url.endswith("#" + code)
+    page.wait_for_function("document.querySelector('#bk-qr').naturalWidth > 0")
+    screenshot(page, "book-done")
+
+    listed = lobbyq.ok("GET", lobbyq.b(f"/cash?date={tomorrow}"), "manager")["withdrawals"]
+    assert [(w["time"], w["amount"], w["phone"]) for w in listed] == [("10:00", 500_000, "13800138000")]
+
+    again = phone(new_page)  # the link with the code brings the booking back
+    again.goto(f"{lobbyq.base}/book/{BRANCH}#{code}")
+    again.wait_for_selector("#bk-cancel:not([hidden])")
+    again.once("dialog", lambda d: d.accept())
+    again.click("#bk-cancel")
+    again.wait_for_function("document.body.dataset.status === 'cancelled'")
+    assert again.inner_text("#bk-status") == "预约已取消"
+    assert lobbyq.ok("GET", lobbyq.b(f"/cash?date={tomorrow}"), "manager")["withdrawals"] == []
+    assert not page.errors and not again.errors
+
+
+def test_the_page_speaks_the_branch_language_and_shows_a_full_slot(lobbyq, new_page):
+    lay_out(lobbyq, "en")
+    tomorrow = day_after(time.time())
+    for _ in range(2):  # the 10:00 slot's capacity
+        body = {"category": "cash", "date": tomorrow, "time": "10:00", "amount": 1, "currency": "CNY"}
+        lobbyq.ok("POST", f"/api/v1/book/{BRANCH}", json=body)
+    page = phone(new_page)
+    page.goto(f"{lobbyq.base}/book/{BRANCH}")
+    page.wait_for_selector("#bk-categories .choice")
+    assert page.inner_text("h1") == "Book a visit"
+    page.click("#bk-categories .choice")
+    full = page.wait_for_selector("#bk-slots .choice:has-text('10:00')")
+    assert full.is_disabled() and "full" in full.inner_text()
+    assert page.locator("#bk-slots .choice:has-text('10:30')").is_enabled()
+    assert not page.errors
+
+
+def test_the_kiosk_checks_a_booking_in_by_its_scanned_code(lobbyq, new_page):
+    layout = booked_branch({"slot_minutes": 5, "capacity": 2, "hourly_share": 1.0, "cash": {"CNY": 50000}})
+    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+    today = day_after(time.time(), 0)
+    slots = lobbyq.ok("GET", f"/api/v1/book/{BRANCH}/slots?category=cash&date={today}")["slots"]
+    free = [s for s in slots if s["free"] > 0]
+    if not free:
+        pytest.skip("no slot left today (the last 5 minutes of the day in Shanghai)")
+    body = {"category": "cash", "date": today, "time": free[0]["time"], "amount": 20000, "currency": "CNY"}
+    code = lobbyq.ok("POST", f"/api/v1/book/{BRANCH}", json=body)["code"]
+
+    page = new_page(1920, 1080)
+    page.goto(f"{lobbyq.base}/kiosk/{BRANCH}?token={lobbyq.tokens['kiosk']}")
+    page.wait_for_selector(".cat-btn[data-category='cash']")
+    page.keyboard.type(code)  # a scanner types the QR's code on the idle screen, then Enter
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ticket-view:not([hidden])")
+    assert page.inner_text("#t-number") == "E001"
+    assert page.inner_text("#t-booking") == f"预约 {free[0]['time']} · 20,000 CNY"
+    screenshot(page, "kiosk-checkin")
+    booking = lobbyq.ok("GET", f"/api/v1/bookings/{code}")
+    assert booking["status"] == "checked_in"
+
+    page.click("#t-done")
+    page.click("#checkin-open")
+    page.fill("#checkin-code", code)
+    page.click("#checkin-ok")
+    page.wait_for_function("document.querySelector('#kiosk-error').textContent.includes('checked in')")
+    assert not page.errors
+
+
+def test_a_remote_ticket_from_the_phone_confirmed_at_the_kiosk(lobbyq, new_page):
+    layout = booked_branch()
+    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
+    layout["categories"][0]["remote"] = True  # personal
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+    lobbyq.ok("POST", lobbyq.b("/tickets"), "kiosk", json={"category": "personal"})
+
+    page = phone(new_page)
+    page.goto(f"{lobbyq.base}/book/{BRANCH}")
+    page.click("#rm-categories .choice:has-text('个人业务')")
+    page.wait_for_selector("#rm-shown:not([hidden])")
+    assert page.inner_text("#rm-ahead") == "1" and "请尽快到店确认" in page.inner_text("#rm-status")
+    code = page.inner_text("#rm-code")
+    assert page.url.endswith(f"#remote={code}")
+    page.wait_for_function("document.querySelector('#rm-qr').naturalWidth > 0")
+    screenshot(page, "book-remote")
+
+    kiosk = new_page(1920, 1080)
+    kiosk.goto(f"{lobbyq.base}/kiosk/{BRANCH}?token={lobbyq.tokens['kiosk']}")
+    kiosk.wait_for_selector(".cat-btn[data-category='personal']")
+    kiosk.click("#checkin-open")
+    kiosk.fill("#checkin-code", code)
+    kiosk.click("#checkin-ok")
+    kiosk.wait_for_selector("#ticket-view:not([hidden])")
+    assert kiosk.inner_text("#t-number") == "A002" and kiosk.is_hidden("#t-booking")
+    # the phone page follows the ticket's own tracking page once confirmed
+    page.wait_for_url("**/t/**", timeout=10_000)
+    page.wait_for_function("document.querySelector('#tr-number').textContent === 'A002'")
+    assert not page.errors and not kiosk.errors
