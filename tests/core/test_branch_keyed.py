@@ -23,10 +23,13 @@ GLOBAL = {"tokens", "rate_hits", "alembic_version"}
 # The customer's tracking link names no branch: its one lookup finds the ticket's branch
 # (on Citus a query to every shard; its key is (track_token, branch); docs/deployment.md).
 # Listing the branches themselves (the sweep going over every branch, an admin's list) is a
-# read of the catalogue, not of a branch's day: on Citus, a query over every shard.
+# read of the catalogue, not of a branch's day: on Citus, a query over every shard. So is
+# the notifier's list of messages due, a few times a minute per worker.
 GLOBAL_READS = re.compile(
     r"SELECT tickets\.branch, tickets\.id\s+FROM tickets\s+WHERE tickets\.track_token = "
     r"|SELECT branches\.code, branches\.name\s+FROM branches ORDER BY branches\.code"
+    r"|SELECT notifications\.branch, [^;]*?\s+FROM notifications\s+WHERE notifications\.status = \S+ "
+    r"AND notifications\.next_at <= "
 )
 KEYED = {name: "branch" for name, table in metadata.tables.items() if "branch" in table.c}
 KEYED["branches"] = "code"
