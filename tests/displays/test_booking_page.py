@@ -52,6 +52,13 @@ def test_book_a_large_withdrawal_keep_the_code_and_cancel(lobbyq, new_page):
 
     again = phone(new_page)  # the link with the code brings the booking back
     again.goto(f"{lobbyq.base}/book/{BRANCH}#{code}")
+    again.click("#bk-change")  # another time the same day
+    again.click("#bk-slots .choice:has-text('11:30')")
+    again.click("#bk-submit")
+    again.wait_for_selector("#bk-done:not([hidden])")
+    assert again.inner_text("#bk-when").endswith("11:30") and again.inner_text("#bk-code") == code
+    listed = lobbyq.ok("GET", lobbyq.b(f"/cash?date={tomorrow}"), "manager")["withdrawals"]
+    assert [(w["time"], w["amount"], w["phone"]) for w in listed] == [("11:30", 500_000, "13800138000")]
     again.wait_for_selector("#bk-cancel:not([hidden])")
     again.once("dialog", lambda d: d.accept())
     again.click("#bk-cancel")
