@@ -259,9 +259,18 @@ async def check_in(
 
     **Roles:** kiosk, manager, admin."""
     who.require(b, Role.KIOSK, Role.MANAGER)
+    await _kiosk_limited(request, who)
+    return _issued(request, ctx, b, await bookings.check_in(ctx, b, who, body.code, body.kiosk))
+
+
+async def _kiosk_limited(request: Request, who: Principal) -> None:
+    """A kiosk checks in at the pace it issues: the same limit."""
     if who.role == Role.KIOSK:
         await request.app.state.kiosk_limit.check(who.token_hash)
-    result = await bookings.check_in(ctx, b, who, body.code, body.kiosk)
+
+
+def _issued(request: Request, ctx: Context, b: str, result: dict) -> JSONResponse:
+    """A ticket issued by a check-in or a confirmation, answered as ``POST …/tickets`` does."""
     if not ctx.settings.public_url:
         result["track_url"] = str(request.base_url).rstrip("/") + result["track_url"]
     request.app.state.metrics.issued(b, result["category"])
@@ -326,10 +335,5 @@ async def confirm_remote(
 
     **Roles:** kiosk, teller, manager, admin."""
     who.require(b, Role.KIOSK, Role.TELLER, Role.MANAGER)
-    if who.role == Role.KIOSK:
-        await request.app.state.kiosk_limit.check(who.token_hash)
-    result = await remote.confirm(ctx, b, who, body.code, body.kiosk)
-    if not ctx.settings.public_url:
-        result["track_url"] = str(request.base_url).rstrip("/") + result["track_url"]
-    request.app.state.metrics.issued(b, result["category"])
-    return JSONResponse(result, status_code=201)
+    await _kiosk_limited(request, who)
+    return _issued(request, ctx, b, await remote.confirm(ctx, b, who, body.code, body.kiosk))

@@ -78,15 +78,29 @@ def _check(
         raise Invalid(str(refused)) from None
 
 
-async def _take(uow: UnitOfWork, category: str, appointment: Appointment, slot: Slot) -> None:
-    """A place of the slot and of its hour, or 409: a failed second take rolls back the first
-    with the unit of work."""
-    took = await stored.take_place(uow.tx, uow.branch, category, stored.SLOT, slot.start, appointment.capacity)
-    if took:
-        limit = appointment.hour_limit(slot.slots_in_hour)
-        took = await stored.take_place(uow.tx, uow.branch, category, stored.HOUR, slot.hour, limit)
-    if not took:
-        raise SlotFull("this slot is fully booked: pick another one")
+async def _move_places(
+    uow: UnitOfWork, category: str, appointment: Appointment | None, old: Booking | None, new: Slot | None
+) -> None:
+    """Give back the places of ``old`` and take those of ``new`` (a slot and its hour each),
+    row by row in ``stored.SPAN_ORDER``; a row both give and take is left as it is. A place
+    not to be had is 409, and the unit of work rolls back what was done before it."""
+    changes: dict[tuple[str, int], int] = {}
+    if old is not None:
+        for key in ((stored.HOUR, int(old.hour_start)), (stored.SLOT, int(old.slot_start))):
+            changes[key] = changes.get(key, 0) - 1
+    limits: dict[tuple[str, int], int] = {}
+    if new is not None and appointment is not None:
+        limits = {
+            (stored.HOUR, int(new.hour)): appointment.hour_limit(new.slots_in_hour),
+            (stored.SLOT, int(new.start)): appointment.capacity,
+        }
+        for key in limits:
+            changes[key] = changes.get(key, 0) + 1
+    for (span, start), delta in sorted(changes.items(), key=lambda kv: (stored.SPAN_ORDER[kv[0][0]], kv[0][1])):
+        if delta < 0:
+            await stored.give_back(uow.tx, uow.branch, category, span, start)
+        elif delta > 0 and not await stored.take_place(uow.tx, uow.branch, category, span, start, limits[span, start]):
+            raise SlotFull("this slot is fully booked: pick another one")
 
 
 async def bookable(ctx: Context, branch: str) -> dict[str, Any]:
@@ -163,7 +177,7 @@ async def book(
         cat, appointment = _bookable(uow.layout, category)
         slot = _slot(uow.layout, appointment, _day(day_text), clock)
         _check(uow.layout, appointment, slot, uow.now, amount, currency)
-        await _take(uow, cat.code, appointment, slot)
+        await _move_places(uow, cat.code, appointment, None, slot)
         code = secrets.token_urlsafe(16)  # 128 bits
         booking = Booking(
             id=uuid.uuid4().hex,
@@ -253,8 +267,7 @@ async def change(
         amount = before.amount if amount is None else amount
         currency = before.currency if currency is None else currency
         _check(uow.layout, appointment, slot, uow.now, amount, currency)
-        await stored.give_back(uow.tx, before)
-        await _take(uow, before.category, appointment, slot)
+        await _move_places(uow, before.category, appointment, before, slot)
         after = replace(
             before,
             day=day_text,
@@ -278,7 +291,7 @@ async def cancel(ctx: Context, code: str) -> dict[str, Any]:
         after = replace(before, status=BookingStatus.CANCELLED, updated_at=uow.now)
         if not await stored.save(uow.tx, before, after):
             raise Conflict("this booking changed meanwhile; look at it again")
-        await stored.give_back(uow.tx, before)
+        await _move_places(uow, before.category, None, before, None)
         await uow.commit()
     return booking_json(after, uow.layout)
 

@@ -22,6 +22,10 @@ from .tables import booking_counts, bookings
 from .transaction import Transaction, first
 
 SLOT, HOUR = "slot", "hour"
+# Every transaction takes and gives back places in this order of rows (hours, then slots,
+# each by start), so two that touch the same rows on PostgreSQL never wait for each other
+# in a circle: a change from one slot to another never deadlocks with a booking.
+SPAN_ORDER = {HOUR: 0, SLOT: 1}
 _FIELDS = tuple(f.name for f in dataclasses.fields(Booking))
 _SELECT = select(*(bookings.c[name] for name in _FIELDS))
 _MUTABLE = ("slot_start", "slot_end", "hour_start", "day", "status", "amount", "currency", "updated_at")
@@ -81,10 +85,9 @@ async def take_place(tx: Transaction, branch: str, category: str, span: str, sta
     return await first(tx, _TAKE, {**_key(branch, category, span, start), "limit": limit}) is not None
 
 
-async def give_back(tx: Transaction, booking: Booking) -> None:
-    """The slot's and the hour's place of a booking that moves or is cancelled."""
-    for span, start in ((SLOT, booking.slot_start), (HOUR, booking.hour_start)):
-        await tx.execute(_GIVE_BACK, _key(booking.branch, booking.category, span, start))
+async def give_back(tx: Transaction, branch: str, category: str, span: str, start: float) -> None:
+    """One place of a slot or hour, of a booking that moves or is cancelled."""
+    await tx.execute(_GIVE_BACK, _key(branch, category, span, start))
 
 
 async def taken(tx: Transaction, branch: str, category: str, span: str, low: float, high: float) -> dict[int, int]:

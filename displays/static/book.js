@@ -11,6 +11,7 @@ const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
 let info = null;
 let chosen = { category: null, day: null, time: null };
+let changing = null; // the code of a booking being moved to another slot
 
 function button(label, onClick, { disabled = false, selected = false, note = '' } = {}) {
   const b = document.createElement('button');
@@ -98,6 +99,14 @@ async function submit(ev) {
   if (phone) body.phone = phone;
   $('bk-submit').disabled = true;
   try {
+    if (changing) {
+      const { date, time, amount, currency } = body;
+      const moved = await api('POST', `/api/v1/bookings/${enc(changing)}/change`, { body: { date, time, amount, currency } });
+      const code = changing;
+      changing = null;
+      showBooking(code, moved);
+      return;
+    }
     const made = await api('POST', `/api/v1/book/${enc(branch)}`, { body });
     location.hash = made.code;
     showBooking(made.code, made);
@@ -123,6 +132,8 @@ async function showBooking(code, known = null) {
     $('bk-code').textContent = code;
     $('bk-qr').src = `/qr.svg?data=${enc(code)}`;
     $('bk-cancel').hidden = bk.status !== 'booked';
+    $('bk-change').hidden = bk.status !== 'booked' || !info.categories.some((c) => c.code === bk.category);
+    $('bk-change').onclick = () => startChange(code, bk);
     $('bk-cancel').onclick = async () => {
       if (!confirm(t('book_cancel_confirm'))) return;
       try { showBooking(code, await api('POST', `/api/v1/bookings/${enc(code)}/cancel`)); } catch (e) { showError(e); }
@@ -130,7 +141,22 @@ async function showBooking(code, known = null) {
   } catch (e) { showError(e); }
 }
 
+// Another slot for the same booking: the chooser again, its category chosen, the amount kept.
+function startChange(code, bk) {
+  changing = code;
+  chosen = { category: bk.category, day: bk.date, time: null };
+  $('bk-done').hidden = true;
+  $('bk-choose').hidden = false;
+  if (bk.amount) $('bk-amount').value = bk.amount;
+  $('bk-phone').closest('label').hidden = true; // a change keeps the booking's own number
+  $('bk-submit').textContent = t('book_change_submit');
+  renderCategories(); renderDays();
+}
+
 function again() {
+  changing = null;
+  $('bk-phone').closest('label').hidden = false;
+  $('bk-submit').textContent = t('book_submit');
   history.replaceState(null, '', location.pathname);
   chosen = { category: null, day: null, time: null };
   $('bk-done').hidden = true;

@@ -159,9 +159,9 @@ function figuresSoon() { // at most one read a second, however busy the stream
   if (!figuresTimer) figuresTimer = setTimeout(() => { figuresTimer = null; loadFigures(); }, 1000);
 }
 
-async function downloadCsv() {
+async function downloadCsv(rest = '/stats.csv') {
   await run(async () => {
-    const res = await fetch(branchPath(branch, '/stats.csv'), { headers: { Authorization: `Bearer ${session.token}` } });
+    const res = await fetch(branchPath(branch, rest), { headers: { Authorization: `Bearer ${session.token}` } });
     if (!res.ok) throw Object.assign(new Error((await res.json().catch(() => ({}))).message || `HTTP ${res.status}`), { status: res.status });
     const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '')?.[1] || 'lobbyq-stats.csv';
     const url = URL.createObjectURL(await res.blob());
@@ -199,6 +199,7 @@ async function seedSideLists() {
     req('GET', '/alerts?status=open').catch(() => ({ alerts: [] })),
     req('GET', '/devices').catch(() => ({ devices: [] })),
   ]);
+  loadBookings();
   state = seedTickets(state, noShows.tickets || []);
   alerts = new Map((open.alerts || []).map(a => [a.id, a]));
   devices = new Map((devs.devices || []).map(d => [d.id, d]));
@@ -218,6 +219,65 @@ function onEvent(ev) {
   document.body.dataset.seq = ev.seq;
   if (ev.type === 'branch.updated') stream.resync(); // exact state for a new layout
 }
+
+// ---- Bookings (issue #13): today's list, check-in by code, booking for a customer.
+let bookable = []; // the categories that take appointments, with their rules
+
+async function loadBookings() {
+  const info = await api('GET', `/api/v1/book/${encodeURIComponent(branch)}`).catch(() => null);
+  bookable = info?.categories || [];
+  $('bookings-panel').hidden = !bookable.length && !(info?.remote || []).length;
+  if ($('bookings-panel').hidden) return;
+  $('mgr-checkin-code').placeholder = t('checkin_prompt');
+  $('mb-phone').placeholder = t('book_phone');
+  $('mb-amount').placeholder = t('book_amount');
+  if ($('mb-category').options.length !== bookable.length) {
+    $('mb-category').innerHTML = bookable.map(c => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('');
+    if (!$('mb-date').value && info) $('mb-date').value = info.today;
+  }
+  renderBookForm();
+  const day = await run(() => req('GET', '/bookings'), 'bookings-error');
+  if (!day) return;
+  $('bookings').innerHTML = `<tr><th>${esc(t('bk_time'))}</th><th>${esc(t('category'))}</th><th>${esc(t('book_amount'))}</th><th>${esc(t('status'))}</th><th>${esc(t('bk_phone'))}</th></tr>`
+    + day.bookings.map(b => `<tr data-booking="${esc(b.id)}"><td class="num">${esc(b.time)}</td><td>${esc(b.category_name)}</td>
+      <td class="num">${b.amount ? esc(`${b.amount.toLocaleString(locale())} ${b.currency}`) : ''}</td>
+      <td>${esc(t('book_st_' + b.status))}</td><td class="num">${esc(b.phone || '')}</td></tr>`).join('');
+  document.body.dataset.bookings = String(day.bookings.length);
+}
+
+function renderBookForm() {
+  const c = bookable.find(x => x.code === $('mb-category').value);
+  const cash = c?.cash ? Object.keys(c.cash) : [];
+  $('mb-amount').hidden = $('mb-currency').hidden = !cash.length;
+  if ($('mb-currency').options.length !== cash.length) {
+    $('mb-currency').innerHTML = cash.map(cur => `<option>${esc(cur)}</option>`).join('');
+  }
+}
+
+async function bookFor(ev) {
+  ev.preventDefault();
+  const body = { category: $('mb-category').value, date: $('mb-date').value, time: $('mb-time').value };
+  if (!$('mb-amount').hidden) { body.amount = Number($('mb-amount').value); body.currency = $('mb-currency').value; }
+  if ($('mb-phone').value.trim()) body.phone = $('mb-phone').value.trim();
+  const made = await run(() => req('POST', '/bookings', body), 'bookings-error');
+  if (made) { $('mb-code').textContent = made.code; loadBookings(); }
+}
+
+async function checkInCode() {
+  const body = { code: $('mgr-checkin-code').value.trim() };
+  const kiosk = $('issue-kiosk').value;
+  if (kiosk) body.kiosk = kiosk;
+  const res = await run(() => req('POST', '/bookings/check-in', body).catch((e) => {
+    if (e.status !== 404) throw e;
+    return req('POST', '/remote/confirm', body); // a remote ticket's code
+  }), 'bookings-error');
+  if (res) { $('mgr-checked-in').textContent = res.number; $('mgr-checkin-code').value = ''; loadBookings(); }
+}
+
+$('mgr-checkin').addEventListener('click', checkInCode);
+$('mgr-checkin-code').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); checkInCode(); } });
+$('mgr-book').addEventListener('submit', bookFor);
+$('mb-category').addEventListener('change', renderBookForm);
 
 function startStream() {
   stream?.stop();
@@ -279,7 +339,8 @@ async function ticketAction(kind, btn) {
 managerSignIn(branch, (signedIn) => { session = signedIn; showDashboard(); });
 $('sign-out').addEventListener('click', signOut);
 $('reports-link').href = `/reports/${encodeURIComponent(branch)}`;
-$('stats-csv').addEventListener('click', downloadCsv);
+$('stats-csv').addEventListener('click', () => downloadCsv());
+$('cash-csv').addEventListener('click', () => downloadCsv('/cash.csv'));
 $('alert-flash').addEventListener('click', () => { $('alert-flash').hidden = true; });
 
 document.addEventListener('click', async (e) => {

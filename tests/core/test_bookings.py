@@ -93,6 +93,14 @@ async def test_the_hourly_share_keeps_places_for_walk_ins(api):
     slots = (await api.request("GET", f"/api/v1/book/sjm01/slots?category=cash&date={tomorrow}")).json()["slots"]
     assert {s["time"]: s["free"] for s in slots if s["time"].startswith("10:")} == {"10:00": 0, "10:30": 0}
     assert {s["time"]: s["free"] for s in slots}["11:00"] == 2  # the next hour: its own 2 of 4
+    # the hour is full, yet a booking moves within it: its hour's place is kept, not retaken
+    first = (await book(api, tomorrow, "11:00", amount=1, currency="CNY")).json()["code"]
+    r = await api.request("POST", f"/api/v1/bookings/{first}/change", json={"date": tomorrow, "time": "11:30"})
+    assert r.status_code == 200 and r.json()["time"] == "11:30", r.text
+    second = (await book(api, tomorrow, "11:00", amount=1, currency="CNY")).json()["code"]
+    r = await api.request("POST", f"/api/v1/bookings/{second}/change", json={"date": tomorrow, "time": "10:30"})
+    assert r.status_code == 409 and r.json()["code"] == "slot_full", r.text  # that hour is full
+    assert (await api.request("GET", f"/api/v1/bookings/{second}")).json()["time"] == "11:00"
 
 
 async def test_a_closed_day_has_no_slots_and_refuses_a_booking_saying_when_it_opens(api):

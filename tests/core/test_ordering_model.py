@@ -187,6 +187,11 @@ class Lobby(RuleBasedStateMachine):
 
     @rule(category=st.sampled_from(CATEGORIES), priority=st.sampled_from(["normal"] * 4 + ["vip", "green"]))
     def issue(self, category, priority):
+        self.add(category, priority, self.now, self.now)
+
+    def add(self, category, priority, queued_system, queued_model):
+        """A new waiting ticket queued at ``queued_system`` by the system, and at
+        ``queued_model`` in the model's book."""
         self.issued += 1
         tid = f"t{self.issued:03d}"
         self.system[tid] = Ticket(
@@ -198,10 +203,10 @@ class Lobby(RuleBasedStateMachine):
             priority=priority,
             status="waiting",
             issued_at=self.now,
-            queued_at=self.now,
+            queued_at=queued_system,
             issue_seq=self.issued,
         )
-        self.cards[tid] = Card(tid, category, priority, "waiting", self.now, self.issued)
+        self.cards[tid] = Card(tid, category, priority, "waiting", queued_model, self.issued)
 
     @rule(
         category=st.sampled_from(CATEGORIES),
@@ -214,22 +219,7 @@ class Lobby(RuleBasedStateMachine):
         slot = self.now + offset
         booking = Booking("bk", "b", category, "d", slot, slot + 1800, slot, BookingStatus.BOOKED, 0.0, 0.0)
         queued = checkin_queued_at(booking, self.now, GRACE_S // 60)
-        self.issued += 1
-        tid = f"t{self.issued:03d}"
-        self.system[tid] = Ticket(
-            id=tid,
-            branch="b",
-            day="d",
-            number=f"X{self.issued:03d}",
-            category=category,
-            priority="normal",
-            status="waiting",
-            issued_at=self.now,
-            queued_at=queued,
-            issue_seq=self.issued,
-        )
-        model_queued = slot if self.now - slot <= GRACE_S else self.now
-        self.cards[tid] = Card(tid, category, "normal", "waiting", model_queued, self.issued)
+        self.add(category, "normal", queued, slot if self.now - slot <= GRACE_S else self.now)
 
     @rule(
         batch=st.lists(

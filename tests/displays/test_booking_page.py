@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.displays.support import BRANCH, screenshot
+from tests.displays.support import BRANCH, screenshot, sign_in_manager
 from tests.support.booking import booked_branch, day_after
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,6 +52,13 @@ def test_book_a_large_withdrawal_keep_the_code_and_cancel(lobbyq, new_page):
 
     again = phone(new_page)  # the link with the code brings the booking back
     again.goto(f"{lobbyq.base}/book/{BRANCH}#{code}")
+    again.click("#bk-change")  # another time the same day
+    again.click("#bk-slots .choice:has-text('11:30')")
+    again.click("#bk-submit")
+    again.wait_for_selector("#bk-done:not([hidden])")
+    assert again.inner_text("#bk-when").endswith("11:30") and again.inner_text("#bk-code") == code
+    listed = lobbyq.ok("GET", lobbyq.b(f"/cash?date={tomorrow}"), "manager")["withdrawals"]
+    assert [(w["time"], w["amount"], w["phone"]) for w in listed] == [("11:30", 500_000, "13800138000")]
     again.wait_for_selector("#bk-cancel:not([hidden])")
     again.once("dialog", lambda d: d.accept())
     again.click("#bk-cancel")
@@ -78,17 +85,21 @@ def test_the_page_speaks_the_branch_language_and_shows_a_full_slot(lobbyq, new_p
     assert not page.errors
 
 
-def test_the_kiosk_checks_a_booking_in_by_its_scanned_code(lobbyq, new_page):
-    layout = booked_branch({"slot_minutes": 5, "capacity": 2, "hourly_share": 1.0, "cash": {"CNY": 50000}})
-    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
-    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
-    today = day_after(time.time(), 0)
+def book_today(lobbyq, today: str, amount: int = 1) -> tuple[str, str]:
+    """A booking of today's first free slot: its code and time (skips in the day's last slot)."""
     slots = lobbyq.ok("GET", f"/api/v1/book/{BRANCH}/slots?category=cash&date={today}")["slots"]
     free = [s for s in slots if s["free"] > 0]
     if not free:
         pytest.skip("no slot left today (the last 5 minutes of the day in Shanghai)")
-    body = {"category": "cash", "date": today, "time": free[0]["time"], "amount": 20000, "currency": "CNY"}
-    code = lobbyq.ok("POST", f"/api/v1/book/{BRANCH}", json=body)["code"]
+    body = {"category": "cash", "date": today, "time": free[0]["time"], "amount": amount, "currency": "CNY"}
+    return lobbyq.ok("POST", f"/api/v1/book/{BRANCH}", json=body)["code"], free[0]["time"]
+
+
+def test_the_kiosk_checks_a_booking_in_by_its_scanned_code(lobbyq, new_page):
+    layout = booked_branch({"slot_minutes": 5, "capacity": 2, "hourly_share": 1.0, "cash": {"CNY": 50000}})
+    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+    code, slot_time = book_today(lobbyq, day_after(time.time(), 0), amount=20000)
 
     page = new_page(1920, 1080)
     page.goto(f"{lobbyq.base}/kiosk/{BRANCH}?token={lobbyq.tokens['kiosk']}")
@@ -97,7 +108,7 @@ def test_the_kiosk_checks_a_booking_in_by_its_scanned_code(lobbyq, new_page):
     page.keyboard.press("Enter")
     page.wait_for_selector("#ticket-view:not([hidden])")
     assert page.inner_text("#t-number") == "E001"
-    assert page.inner_text("#t-booking") == f"预约 {free[0]['time']} · 20,000 CNY"
+    assert page.inner_text("#t-booking") == f"预约 {slot_time} · 20,000 CNY"
     screenshot(page, "kiosk-checkin")
     booking = lobbyq.ok("GET", f"/api/v1/bookings/{code}")
     assert booking["status"] == "checked_in"
@@ -139,3 +150,33 @@ def test_a_remote_ticket_from_the_phone_confirmed_at_the_kiosk(lobbyq, new_page)
     page.wait_for_url("**/t/**", timeout=10_000)
     page.wait_for_function("document.querySelector('#tr-number').textContent === 'A002'")
     assert not page.errors and not kiosk.errors
+
+
+def test_the_manager_books_for_a_customer_checks_in_and_downloads_the_cash_list(lobbyq, new_page):
+    layout = booked_branch({"slot_minutes": 5, "capacity": 2, "hourly_share": 1.0, "cash": {"CNY": 50000}})
+    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+    tomorrow = day_after(time.time())
+    page = new_page(1600, 1000, accept_downloads=True)
+    sign_in_manager(page, lobbyq)
+    page.wait_for_selector("#bookings-panel:not([hidden])")
+    page.fill("#mb-date", tomorrow)
+    page.fill("#mb-time", "10:00")
+    page.fill("#mb-amount", "500000")
+    page.fill("#mb-phone", "13800138000")
+    page.click("#mgr-book button[type=submit]")
+    page.wait_for_function("document.querySelector('#mb-code').textContent.length >= 22")
+    listed = lobbyq.ok("GET", lobbyq.b(f"/bookings?date={tomorrow}"), "manager")["bookings"]
+    assert [(b["time"], b["amount"], b["booked_by"]) for b in listed] == [("10:00", 500_000, "wang")]
+    with page.expect_download() as download:
+        page.click("#cash-csv")
+    text = open(download.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115 - a temporary file
+    assert "10:00" in text and "500000" in text
+
+    code = book_today(lobbyq, day_after(time.time(), 0))[0]
+    page.fill("#mgr-checkin-code", code)
+    page.press("#mgr-checkin-code", "Enter")
+    page.wait_for_function("document.querySelector('#mgr-checked-in').textContent === 'E001'")
+    page.wait_for_selector("#bookings tr[data-booking]")
+    screenshot(page, "manager-bookings")
+    assert not page.errors

@@ -62,7 +62,7 @@ def test_device_pages_load_without_a_refused_request(lobbyq, new_page):
         ("window", f"/screens/{BRANCH}/counter/1?token={display}", "body[data-seq]"),
         ("kiosk", f"/kiosk/{BRANCH}?token={kiosk}", ".cat-btn[data-category='personal']"),
         ("track", f"/t/{issued['track_token']}", "#tr-number"),
-        ("book", f"/book/{BRANCH}", "#bk-choose:not([hidden])"),
+        ("book", f"/book/{BRANCH}", "#bk-branch:not(:empty)"),
     ]:
         page = new_page(1280, 800, enforce_csp=True)
         seen = watch(page)
