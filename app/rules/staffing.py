@@ -24,6 +24,8 @@ def probability_of_waiting(counters: int, offered_load: float) -> float:
 
 def mean_wait_s(counters: int, arrivals_per_s: float, mean_service_s: float) -> float:
     """E[W] = C(s, a) / (s·μ − λ); infinite when the counters cannot keep up."""
+    if mean_service_s <= 0:
+        return 0.0  # services of no time (finished as soon as called): nobody waits for them
     load = arrivals_per_s * mean_service_s
     if counters <= load:
         return math.inf
@@ -32,6 +34,8 @@ def mean_wait_s(counters: int, arrivals_per_s: float, mean_service_s: float) -> 
 
 def share_waiting_longer(counters: int, arrivals_per_s: float, mean_service_s: float, wait_s: float) -> float:
     """P(W > t) = C(s, a) · e^{−(s·μ − λ)·t}."""
+    if mean_service_s <= 0:
+        return 0.0
     load = arrivals_per_s * mean_service_s
     if counters <= load:
         return 1.0

@@ -434,3 +434,18 @@ def test_date_range():
         date_range("2027-01-01", "2027-04-03")
     with pytest.raises(RangeError, match="is not a calendar day"):
         date_range("2027-02-29", None)
+
+
+async def test_a_day_of_services_that_took_no_time_reports_without_failing(api):
+    """Each ticket finished the moment it was called (no start pressed, no clock between):
+    every service lasted 0 s, which Erlang C divided by (500 before)."""
+    b = await api.branch()
+    await b.open(1)
+    for _ in range(3):
+        await b.issue()
+        await b.teller(1, "call-next")
+        await b.teller(1, "finish")
+    day = (await b.state())["date"]
+    r = await b.manager("GET", f"/reports?from={day}")
+    assert r.status_code == 200, r.text
+    assert {row["counters_needed"] for row in r.json()["staffing"]["rows"]} == {1}

@@ -70,3 +70,11 @@ def test_ql_and_les_baselines():
         queue_length_wait_s(3, 0.0, 300.0)
     assert last_to_enter_service_wait_s(None) is None
     assert last_to_enter_service_wait_s(412.0) == 412.0
+
+
+def test_services_of_no_time_need_one_counter_and_nobody_waits():
+    """A day whose tickets were all finished as soon as called (no start pressed) has a
+    mean service of 0 s: one counter takes every arrival, and no formula divides by it."""
+    assert staffing.counters_needed(10 / 3600, 0.0, 600) == 1
+    assert staffing.mean_wait_s(1, 10 / 3600, 0.0) == 0.0
+    assert staffing.share_waiting_longer(1, 10 / 3600, 0.0, 600) == 0.0
