@@ -387,6 +387,12 @@ class TicketOut(Out):
     day: str
 
 
+class TicketDetailOut(TicketOut):
+    """One ticket, with the booking it was checked in from (slot, amount), if any."""
+
+    booking: BookingOut | None = None
+
+
 class IssuedTicketOut(TicketOut):
     """The ticket just issued, with its place and the customer's tracking page."""
 

@@ -19,6 +19,7 @@ from .schemas import (
     PriorityIn,
     ReassignIn,
     RequeueIn,
+    TicketDetailOut,
     TicketList,
     TicketOut,
 )
@@ -80,14 +81,15 @@ async def list_tickets(
 @router.get(
     "/{ticket_id}",
     summary="One ticket (staff); the agent also sees its track_token to print",
-    response_model=TicketOut,
+    response_model=TicketDetailOut,
     responses=refusals(*BRANCH),
 )
 async def get_ticket(
     b: str, ticket_id: str, request: Request, who: Principal = Depends(principal), ctx: Context = Depends(context)
 ) -> dict:
-    """One ticket. For the agent (and an admin) it also carries `track_token` and
-    `track_url`, which the agent prints as the ticket's QR code.
+    """One ticket, with `booking`: the booking it was checked in from (slot, amount and
+    currency of a withdrawal) or null. For the agent (and an admin) it also carries
+    `track_token` and `track_url`, which the agent prints as the ticket's QR code.
 
     **Roles:** manager, teller, agent, admin."""
     who.require(b, *STAFF)

@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from ..errors import NotFound
+from ..rules.bookings import booking_json
 from ..rules.business_day import day_of
 from ..rules.devices import FAULTY
 from ..rules.layout import Layout, to_dict
@@ -17,6 +18,7 @@ from ..rules.stats import day_stats
 from ..rules.tickets import Ticket
 from ..rules.vocabulary import Role
 from ..store import alerts, branches, devices, events, hall, tickets
+from ..store import bookings as stored_bookings
 from ..store.database import ping
 from .auth import Principal
 from .context import Context
@@ -57,7 +59,12 @@ async def ticket(ctx: Context, code: str, ticket_id: str, *, with_track: bool = 
         raise NotFound(f"ticket {ticket_id!r} not found")
     if await expire_if_stale(ctx, code, found[0], layout):
         return await ticket(ctx, code, ticket_id, with_track=with_track)
-    return ticket_json(found[0], layout.zone, track_token=found[1] if with_track else None)
+    async with ctx.db.read() as tx:
+        booking = await stored_bookings.of_ticket(tx, code, ticket_id)
+    body = ticket_json(found[0], layout.zone, track_token=found[1] if with_track else None)
+    # The teller sees what the booked visit is for: the slot, and a withdrawal's amount.
+    body["booking"] = booking_json(booking, layout) if booking else None
+    return body
 
 
 async def tickets_of_day(

@@ -107,6 +107,9 @@ _OF_DAY = Statement(
         bookings.c.slot_start, bookings.c.created_at
     )
 )
+_OF_TICKET = Statement(
+    _SELECT.where(bookings.c.branch == bindparam("branch"), bookings.c.ticket_id == bindparam("ticket_id"))
+)
 _SAVE = Statement(
     update(bookings)
     .where(
@@ -143,6 +146,12 @@ async def by_code(tx: Transaction, branch: str, code_hash: str, *, lock: bool = 
     """The branch's booking of a code's hash; ``lock``: for this transaction (PostgreSQL)."""
     row = await first(tx, _BY_CODE_LOCKING if lock else _BY_CODE, {"branch": branch, "code_hash": code_hash})
     return from_row(row) if row else None
+
+
+async def of_ticket(tx: Transaction, branch: str, ticket_id: str) -> Booking | None:
+    """The booking a checked-in ticket came from, if it came from one."""
+    rows = await tx.fetch(_OF_TICKET, {"branch": branch, "ticket_id": ticket_id})
+    return from_row(rows[0]) if rows else None
 
 
 async def save(tx: Transaction, before: Booking, after: Booking) -> bool:

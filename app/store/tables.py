@@ -248,6 +248,8 @@ bookings = Table(
     # The code leads: the customer's page knows only the code (a Citus key holds the branch).
     UniqueConstraint("code_hash", "branch", name="uq_booking_code"),
     Index("ix_bookings_day", "branch", "day", "slot_start"),
+    # A ticket's booking, for the teller to see the slot and the amount.
+    Index("ix_bookings_ticket", "branch", "ticket_id"),
 )
 
 # Places taken per slot and per clock hour of a category: a booking takes one of each

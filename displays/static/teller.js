@@ -16,6 +16,8 @@ const esc = (s) => String(s ?? '').replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)
 let session = staffSession.load('teller', branch); // {token, counter}
 let state = null;
 let stream = null;
+// The booking the current ticket was checked in from (slot, a withdrawal's amount), by ticket id.
+let booked = { id: null, booking: null };
 
 // Keypad key → what it does (numbered as in docs/keypads.md).
 const KEYS = {
@@ -71,6 +73,7 @@ function render() {
   $('counter-state').innerHTML = `<span class="badge ${st}">${esc(t(st === 'open' ? 'open' : st))}</span>`
     + (c?.pause_reason ? ` ${esc(c.pause_reason)}` : '') + (c?.teller ? ` · ${esc(c.teller)}` : '');
   const cur = c?.current;
+  if (cur && cur.id !== booked.id) seedBooking(cur.id);
   $('current-ticket').textContent = cur ? cur.number : '—';
   $('current-ticket').dataset.status = cur ? cur.status : '';
   renderMeta();
@@ -97,7 +100,22 @@ function renderMeta() {
   $('current-meta').innerHTML = `<span>${esc(t('st_' + cur.status))}</span>
     <span>${esc(t('waited'))} <b class="num">${waited}</b></span>
     <span>${esc(t('serving_for'))} <b class="num">${sinceLabel(cur.called_at)}</b></span>
-    ${cur.priority !== 'normal' ? `<span class="badge ${esc(cur.priority)}">${esc(t(cur.priority))}</span>` : ''}`;
+    ${cur.priority !== 'normal' ? `<span class="badge ${esc(cur.priority)}">${esc(t(cur.priority))}</span>` : ''}
+    ${booked.id === cur.id && booked.booking ? `<span class="badge booked" id="current-booking">${esc(bookingLabel(booked.booking))}</span>` : ''}`;
+}
+
+function bookingLabel(booking) {
+  const amount = booking.amount ? ` · ${booking.amount.toLocaleString(locale())} ${booking.currency}` : '';
+  return t('booked_at', { time: booking.time }) + amount;
+}
+
+// A booked customer at the counter: what the visit is for (the vault has the cash ready).
+async function seedBooking(id) {
+  booked = { id, booking: null };
+  try {
+    const ticket = await api('GET', branchPath(branch, `/tickets/${encodeURIComponent(id)}`), { token: session.token });
+    if (booked.id === id) { booked = { id, booking: ticket.booking }; renderMeta(); }
+  } catch { /* the console works without it */ }
 }
 
 function buildKeys() {

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.UniqueConstraint('code_hash', 'branch', name='uq_booking_code'),
     )
     op.create_index('ix_bookings_day', 'bookings', ['branch', 'day', 'slot_start'], unique=False)
+    op.create_index('ix_bookings_ticket', 'bookings', ['branch', 'ticket_id'], unique=False)
     op.create_table(
         'booking_counts',
         sa.Column('branch', sa.String(length=32), nullable=False),
@@ -75,5 +76,6 @@ def downgrade() -> None:
     op.drop_index('ix_remote_tickets_day', table_name='remote_tickets')
     op.drop_table('remote_tickets')
     op.drop_table('booking_counts')
+    op.drop_index('ix_bookings_ticket', table_name='bookings')
     op.drop_index('ix_bookings_day', table_name='bookings')
     op.drop_table('bookings')

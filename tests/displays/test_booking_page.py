@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.displays.support import BRANCH, screenshot, sign_in_manager
+from tests.displays.support import BRANCH, screenshot, sign_in_manager, sign_in_teller
 from tests.support.booking import booked_branch, day_after
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -179,4 +179,22 @@ def test_the_manager_books_for_a_customer_checks_in_and_downloads_the_cash_list(
     page.wait_for_function("document.querySelector('#mgr-checked-in').textContent === 'E001'")
     page.wait_for_selector("#bookings tr[data-booking]")
     screenshot(page, "manager-bookings")
+    assert not page.errors
+
+
+def test_the_teller_sees_what_a_booked_customer_comes_for(lobbyq, new_page):
+    layout = booked_branch({"slot_minutes": 5, "capacity": 2, "hourly_share": 1.0, "cash": {"CNY": 1_000_000}})
+    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+    code, slot_time = book_today(lobbyq, day_after(time.time(), 0), amount=500_000)
+    lobbyq.ok("POST", lobbyq.b("/bookings/check-in"), "kiosk", json={"code": code})
+
+    page = new_page(1366, 768)
+    sign_in_teller(page, lobbyq, 1)
+    page.wait_for_function("document.querySelector('#counter-waiting').textContent === '1'", timeout=4000)
+    page.keyboard.press("F1")
+    page.wait_for_function("document.querySelector('#current-ticket').textContent === 'E001'", timeout=4000)
+    page.wait_for_selector("#current-booking", timeout=4000)
+    assert page.inner_text("#current-booking") == f"预约 {slot_time} · 500,000 CNY"
+    screenshot(page, "teller-booked")
     assert not page.errors
