@@ -280,8 +280,15 @@ async def change(
         )
         if not await stored.save(uow.tx, before, after):
             raise Conflict("this booking changed meanwhile; look at it again")
+        await _tell(uow, NoticeKind.BOOKING_CHANGED, after)
         await uow.commit()
     return booking_json(after, uow.layout)
+
+
+async def _tell(uow: UnitOfWork, kind: NoticeKind, booking: Booking) -> None:
+    """A booking's customer who left a number hears of a change they may not have made."""
+    if booking.phone:
+        await notifications.send(uow, kind, booking.phone, booking_json(booking, uow.layout))
 
 
 async def cancel(ctx: Context, code: str) -> dict[str, Any]:
@@ -292,6 +299,7 @@ async def cancel(ctx: Context, code: str) -> dict[str, Any]:
         if not await stored.save(uow.tx, before, after):
             raise Conflict("this booking changed meanwhile; look at it again")
         await _move_places(uow, before.category, None, before, None)
+        await _tell(uow, NoticeKind.BOOKING_CANCELLED, after)
         await uow.commit()
     return booking_json(after, uow.layout)
 

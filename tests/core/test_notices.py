@@ -83,3 +83,23 @@ async def test_booked_and_remote_customers_are_told_once_when_3_are_ahead(api):
         await b.teller(1, "call-next")
     assert await sweep() == [(NoticeKind.THREE_AHEAD, "13800138000", 3)]
     assert await sweep() == []
+
+
+async def test_a_booking_moved_or_cancelled_is_told_to_its_number(api):
+    seen: set[str] = set()
+    await api.branch(booked_branch())
+    api.clock.advance_to(9, ZONE)
+    tomorrow = day_after(api.clock())
+    body = {"category": "cash", "date": tomorrow, "time": "10:00", "amount": 1, "currency": "CNY"}
+    code = (await api.request("POST", "/api/v1/book/sjm01", json={**body, "phone": "13800138000"})).json()["code"]
+    api.clock.advance(1)  # the outbox lists by when each was written
+    r = await api.request("POST", f"/api/v1/bookings/{code}/change", json={"date": tomorrow, "time": "11:00"})
+    assert r.status_code == 200, r.text
+    api.clock.advance(1)
+    assert (await api.request("POST", f"/api/v1/bookings/{code}/cancel")).status_code == 200
+    told_now = [(n.kind, n.recipient, n.data["time"]) for n in await told(api, seen)]
+    assert told_now == [
+        (NoticeKind.BOOKING_CONFIRMED, "13800138000", "10:00"),
+        (NoticeKind.BOOKING_CHANGED, "13800138000", "11:00"),
+        (NoticeKind.BOOKING_CANCELLED, "13800138000", "11:00"),
+    ]
