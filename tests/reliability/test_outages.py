@@ -14,7 +14,6 @@ import pytest
 from tests.reliability import checks, faults, workload
 from tests.reliability.screens import Screen, follow
 from tests.support.server import LobbyqServer
-from tests.support.services import postgres_url, redis_url, require, reset_postgres
 
 pytestmark = pytest.mark.slow
 
@@ -32,12 +31,9 @@ async def _screens_end_complete(server: LobbyqServer, screens: list[Screen], sto
     return [events, tickets, state]
 
 
-async def test_postgres_restarted_under_load_answers_503_and_lobbyq_recovers_by_itself(tmp_path):
-    rurl = redis_url()
-    if rurl is None:
-        require("redis")
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379: the PostgreSQL restart test is skipped")
-    with faults.PrivatePostgres() as pg, LobbyqServer(pg.url, workers=4, redis_url=rurl, log_dir=tmp_path) as server:
+async def test_postgres_restarted_under_load_answers_503_and_lobbyq_recovers_by_itself(postgres, lobbyq):
+    pg = postgres
+    with lobbyq as server:
         server.put_branch(workload.layout())
         cast = workload.make_cast(server)
         display = server.token("display", workload.BRANCH)
@@ -77,15 +73,10 @@ async def test_postgres_restarted_under_load_answers_503_and_lobbyq_recovers_by_
     print("postgres restarted:", checks.check(record, events, tickets, state, faults=True))
 
 
-async def test_redis_restarted_under_load_loses_no_event_on_any_screen(tmp_path):
-    url = postgres_url()
-    if url is None:
-        require("postgres")
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432: the Redis restart test is skipped")
-    reset_postgres(url)
+async def test_redis_restarted_under_load_loses_no_event_on_any_screen(postgres, tmp_path):
     with (
         faults.PrivateRedis(tmp_path) as redis,
-        LobbyqServer(url, workers=4, redis_url=redis.url, log_dir=tmp_path) as server,
+        LobbyqServer(postgres.url, workers=4, redis_url=redis.url, log_dir=tmp_path) as server,
     ):
         server.put_branch(workload.layout())
         cast = workload.make_cast(server)

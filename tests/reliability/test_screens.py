@@ -14,7 +14,7 @@ import pytest
 
 from tests.reliability import checks, workload
 from tests.reliability.screens import Screen, follow
-from tests.support.server import LobbyqServer, four_workers
+from tests.support.server import LobbyqServer
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +38,8 @@ async def _run_with_screens(server: LobbyqServer, screens: list[Screen], during)
     return record, events
 
 
-async def test_100_random_websocket_drops_under_load_each_screen_ends_exact(tmp_path):
-    with four_workers(tmp_path, redis=True) as server:
+async def test_100_random_websocket_drops_under_load_each_screen_ends_exact(lobbyq):
+    with lobbyq as server:
         server.put_branch(workload.layout())
         display = server.token("display", workload.BRANCH)
         screens = [Screen([server.ws_url], display, f"screen{i}") for i in range(8)]
@@ -59,8 +59,9 @@ async def test_100_random_websocket_drops_under_load_each_screen_ends_exact(tmp_
     assert sum(s.snapshots for s in screens) == len(screens), "a reconnect got a snapshot instead of the replay"
 
 
-async def test_a_stalled_client_under_load_is_dropped_4408_and_delays_nobody(tmp_path):
-    with four_workers(tmp_path, redis=True, env={"LOBBYQ_STREAM_SEND_TIMEOUT_S": "2"}) as server:
+async def test_a_stalled_client_under_load_is_dropped_4408_and_delays_nobody(lobbyq):
+    lobbyq.extra_env["LOBBYQ_STREAM_SEND_TIMEOUT_S"] = "2"
+    with lobbyq as server:
         server.put_branch(workload.layout())
         display = server.token("display", workload.BRANCH)
         # A raw connection that completes the handshake and then never reads a byte. Its
