@@ -207,13 +207,15 @@ def _alive(conn: asyncpg.Connection) -> bool:
 
 
 # What the database raises when it does not answer (refused, cut, shutting down or
-# starting up): the API answers 503, and the pool makes new connections once it is back.
+# starting up, out of connections): the API answers 503, and the pool makes new
+# connections once it is back.
 UNAVAILABLE: tuple[type[Exception], ...] = (
     ConnectionError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
 )
 
 

@@ -4,12 +4,20 @@ PostgreSQL under load for the same promise (tests/reliability/test_outages.py)."
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from tests.support.client import Api
 
 
-@pytest.mark.parametrize("error", [ConnectionRefusedError(111, "Connection refused"), ConnectionResetError()])
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connection refused"),
+        ConnectionResetError(),
+        asyncpg.TooManyConnectionsError("sorry, too many clients already"),
+    ],
+)
 async def test_a_database_that_does_not_answer_is_503_with_a_message(sqlite_url, monkeypatch, error):
     async with Api.start(sqlite_url) as api:
         b = await api.branch()

@@ -12,7 +12,8 @@ import random
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from tests.reliability.workload import BRANCH
+from tests.reliability import checks, workload
+from tests.reliability.workload import BRANCH, Record
 
 
 class Screen:
@@ -102,6 +103,33 @@ class Screen:
         expected = [e for e in server_events if e["seq"] > self.first]
         assert [e["seq"] for e in self.events] == [e["seq"] for e in expected], f"{self.name}: seqs differ"
         assert self.events == expected, f"{self.name}: an event differs from the server's log"
+
+
+def screens_of(server, count: int) -> list[Screen]:
+    """Lay the workload's branch out on ``server`` and make ``count`` screens for it."""
+    server.put_branch(workload.layout())
+    display = server.token("display", BRANCH)
+    return [Screen([server.ws_url], display, f"screen{i}") for i in range(count)]
+
+
+async def watched_load(server, screens: list[Screen], during=None) -> tuple[Record, list[dict], list[dict], dict]:
+    """The mixed workload on ``server`` while the screens follow the stream (``during``
+    as in workload.run); then every screen must catch up (a generous deadline, nothing
+    timed) and hold exactly the server's events from its snapshot on. Returns the record
+    and the server's events, tickets and state for the model check."""
+    stop = asyncio.Event()
+    tasks = await follow(screens, stop)
+    try:
+        record = await workload.run([server.url], workload.make_cast(server), workload.LOAD_S, Record(), during=during)
+        events, tickets, state = await checks.read_all(server.url, server.admin)
+        for s in screens:
+            assert await s.caught_up(events[-1]["seq"], 30), f"{s.name} stopped at {s.last} of {events[-1]['seq']}"
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    for s in screens:
+        s.assert_complete(events)
+    return record, events, tickets, state
 
 
 async def follow(screens: list[Screen], stop: asyncio.Event) -> list[asyncio.Task]:

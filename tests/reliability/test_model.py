@@ -10,14 +10,13 @@ import asyncio
 import pytest
 
 from tests.reliability import checks, faults, workload
-from tests.support.server import LobbyqServer, four_workers
-from tests.support.services import redis_url
+from tests.support.server import LobbyqServer
 
 pytestmark = pytest.mark.slow
 
 
-async def test_mixed_workload_of_32_clients_keeps_every_promise(tmp_path):
-    with four_workers(tmp_path, redis=True) as server:
+async def test_mixed_workload_of_32_clients_keeps_every_promise(lobbyq):
+    with lobbyq as server:
         server.put_branch(workload.layout())
         cast = workload.make_cast(server)
         record = await workload.run([server.url], cast, workload.LOAD_S, workload.Record())
@@ -25,8 +24,8 @@ async def test_mixed_workload_of_32_clients_keeps_every_promise(tmp_path):
     print("no fault:", checks.check(record, events, tickets, state, faults=False))
 
 
-async def test_a_worker_killed_9_twice_under_load_loses_nothing_acknowledged(tmp_path):
-    with four_workers(tmp_path, redis=True) as server:
+async def test_a_worker_killed_9_twice_under_load_loses_nothing_acknowledged(lobbyq):
+    with lobbyq as server:
         server.put_branch(workload.layout())
         cast = workload.make_cast(server)
         killed: list[int] = []
@@ -46,10 +45,9 @@ async def test_a_worker_killed_9_twice_under_load_loses_nothing_acknowledged(tmp
     print("worker killed:", checks.check(record, events, tickets, state, faults=True))
 
 
-async def test_a_node_killed_9_under_load_its_clients_go_on_with_the_other(tmp_path):
-    a = four_workers(tmp_path, redis=True)  # resets this run's database, skips without PG or Redis
-    a.workers = 2
-    b = LobbyqServer(a.database_url, workers=2, redis_url=redis_url(), log_dir=tmp_path)
+async def test_a_node_killed_9_under_load_its_clients_go_on_with_the_other(postgres, redis, tmp_path):
+    a = LobbyqServer(postgres.url, workers=2, redis_url=redis, log_dir=tmp_path)
+    b = LobbyqServer(postgres.url, workers=2, redis_url=redis, log_dir=tmp_path)
     with a, b:
         a.put_branch(workload.layout())
         cast = workload.make_cast(a)

@@ -13,36 +13,16 @@ import socket
 import pytest
 
 from tests.reliability import checks, workload
-from tests.reliability.screens import Screen, follow
-from tests.support.server import LobbyqServer, four_workers
+from tests.reliability.screens import screens_of, watched_load
 
 pytestmark = pytest.mark.slow
 
 DROPS = 100
 
 
-async def _run_with_screens(server: LobbyqServer, screens: list[Screen], during) -> tuple:
-    stop = asyncio.Event()
-    tasks = await follow(screens, stop)
-    record = await workload.run(
-        [server.url], workload.make_cast(server), workload.LOAD_S, workload.Record(), during=during
-    )
-    events, tickets, state = await checks.read_all(server.url, server.admin)
-    for s in screens:  # a generous deadline for completeness; nothing is timed
-        assert await s.caught_up(events[-1]["seq"], 30), f"{s.name} stopped at {s.last} of {events[-1]['seq']}"
-    stop.set()
-    await asyncio.gather(*tasks)
-    for s in screens:
-        s.assert_complete(events)
-    print(checks.check(record, events, tickets, state, faults=False))
-    return record, events
-
-
-async def test_100_random_websocket_drops_under_load_each_screen_ends_exact(tmp_path):
-    with four_workers(tmp_path, redis=True) as server:
-        server.put_branch(workload.layout())
-        display = server.token("display", workload.BRANCH)
-        screens = [Screen([server.ws_url], display, f"screen{i}") for i in range(8)]
+async def test_100_random_websocket_drops_under_load_each_screen_ends_exact(lobbyq):
+    with lobbyq as server:
+        screens = screens_of(server, 8)
         rng = random.Random(5)
         dropped: list[str] = []
 
@@ -53,16 +33,18 @@ async def test_100_random_websocket_drops_under_load_each_screen_ends_exact(tmp_
                 if await screen.drop():
                     dropped.append(screen.name)
 
-        await _run_with_screens(server, screens, drop_at_random)
+        record, events, tickets, state = await watched_load(server, screens, drop_at_random)
+    print("drops:", checks.check(record, events, tickets, state, faults=False))
     assert len(dropped) == DROPS
     assert sum(s.connections for s in screens) >= len(screens) + DROPS, "some drop did not end a connection"
     assert sum(s.snapshots for s in screens) == len(screens), "a reconnect got a snapshot instead of the replay"
 
 
-async def test_a_stalled_client_under_load_is_dropped_4408_and_delays_nobody(tmp_path):
-    with four_workers(tmp_path, redis=True, env={"LOBBYQ_STREAM_SEND_TIMEOUT_S": "2"}) as server:
-        server.put_branch(workload.layout())
-        display = server.token("display", workload.BRANCH)
+async def test_a_stalled_client_under_load_is_dropped_4408_and_delays_nobody(lobbyq):
+    lobbyq.extra_env["LOBBYQ_STREAM_SEND_TIMEOUT_S"] = "2"
+    with lobbyq as server:
+        screens = screens_of(server, 8)
+        display = screens[0].token
         # A raw connection that completes the handshake and then never reads a byte. Its
         # small receive buffer and segments keep the server's socket buffer for it small
         # too (sized from the segment size): on loopback's 64 KiB segments a megabyte of
@@ -76,12 +58,12 @@ async def test_a_stalled_client_under_load_is_dropped_4408_and_delays_nobody(tmp
             "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
             "Sec-WebSocket-Version: 13\r\n\r\n".encode()
         )
-        screens = [Screen([server.ws_url], display, f"screen{i}") for i in range(8)]
         try:
-            await _run_with_screens(server, screens, None)
+            record, events, tickets, state = await watched_load(server, screens)
             received = await asyncio.to_thread(_read_until_closed, stalled, 30)
         finally:
             stalled.close()
+    print("stalled client:", checks.check(record, events, tickets, state, faults=False))
     assert all(s.connections == 1 for s in screens), "a healthy screen was dropped"
     print("stalled client received", len(received), "bytes, then its close")
     assert CLOSE_4408.search(received), received[-200:]

@@ -138,7 +138,7 @@ async def teller(c: Client, n: int, rng: random.Random, stop: asyncio.Event) -> 
                 current = None
                 continue
             if roll < 0.08:
-                op = await c.post("pause", f"{at}/pause", counter=n, json={"reason": "break"})
+                await c.post("pause", f"{at}/pause", counter=n, json={"reason": "break"})
                 await asyncio.sleep(rng.uniform(0.05, 0.2))
                 await c.post("resume", f"{at}/resume", counter=n)
                 continue
