@@ -229,7 +229,7 @@ const STRINGS = {
     rb_checked_in: '已签到',
     rb_no_show: '未到',
     rb_late: '迟到（按现场取号排队）',
-    rb_wait: '预约客户等候（平均 / 90%）',
+    rb_wait: '预约客户等候 平均/90%',
     rb_remote_taken: '远程取号',
     rb_remote_confirmed: '已到店确认',
     rb_remote_expired: '未确认失效',
