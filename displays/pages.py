@@ -112,6 +112,7 @@ for _path, _name in {
     "/manager/{b}": "manager",
     "/manager/{b}/phone": "manager-phone",  # the manager's open alerts, on a phone
     "/reports/{b}": "reports",
+    "/cash/{b}": "cash",  # the vault's list of booked large withdrawals (issue #13)
     "/book/{b}": "book",  # the public booking page (issue #13): no token
 }.items():
     router.add_api_route(_path, _branch_page(_name), methods=["GET"], include_in_schema=False)

@@ -76,7 +76,7 @@ async def branch_report(
 )
 async def branch_report_csv(
     b: str,
-    table: Literal["hourly", "waits", "counters", "tellers", "staffing"] = TABLE,
+    table: Literal["hourly", "waits", "counters", "tellers", "staffing", "bookings"] = TABLE,
     start: str = FROM,
     to: str | None = TO,
     target_minutes: int = TARGET,
@@ -84,7 +84,8 @@ async def branch_report_csv(
     ctx: Context = Depends(context),
 ) -> Response:
     """The same numbers as the report, one table per file, named
-    `lobbyq-report-{b}-{from}[_{to}]-{table}.csv`.
+    `lobbyq-report-{b}-{from}[_{to}]-{table}.csv`; `bookings` is one line of the
+    bookings' and remote tickets' figures.
 
     **Roles:** manager, admin."""
     who.require(b, Role.MANAGER)

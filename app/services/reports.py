@@ -57,6 +57,23 @@ TABLES: dict[str, tuple[str, ...]] = {
         "utilisation",
     ),
     "staffing": ("category", "hour", "arrivals_per_hour", "service_avg_s", "service_from", "counters_needed"),
+    # one line: the `bookings` section, its nested figures named `wait_avg_s`, `remote_taken`…
+    "bookings": (
+        "from",
+        "to",
+        "booked",
+        "cancelled",
+        "checked_in",
+        "no_show",
+        "late",
+        "wait_avg_s",
+        "wait_p50_s",
+        "wait_p90_s",
+        "wait_max_s",
+        "remote_taken",
+        "remote_confirmed",
+        "remote_expired",
+    ),
 }
 COMPARISON = (
     "branch",
@@ -121,7 +138,22 @@ def _csv(fields: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+def bookings_row(body: dict[str, Any]) -> dict[str, Any]:
+    """The report's `bookings` section as one flat line, its days first: a spreadsheet
+    gathering the lines of several downloads still says which days each counts."""
+    section = body["bookings"]
+    return {
+        "from": body["from"],
+        "to": body["to"],
+        **{k: v for k, v in section.items() if k not in ("wait_s", "remote")},
+        **{f"wait_{k}_s": v for k, v in section["wait_s"].items()},
+        **{f"remote_{k}": v for k, v in section["remote"].items()},
+    }
+
+
 def table_rows(body: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    if table == "bookings":
+        return [bookings_row(body)]
     if table == "waits":
         return list(body["waits"]["bins"])
     if table == "staffing":

@@ -56,8 +56,9 @@ export function alarm(a) {
   return urgent;
 }
 
-// The manager's sign-in form (#signin, #signin-token, #signin-error), the same on both
-// pages: a manager-only request proves the role, and the tap unlocks the sound.
+// The manager's sign-in form (#signin, #signin-token, #signin-error), the same on the
+// dashboard, the phone page and the cash list: a manager-only request proves the role, and
+// the tap unlocks the sound (of no use on the cash list, and harmless there).
 export function managerSignIn(branch, onSignedIn) {
   const $ = (id) => document.getElementById(id);
   $('signin').addEventListener('submit', async (e) => {

@@ -339,6 +339,7 @@ async function ticketAction(kind, btn) {
 managerSignIn(branch, (signedIn) => { session = signedIn; showDashboard(); });
 $('sign-out').addEventListener('click', signOut);
 $('reports-link').href = `/reports/${encodeURIComponent(branch)}`;
+$('cash-link').href = `/cash/${encodeURIComponent(branch)}`;
 $('stats-csv').addEventListener('click', () => downloadCsv());
 $('cash-csv').addEventListener('click', () => downloadCsv('/cash.csv'));
 $('alert-flash').addEventListener('click', () => { $('alert-flash').hidden = true; });

@@ -35,6 +35,18 @@ function renderKpis(r) {
   $('k-estimate').textContent = e.count ? `${minutes(e.p50_s)} / ${minutes(e.p90_s)}` : '–';
 }
 
+// Bookings and remote tickets (issue #13): shown when the days had any.
+function renderBookings(r) {
+  const b = r.bookings;
+  $('bookings-panel').hidden = !b.booked && !b.remote.taken;
+  for (const [id, n] of Object.entries({
+    'b-booked': b.booked, 'b-checked-in': b.checked_in, 'b-cancelled': b.cancelled, 'b-no-show': b.no_show,
+    'b-late': b.late, 'b-remote-taken': b.remote.taken, 'b-remote-confirmed': b.remote.confirmed,
+    'b-remote-expired': b.remote.expired,
+  })) $(id).textContent = number(n);
+  $('b-wait').textContent = b.wait_s.avg != null ? `${minutes(b.wait_s.avg)} / ${minutes(b.wait_s.p90)}` : '–';
+}
+
 const people = (x) => [
   `<span class="num">${number(x.served)}</span>`, `<span class="num">${number(x.no_show)}</span>`,
   `<span class="num">${minutes(x.service_avg_s)}</span>`, `<span class="num">${minutes(x.service_p90_s)}</span>`,
@@ -96,6 +108,7 @@ async function load() {
     const made = new Date().toLocaleString(r.locale, { timeZone: r.timezone, hour12: false });
     $('report-meta').textContent = `${t('days_label', { days: r.days, open: r.open_days })} · ${t('generated', { at: made })}`;
     renderKpis(r);
+    renderBookings(r);
     for (const name of ['hourly', 'waits', 'abandonment', 'counters']) {
       $(`chart-${name}`).innerHTML = r.summary.issued ? charts[name] : `<p class="muted">${esc(t('no_data'))}</p>`;
     }

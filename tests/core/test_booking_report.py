@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from tests.core.test_reports import _csv_rows
 from tests.support.booking import ZONE, booked_branch, day_after
 
 
-async def test_the_report_counts_bookings_check_ins_no_shows_and_booked_waits(api):
+async def a_day_of_bookings(api):
+    """Four cash bookings (on time, late, missed, cancelled), two remote tickets (one
+    confirmed, one expired), three customers served; the clock at 13:00. → (branch, day)"""
     layout = booked_branch()
     layout["categories"][0]["remote"] = True  # personal
     b = await api.branch(layout)
@@ -41,7 +44,11 @@ async def test_the_report_counts_bookings_check_ins_no_shows_and_booked_waits(ap
         api.clock.advance(60)
         await b.teller(1, "finish")
     api.clock.advance_to(13, ZONE)  # the 11:00 slot is over, never checked in; the remote one expired
+    return b, today
 
+
+async def test_the_report_counts_bookings_check_ins_no_shows_and_booked_waits(api):
+    b, today = await a_day_of_bookings(api)
     r = await b.manager("GET", f"/reports?from={today}")
     assert r.status_code == 200, r.text
     report = r.json()["bookings"]
@@ -57,3 +64,24 @@ async def test_the_report_counts_bookings_check_ins_no_shows_and_booked_waits(ap
     # (wait from 10:00: 47 min), then 10:48 the late one (wait from 10:46: 2 min)
     assert report["wait_s"]["max"] is not None and 46 * 60 < report["wait_s"]["max"] < 48 * 60
     assert 60 < report["wait_s"]["p50"] < 3 * 60
+
+
+async def test_the_bookings_figures_download_as_one_csv_line(api):
+    b, today = await a_day_of_bookings(api)
+    report = (await b.manager("GET", f"/reports?from={today}")).json()["bookings"]
+    r = await b.manager("GET", f"/reports.csv?table=bookings&from={today}")
+    assert r.headers["content-disposition"] == f'attachment; filename="lobbyq-report-sjm01-{today}-bookings.csv"'
+    [row] = _csv_rows(r)
+    assert row == {
+        "from": today,
+        "to": today,
+        "booked": "4",
+        "cancelled": "1",
+        "checked_in": "2",
+        "no_show": "1",
+        "late": "1",
+        **{f"wait_{k}_s": str(v) for k, v in report["wait_s"].items()},
+        "remote_taken": "2",
+        "remote_confirmed": "1",
+        "remote_expired": "1",
+    }

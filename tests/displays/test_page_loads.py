@@ -89,6 +89,9 @@ def test_staff_pages_load_without_a_refused_request(lobbyq, new_page):
     page.click("#reports-link")  # the sign-in carries over to the reports (same tab)
     page.wait_for_selector("body[data-loaded]")
     check(page, seen, "reports")
+    page.goto(f"{lobbyq.base}/cash/{BRANCH}")  # the cash list, signed in the same way
+    page.wait_for_selector("body[data-loaded]")
+    check(page, seen, "cash")
 
     page = new_page(390, 844, enforce_csp=True)
     seen = watch(page)

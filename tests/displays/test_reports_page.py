@@ -7,6 +7,7 @@ admin compares two branches, in Chinese and in English."""
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,8 @@ import pytest
 
 from bench.reports import insert_day, synthetic_day
 from tests.displays.support import ARTIFACTS, BRANCH, LAYOUT, ROOT, screenshot, sign_in_manager
+from tests.displays.test_booking_page import book_today
+from tests.support.booking import booked_branch, day_after
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,6 +92,51 @@ def test_the_managers_report_of_yesterday(lobbyq, new_page, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "reports-print.png"), full_page=True)
     pdf = page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+
+
+def test_the_report_counts_the_days_bookings_and_downloads_them(lobbyq, new_page):
+    layout = booked_branch({"slot_minutes": 5, "capacity": 2, "hourly_share": 1.0, "cash": {"CNY": 50000}})
+    layout["hours"] = {"weekly": {d: ["00:00-24:00"] for d in layout["hours"]["weekly"]}}
+    layout["categories"][0]["remote"] = True  # personal
+    lobbyq.ok("PUT", lobbyq.b(), json={**layout, "code": BRANCH})
+    today = day_after(time.time(), 0)
+    arrived, _ = book_today(lobbyq, today, amount=20000)
+    lobbyq.ok("POST", lobbyq.b("/bookings/check-in"), "kiosk", json={"code": arrived})
+    cancelled, _ = book_today(lobbyq, today)
+    lobbyq.ok("POST", f"/api/v1/bookings/{cancelled}/cancel")
+    lobbyq.ok("POST", f"/api/v1/book/{BRANCH}/remote", json={"category": "personal"})
+
+    page = new_page(1440, 900, accept_downloads=True)
+    sign_in_manager(page, lobbyq)
+    page.click("#reports-link")
+    page.wait_for_selector(f"body[data-loaded='{today}:{today}']")
+    tiles = {
+        "booked": "2",
+        "checked-in": "1",
+        "cancelled": "1",
+        "no-show": "0",
+        "late": "0",
+        "wait": "–",  # the checked-in customer is not called yet
+        "remote-taken": "1",
+        "remote-confirmed": "0",
+        "remote-expired": "0",
+    }
+    assert {k: page.inner_text(f"#b-{k}") for k in tiles} == tiles
+    assert "预约与远程取号" in page.inner_text("#bookings-panel h2")
+    page.screenshot(path=str(ARTIFACTS / "reports-bookings.png"), full_page=True)
+
+    with page.expect_download() as download:
+        page.click("#bookings-panel .csv")
+    assert download.value.suggested_filename == f"lobbyq-report-{BRANCH}-{today}-bookings.csv"
+    lines = open(download.value.path(), encoding="utf-8-sig").read().splitlines()  # noqa: SIM115 - a temporary file
+    assert lines[0].startswith("from,to,booked,cancelled,checked_in,")
+    assert lines[1].startswith(f"{today},{today},2,1,1,")
+
+    page.click("[data-preset='1']")  # yesterday: nothing booked, no panel
+    yesterday = day_after(time.time(), -1)
+    page.wait_for_selector(f"body[data-loaded='{yesterday}:{yesterday}']")
+    assert page.is_hidden("#bookings-panel")
+    assert not page.errors, page.errors
 
 
 def test_a_teller_cannot_open_the_report(lobbyq, new_page):
