@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from tests.core.test_reports import _csv_rows
 from tests.support.booking import ZONE, booked_branch, day_after
+from tests.support.csv_answer import csv_rows
 
 
 async def a_day_of_bookings(api):
@@ -71,7 +71,7 @@ async def test_the_bookings_figures_download_as_one_csv_line(api):
     report = (await b.manager("GET", f"/reports?from={today}")).json()["bookings"]
     r = await b.manager("GET", f"/reports.csv?table=bookings&from={today}")
     assert r.headers["content-disposition"] == f'attachment; filename="lobbyq-report-sjm01-{today}-bookings.csv"'
-    [row] = _csv_rows(r)
+    [row] = csv_rows(r)
     assert row == {
         "from": today,
         "to": today,

@@ -19,8 +19,6 @@ Personal service 300 360 600 1200 900 -> mean 672 s; corporate 1200 s.
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from datetime import date, datetime, timedelta
 
@@ -32,6 +30,7 @@ from app.rules.stats import day_stats
 from app.rules.tickets import Ticket
 from tests.core.test_stats import SHANGHAI, at, next_local
 from tests.support.client import Clock
+from tests.support.csv_answer import csv_rows
 
 HOURLY = [
     {"hour": 9, "arrivals": 5, "served": 3, "abandoned": 2, "no_show": 1, "cancelled": 1, "abandonment_rate": 0.4},
@@ -221,37 +220,28 @@ async def test_a_days_report_through_the_api(api):
     assert {(x["category"], x["hour"]): x["counters_needed"] for x in thirty["rows"]}[("corporate", 9)] == 2
 
 
-def _csv_rows(response) -> list[dict[str, str]]:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    text = response.content.decode("utf-8-sig")
-    assert not text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text)))
-
-
 async def test_each_table_downloads_as_csv_excel_reads(api):
     b, day = await play_the_day(api)
     report = (await b.manager("GET", f"/reports?from={day}")).json()
     for table in ("hourly", "waits", "counters", "tellers", "staffing"):
         r = await b.manager("GET", f"/reports.csv?table={table}&from={day}")
-        rows = _csv_rows(r)
+        rows = csv_rows(r)
         assert r.headers["content-disposition"] == f'attachment; filename="lobbyq-report-sh01-{day}-{table}.csv"'
         expected = {"waits": report["waits"]["bins"], "staffing": report["staffing"]["rows"]}.get(table, report[table])
         assert len(rows) == len(expected), table
-    hourly = _csv_rows(await b.manager("GET", f"/reports.csv?table=hourly&from={day}"))
+    hourly = csv_rows(await b.manager("GET", f"/reports.csv?table=hourly&from={day}"))
     assert [(x["hour"], x["arrivals"], x["served"], x["abandoned"]) for x in hourly] == [
         ("9", "5", "3", "2"),
         ("10", "3", "3", "0"),
         ("11", "1", "0", "0"),
     ]
-    tellers = _csv_rows(await b.manager("GET", f"/reports.csv?table=tellers&from={day}"))
+    tellers = csv_rows(await b.manager("GET", f"/reports.csv?table=tellers&from={day}"))
     assert {x["teller"]: (x["counters"], x["served"]) for x in tellers} == {
         "王芳": ("1", "3"),
         "李雷": ("2", "2"),
         "张伟": ("3", "1"),
     }
-    staffing = _csv_rows(await b.manager("GET", f"/reports.csv?table=staffing&from={day}&target_minutes=60"))
+    staffing = csv_rows(await b.manager("GET", f"/reports.csv?table=staffing&from={day}&target_minutes=60"))
     assert {(x["category"], x["hour"]): x["counters_needed"] for x in staffing}[("corporate", "9")] == "1"
     # a range names both its days
     to = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
@@ -286,7 +276,7 @@ async def test_the_admin_compares_branches_side_by_side(api):
     bj = lines["bj02"]
     assert (bj["issued"], bj["served"], bj["wait_p90_s"], bj["satisfaction_rate"]) == (1, 0, 0.0, None)
 
-    rows = _csv_rows(await api.request("GET", f"/api/v1/reports.csv?from={day}", api.admin))
+    rows = csv_rows(await api.request("GET", f"/api/v1/reports.csv?from={day}", api.admin))
     assert {x["branch"]: x["wait_p90_s"] for x in rows} == {"sh01": "1200.0", "bj02": "0.0"}
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.displays.support import BRANCH, screenshot, sign_in_manager, sign_in_teller
-from tests.support.booking import booked_branch, day_after
+from tests.support.booking import book_today, booked_branch, day_after
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -83,16 +83,6 @@ def test_the_page_speaks_the_branch_language_and_shows_a_full_slot(lobbyq, new_p
     assert full.is_disabled() and "full" in full.inner_text()
     assert page.locator("#bk-slots .choice:has-text('10:30')").is_enabled()
     assert not page.errors
-
-
-def book_today(lobbyq, today: str, amount: int = 1) -> tuple[str, str]:
-    """A booking of today's first free slot: its code and time (skips in the day's last slot)."""
-    slots = lobbyq.ok("GET", f"/api/v1/book/{BRANCH}/slots?category=cash&date={today}")["slots"]
-    free = [s for s in slots if s["free"] > 0]
-    if not free:
-        pytest.skip("no slot left today (the last 5 minutes of the day in Shanghai)")
-    body = {"category": "cash", "date": today, "time": free[0]["time"], "amount": amount, "currency": "CNY"}
-    return lobbyq.ok("POST", f"/api/v1/book/{BRANCH}", json=body)["code"], free[0]["time"]
 
 
 def test_the_kiosk_checks_a_booking_in_by_its_scanned_code(lobbyq, new_page):

@@ -15,8 +15,7 @@ import pytest
 
 from bench.reports import insert_day, synthetic_day
 from tests.displays.support import ARTIFACTS, BRANCH, LAYOUT, ROOT, screenshot, sign_in_manager
-from tests.displays.test_booking_page import book_today
-from tests.support.booking import booked_branch, day_after
+from tests.support.booking import book_today, booked_branch, day_after
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app.rules.hours import WEEKDAYS
 from app.sample_branch import SAMPLE_BRANCH
 
 ZONE = "Asia/Shanghai"
+BRANCH = "sjm01"  # the branch the page tests lay out (tests/displays/support.py)
 CASH = {"slot_minutes": 30, "capacity": 2, "hourly_share": 1.0, "cash": {"CNY": 50000, "USD": 10000}}
 
 
@@ -27,3 +30,13 @@ def booked_branch(appointment: dict[str, Any] | None = None, **policy: Any) -> d
 def day_after(moment: float, days: int = 1) -> str:
     """The branch's calendar day ``days`` after the one of ``moment``."""
     return (datetime.fromtimestamp(moment, ZoneInfo(ZONE)).date() + timedelta(days=days)).isoformat()
+
+
+def book_today(lobbyq, today: str, amount: int = 1) -> tuple[str, str]:
+    """A booking of today's first free slot: its code and time (skips in the day's last slot)."""
+    slots = lobbyq.ok("GET", f"/api/v1/book/{BRANCH}/slots?category=cash&date={today}")["slots"]
+    free = [s for s in slots if s["free"] > 0]
+    if not free:
+        pytest.skip("no slot left today (the last 5 minutes of the day in Shanghai)")
+    body = {"category": "cash", "date": today, "time": free[0]["time"], "amount": amount, "currency": "CNY"}
+    return lobbyq.ok("POST", f"/api/v1/book/{BRANCH}", json=body)["code"], free[0]["time"]
