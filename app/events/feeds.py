@@ -158,7 +158,8 @@ async def pump(hub: Hub, feed: Feed, send: Send, after: int | None) -> None:
     """Send a client what it missed (or a snapshot), then everything live, pings between.
 
     Catching up may read from the table; once live, a client is served from the ring
-    only, and one that falls off it or more than ``stream_queue`` behind is too slow.
+    only, and one that falls off it, or more than ``stream_queue`` behind after a batch
+    it was sent, is too slow (a burst that finds it caught up is not its lag).
     """
     settings = hub.settings
     # A client may be ahead of this process's feed when another worker served it last:
@@ -169,6 +170,7 @@ async def pump(hub: Hub, feed: Feed, send: Send, after: int | None) -> None:
         last = after
     limit = settings.stream_queue
     live = False
+    caught_up = False  # had everything: what the feed reads next at once is a burst, not its lag
     while True:
         batch = feed.since(last)
         if batch is None:
@@ -178,15 +180,17 @@ async def pump(hub: Hub, feed: Feed, send: Send, after: int | None) -> None:
             if gone:
                 last = await _send_snapshot(hub, feed, send)
                 continue
-        elif live and len(batch) > limit:
+        elif live and len(batch) > limit and not caught_up:
             raise TooSlow(f"{len(batch)} events behind")
         else:
             live = True
         if not batch:
+            caught_up = True
             await feed.updated(settings.ping_interval_s)
             if feed.since(last) == []:
                 await _send(send, '{"type":"ping"}', settings.stream_send_timeout_s)
             continue
+        caught_up = False
         for seq, text in batch:
             await _send(send, text, settings.stream_send_timeout_s)
             last = seq

@@ -185,6 +185,40 @@ async def test_a_client_ahead_of_this_workers_feed_gets_the_events_it_missed_not
     assert [t for t in sent if "ping" not in t] == ['{"seq":6}', '{"seq":7}']
 
 
+async def test_a_burst_of_events_does_not_drop_a_client_that_was_caught_up():
+    """Unit level: when a loaded server's feed reads more than ``stream_queue`` events at
+    once, a client that had everything is not too slow: it is sent the burst. Only what
+    piles up while it is being sent to counts against it."""
+    from app.settings import Settings
+
+    class Hub:
+        settings = Settings(stream_send_timeout_s=1, ping_interval_s=0.05, stream_queue=4)
+
+    class BurstyFeed:
+        branch = "b"
+        last_seq = 3
+
+        def since(self, seq):
+            return [] if seq >= self.last_seq else [(s, f'{{"seq":{s}}}') for s in range(seq + 1, self.last_seq + 1)]
+
+        async def updated(self, timeout):
+            await asyncio.sleep(0.01)
+            self.last_seq = 13  # ten events read at once
+
+    sent: list[str] = []
+
+    async def send(text):
+        sent.append(text)
+
+    task = asyncio.create_task(pump(Hub(), BurstyFeed(), send, after=3))
+    for _ in range(200):
+        if '{"seq":13}' in sent or task.done():
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    assert [t for t in sent if "ping" not in t] == [f'{{"seq":{s}}}' for s in range(4, 14)]
+
+
 async def test_a_client_that_never_reads_does_not_hold_back_the_others(sqlite_server):
     server = sqlite_server
     manager = server.token("manager", "sjm01")
