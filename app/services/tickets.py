@@ -20,7 +20,7 @@ from ..rules.tickets import Ticket
 from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Priority, Role, TicketStatus
 from ..store import alerts as stored_alerts
 from ..store import branches as stored_branches
-from ..store import counters, tickets
+from ..store import counters, events, tickets
 from . import alerts
 from .auth import Principal
 from .branches import is_vip
@@ -58,7 +58,6 @@ async def issue(
         printer = _printing_kiosk(uow.layout, who, kiosk)
 
         number = await tickets.take_number(uow.tx, branch, uow.today, cat.prefix)
-        seq = await uow.reserve_seq()
         ticket = Ticket(
             id=uuid.uuid4().hex,
             branch=branch,
@@ -69,7 +68,8 @@ async def issue(
             status=TicketStatus.WAITING,
             issued_at=uow.now,
             queued_at=uow.now,
-            issue_seq=seq,
+            # its event's seq, stamped at the commit: the branch row is locked only then
+            issue_seq=events.UNNUMBERED,
             kiosk=printer,
         )
         ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
@@ -79,7 +79,7 @@ async def issue(
         await tickets.add(uow.tx, ticket, track_token)
         body = ticket_json(ticket, uow.zone)
         body["ahead"] = ahead
-        uow.record_reserved(seq, EventType.TICKET_ISSUED, body)
+        uow.record(EventType.TICKET_ISSUED, body, stamps=ticket.id)
         limit = uow.layout.policy.alert_queue_length
         if (
             limit is not None
