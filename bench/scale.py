@@ -542,7 +542,10 @@ async def peak_run(base: str, ws_base: str, admin: str, minutes: float, server: 
 
     async def gated(*args) -> None:
         async with gate:
-            await _operation(*args)
+            try:
+                await _operation(*args)
+            except httpx.HTTPError as error:  # counted beside the statuses, not raised in a task
+                state.errors[type(error).__name__] = state.errors.get(type(error).__name__, 0) + 1
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as c:
         tasks = set()
@@ -612,7 +615,7 @@ def peak(minutes: float, workers: int) -> None:
     print(
         f"set-up {result['setup_s']:.0f} s (layouts, tokens, counters opened), screens connected in "
         f"{result['connect_s']:.0f} s; ran {result['ran_s']:.0f} s; operations started >100 ms late: {state.late}; "
-        f"unanswered {DRAIN_S:.0f} s after the last was due: {state.unanswered}"
+        f"unanswered {DRAIN_S:.0f} s after the last was due: {state.unanswered}; no HTTP answer: {state.errors}"
     )
     print(f"{'operation':10} {'count':>7} {'p50 ms':>7} {'p99 ms':>7}  statuses")
     for name, values in sorted(state.latency.items()):
