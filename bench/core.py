@@ -32,7 +32,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from app.sample_branch import SAMPLE_BRANCH
-from bench import bare, wrk
+from bench import captured, wrk
 from bench.load import run
 from bench.wrk import Client, Figures
 
@@ -80,7 +80,7 @@ def uvicorn_command(factory: str, port: int, workers: int, *extra: str) -> list[
 def reset(url: str, workdir: Path) -> None:
     if url.startswith("postgresql"):
         drop = "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
-        psql = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", drop]
+        psql = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", make_url(url).database or "test", "-c", drop]
         subprocess.run(psql, check=True, capture_output=True)
     else:
         for f in workdir.glob("*.db*"):
@@ -262,53 +262,20 @@ def drive(name: str, base: str, clients: list[Client], seconds: float) -> Figure
     return Figures(name, requests, seconds, r.p50, r.p99, called, called, 0, r.statuses)
 
 
-def database_alone(url: str, statements: int, seconds: float) -> float | None:
-    """Transactions/s of PostgreSQL alone, driven by pgbench (a C client, no HTTP, no
-    Python) with the bare issue endpoint's statements on its tables (left by the bare
-    server): the most any server in front of this database could reach on this machine."""
-    pgbench = shutil.which("pgbench")
-    if pgbench is None:
-        return None
-    u = make_url(url)
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write("".join(f"{s};\n" for s in ["BEGIN", *bare.transaction_sql(statements), "COMMIT"]))
-    try:
-        run = subprocess.run(
-            [
-                pgbench,
-                "-n",
-                "-h",
-                u.host or "127.0.0.1",
-                "-p",
-                str(u.port or 5432),
-                "-U",
-                u.username or "postgres",
-                "-c",
-                str(CLIENTS),
-                "-j",
-                "2",
-                "-T",
-                str(max(1, int(seconds))),
-                "-f",
-                script.name,
-                u.database or "postgres",
-            ],
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        os.unlink(script.name)
-    for line in run.stdout.splitlines():
-        if line.startswith("tps = "):
-            return float(line.split()[2])
-    return None
-
-
 def bench(kind: str, workers: int, seconds: float) -> None:
+    if kind == "postgres":
+        with captured.private_database(PG_URL, "core") as url:
+            _bench(kind, url, workers, seconds)
+    else:
+        _bench(kind, None, workers, seconds)
+
+
+def _bench(kind: str, pg_url: str | None, workers: int, seconds: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lobbyq-bench-"))
-    url = PG_URL if kind == "postgres" else f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    url = pg_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     ours: dict[str, Figures] = {}
     theirs: dict[str, Figures] = {}
+    alone = None
     try:
         reset(url, workdir)
         statements = asyncio.run(count_statements(url))
@@ -326,10 +293,16 @@ def bench(kind: str, workers: int, seconds: float) -> None:
         port = free_port()
         server = Server([lobbyq, "serve", "--port", str(port), "--workers", str(workers)], env, port)
         try:
-            for name, clients in workloads(*prepare(server.url, admin)).items():
+            kiosk, tellers = prepare(server.url, admin)
+            for name, clients in workloads(kiosk, tellers).items():
                 ours[name] = drive(name, server.url, clients, seconds)
         finally:
             server.stop()
+        if kind == "postgres":  # lobbyq's own issue transaction, on its tables, right after
+            from bench.scale import issue_scripts  # bench.scale imports this module
+
+            scripts, _ = issue_scripts(url, env, kiosk)
+            alone = captured.pgbench(url, scripts, CLIENTS, seconds, 1)
         bare_env = {**env, "BENCH_DB_URL": url, "BENCH_STATEMENTS": ",".join(f"{k}={v}" for k, v in statements.items())}
         port = free_port()
         bare_server = Server(uvicorn_command("bench.bare:create", port, workers, "--no-access-log"), bare_env, port)
@@ -338,7 +311,6 @@ def bench(kind: str, workers: int, seconds: float) -> None:
                 theirs[name] = drive(name, bare_server.url, clients, seconds)
         finally:
             bare_server.stop()
-        alone = database_alone(url, statements["issue"], seconds) if kind == "postgres" else None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -365,8 +337,9 @@ def bench(kind: str, workers: int, seconds: float) -> None:
     print("calls/s: call-nexts that called a ticket, per second; req/s counts call-next and finish alike.")
     if alone is not None:
         print(
-            f"PostgreSQL alone, pgbench with the bare issue's {statements['issue']} statements a transaction, "
-            f"{CLIENTS} clients, no HTTP: {alone:.0f} transactions/s"
+            f"PostgreSQL alone, pgbench -M prepared running lobbyq's own issue transaction (captured from the "
+            f"server, bench/captured.py) on b1, {CLIENTS} clients, no HTTP: {alone:.0f} transactions/s; "
+            f"issue ratio {ours['issue'].rate / alone:.2f}"
         )
 
 

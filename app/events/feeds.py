@@ -4,8 +4,11 @@ One ``Feed`` per branch and process reads each new event from the events table o
 keeps the latest ones in a ring. Every client pulls from that ring at its own pace, so a
 client that stalls delays nobody but itself; one that falls more than
 ``LOBBYQ_STREAM_QUEUE`` events behind is closed (4408) and resyncs by ``seq``. Wake-ups
-come from the bus; a slow poll of the table backs it up, so a lost wake-up (or a Redis
-restart) costs latency, never an event.
+come from the bus; a poll backs it up, so a lost wake-up (or a Redis restart) costs
+latency, never an event: once a second the process reads the last seq of every branch it
+streams, in one statement, and wakes the feeds that are behind (a poll per feed read the
+events of every branch every second, idle or not: 2,000 reads a second for 500 branches
+on 4 workers).
 """
 
 from __future__ import annotations
@@ -76,10 +79,7 @@ class Feed:
 
     async def _run(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), POLL_S)
-            except TimeoutError:
-                pass
+            await self._wake.wait()  # the bus, or the hub's poll
             self._wake.clear()
             try:
                 await self._read()
@@ -119,6 +119,7 @@ class Hub:
         self.settings = settings
         self.feeds: dict[str, Feed] = {}
         self._unsubscribe: dict[str, Callable[[], None]] = {}
+        self._poller: asyncio.Task[None] | None = None
 
     async def feed(self, branch: str) -> Feed:
         feed = self.feeds.get(branch)
@@ -132,9 +133,31 @@ class Hub:
                 feed = Feed(self.db, branch, last)
                 self.feeds[branch] = feed
                 self._unsubscribe[branch] = self.bus.subscribe(branch, feed.wake)
+                if self._poller is None:
+                    self._poller = asyncio.create_task(self._poll(), name="feeds-poll")
         return feed
 
+    async def _poll(self) -> None:
+        """Once a second, wake the feeds whose branch is past what they read."""
+        while True:
+            await asyncio.sleep(POLL_S)
+            try:
+                async with self.db.read() as tx:
+                    seqs = await branches.last_seqs(tx, list(self.feeds))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the database away: the next poll tries again
+                log.warning("feeds could not poll the branches' seqs (%s)", error)
+                continue
+            for branch, seq in seqs.items():
+                feed = self.feeds.get(branch)
+                if feed is not None:
+                    feed.wake(branch, seq)
+
     def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
         for branch, feed in self.feeds.items():
             feed.close()
             self._unsubscribe[branch]()

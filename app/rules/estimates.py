@@ -118,23 +118,47 @@ def _play(lobby: LobbyOutlook, target: Target, count: int) -> tuple[list[float],
     def overtakers(t: float) -> float:
         return target.overtaking_per_s * min(t, target.ages_in_s) - overtaken
 
+    def lines_of(counter: CounterOutlook) -> list[tuple[int, list[tuple[int, Line, float, float]] | None]]:
+        """The counter's lines in its order of categories (None: the target's), each with
+        what waits in it and arrives per second; a line where nobody waits or arrives can
+        never hold a whole ticket, so it is left out."""
+        found: list[tuple[int, list[tuple[int, Line, float, float]] | None]] = []
+        for position, cat in enumerate(counter.serves):
+            if cat == category:
+                found.append((position, None))
+                continue
+            ranks = []
+            for k in RANKS:
+                waiting, arriving = lobby.waiting.get((cat, k), 0.0), lobby.arrivals_per_s.get((cat, k), 0.0)
+                if waiting or arriving:
+                    ranks.append((k, (cat, k), waiting, arriving))
+            if ranks:
+                found.append((position, ranks))
+        return found
+
+    lines = {c.number: lines_of(c) for c in lobby.counters}
+
     def best(counter: CounterOutlook, t: float) -> tuple[int, int, Line | None] | None:
         """The counter's next line by the rules' order: class, then its order of categories;
         ``None`` for the target's line."""
         found: tuple[int, int, Line | None] | None = None
-        for position, cat in enumerate(counter.serves):
-            if cat == category:
+        for position, ranks in lines[counter.number]:
+            if ranks is None:
                 rank = target.rank if t < target.ages_in_s else min(target.rank, VIP_RANK)
                 if overtakers(t) >= 1:  # who overtakes the line also goes before others of its class
                     rank = max(0, rank - 1)
                 pick: tuple[int, int, Line | None] = (rank, position, None)
             else:
-                rank_found = next((k for k in RANKS if available((cat, k), t) >= WHOLE_TICKET), None)
-                if rank_found is None:
+                for k, line, waiting, arriving in ranks:  # available(line, t), as it computes it
+                    if waiting + arriving * t - taken.get(line, 0.0) >= WHOLE_TICKET:
+                        pick = (k, position, line)
+                        break
+                else:
                     continue
-                pick = (rank_found, position, (cat, rank_found))
             if found is None or pick[:2] < found[:2]:
                 found = pick
+                if found[0] == 0:  # later categories rank after at the same class
+                    break
         return found
 
     for _ in range(MAX_STEPS):

@@ -2,8 +2,9 @@
 whose cause is gone (policy.alert_auto_clear), pruning old events, booking reminders,
 deleting customers' personal fields ``LOBBYQ_PERSONAL_DATA_DAYS`` after the visit.
 
-Runs every ``LOBBYQ_SWEEP_INTERVAL_S`` in each worker; every step is idempotent inside a
-unit of work, so several workers sweeping at once do no harm.
+Runs every ``LOBBYQ_SWEEP_INTERVAL_S`` in every worker, but one process sweeps at a time
+(``store.leadership``): the others find the round taken and skip it. Every step is
+idempotent inside a unit of work all the same, so a round that overlaps does no harm.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 
 from ..rules.vocabulary import AlertType
 from ..store import bookings as stored_bookings
-from ..store import branches, events, tickets
+from ..store import branches, events, leadership, tickets
 from ..store import notifications as stored_notifications
 from ..store import remote as stored_remote
 from . import alerts, bookings, remote
@@ -53,6 +54,10 @@ async def sweep_branch(ctx: Context, code: str) -> None:
         await uow.commit()
 
 
+# The advisory lock's key of the sweep: any constant no other lock of lobbyq uses.
+SWEEP_LOCK_KEY = 0x6C6F6273
+
+
 async def sweep_all(ctx: Context) -> None:
     async with ctx.db.read() as tx:
         codes = [code for code, _ in await branches.all_codes_and_names(tx)]
@@ -60,10 +65,22 @@ async def sweep_all(ctx: Context) -> None:
         await sweep_branch(ctx, code)
 
 
+async def sweep_if_first(ctx: Context) -> bool:
+    """Sweep every branch unless another process is sweeping; whether this one did."""
+    async with ctx.db.read() as lead:
+        if not await leadership.take(lead, SWEEP_LOCK_KEY):
+            return False
+        try:
+            await sweep_all(ctx)
+        finally:
+            await leadership.give(lead, SWEEP_LOCK_KEY)
+    return True
+
+
 async def run(ctx: Context, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            await sweep_all(ctx)
+            await sweep_if_first(ctx)
         except Exception:  # keep sweeping: a bad minute must not stop alerts for the day
             log.exception("housekeeping sweep failed")
         try:

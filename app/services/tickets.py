@@ -21,7 +21,7 @@ from ..rules.tickets import Ticket
 from ..rules.vocabulary import ACTIVE, AlertType, CounterState, EventType, Priority, Role, TicketStatus
 from ..store import alerts as stored_alerts
 from ..store import branches as stored_branches
-from ..store import counters, tickets
+from ..store import counters, events, tickets
 from . import alerts
 from .auth import Principal
 from .branches import is_vip
@@ -78,7 +78,6 @@ async def issue_in(
     booking checked in ranks from its slot)."""
     branch = uow.branch
     number = await tickets.take_number(uow.tx, branch, uow.today, cat.prefix)
-    seq = await uow.reserve_seq()
     ticket = Ticket(
         id=uuid.uuid4().hex,
         branch=branch,
@@ -89,7 +88,8 @@ async def issue_in(
         status=TicketStatus.WAITING,
         issued_at=uow.now,
         queued_at=uow.now if queued_at is None else queued_at,
-        issue_seq=seq,
+        # its event's seq, stamped at the commit: the branch row is locked only then
+        issue_seq=events.UNNUMBERED,
         kiosk=printer,
     )
     ahead, waiting = await tickets.queue_position(uow.tx, ticket, uow.layout.policy, uow.now)
@@ -100,7 +100,7 @@ async def issue_in(
     body = ticket_json(ticket, uow.zone)
     body["ahead"] = ahead
     body.update(extra)
-    uow.record_reserved(seq, EventType.TICKET_ISSUED, body)
+    uow.record(EventType.TICKET_ISSUED, body, stamps=ticket.id)
     limit = uow.layout.policy.alert_queue_length
     if (
         limit is not None

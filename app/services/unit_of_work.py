@@ -58,17 +58,10 @@ class UnitOfWork:
         if self._writing is not None:
             await self._writing.rollback()  # a no-op after the commit
 
-    def record(self, type_: EventType, data: dict[str, Any]) -> None:
-        """An event of this unit of work; its seq is taken at the commit."""
-        self.recorded.append(events.Pending(None, type_, data))
-
-    async def reserve_seq(self) -> int:
-        """Take the next event seq now (an issue's seq orders the queue); the event that
-        carries it is recorded with ``record_reserved``."""
-        return await events.reserve(self.tx, self.branch, self.recorded)
-
-    def record_reserved(self, seq: int, type_: EventType, data: dict[str, Any]) -> None:
-        self.recorded.append(events.Pending(seq, type_, data))
+    def record(self, type_: EventType, data: dict[str, Any], *, stamps: str | None = None) -> None:
+        """An event of this unit of work; its seq is taken at the commit. ``stamps``: a
+        ticket added in this unit of work whose ``issue_seq`` is to be this event's seq."""
+        self.recorded.append(events.Pending(None, type_, data, stamps))
 
     async def commit(self) -> None:
         assert self._writing is not None

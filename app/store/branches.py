@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import any_, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql
 
 from ..rules import layout as layouts
 from .statement import Statement
@@ -36,6 +37,14 @@ _READ = Statement(
 )
 _ALL = Statement(select(branches.c.code, branches.c.name).order_by(branches.c.code))
 _LAST_SEQ = Statement(select(branches.c.last_seq).where(_CODE))
+# The last seqs of the branches a process streams, one statement for all (SQLite, one
+# process with a handful of branches, reads every branch's).
+_LAST_SEQS = Statement(
+    select(branches.c.code, branches.c.last_seq),
+    select(branches.c.code, branches.c.last_seq).where(
+        branches.c.code == any_(bindparam("codes", type_=postgresql.ARRAY(branches.c.code.type)))
+    ),
+)
 _CREATE = Statement(insert(branches))
 _SET_LAYOUT = Statement(
     update(branches)
@@ -79,6 +88,12 @@ async def read(tx: Transaction, code: str) -> Branch | None:
 async def last_seq(tx: Transaction, code: str) -> int | None:
     found: int | None = await scalar(tx, _LAST_SEQ, {"code": code})
     return found
+
+
+async def last_seqs(tx: Transaction, codes: list[str]) -> dict[str, int]:
+    """The last seq of each of these branches (those that exist)."""
+    wanted = set(codes)
+    return {r.code: r.last_seq for r in await tx.fetch(_LAST_SEQS, {"codes": codes}) if r.code in wanted}
 
 
 async def all_codes_and_names(tx: Transaction) -> list[tuple[str, str]]:

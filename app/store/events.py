@@ -4,7 +4,9 @@ Seqs come from ``branches.last_seq`` inside the writing transaction: the row loc
 PostgreSQL takes there (and SQLite's single writer) makes seqs gapless and committed in
 order. That row is the branch's hottest, so events take their seqs as late as they can,
 at the commit; on PostgreSQL one statement takes them, writes the events and sends the
-NOTIFY, and the row is held for that statement and the COMMIT alone.
+NOTIFY, and the row is held for that statement and the COMMIT alone. A new ticket's
+``issue_seq`` is its ``ticket.issued`` event's seq: the ticket is inserted earlier with
+``UNNUMBERED`` and the same statement stamps it, so an issue holds the row no longer.
 """
 
 from __future__ import annotations
@@ -20,17 +22,24 @@ from ..rules.representations import envelope
 from ..rules.vocabulary import CALLS
 from . import branches as branch_rows
 from .statement import Statement
-from .tables import branches, events
+from .tables import branches, events, tickets
 from .transaction import Transaction, scalar
 
 
 @dataclass
 class Pending:
-    """An event recorded in a unit of work; ``seq`` is None until the commit takes it."""
+    """An event recorded in a unit of work; ``seq`` is None until the commit takes it.
+    ``stamps``: the id of the ticket whose ``issue_seq`` is this event's seq."""
 
     seq: int | None
     type: str
     data: dict[str, Any]
+    stamps: str | None = None
+
+
+# The issue_seq a new ticket is inserted with until the commit stamps its event's seq: it
+# ranks after every numbered ticket, as the seq it will take does (nobody else sees it).
+UNNUMBERED = 2**62
 
 
 @dataclass(frozen=True)
@@ -48,38 +57,39 @@ _ADVANCE = Statement(
     .returning(branches.c.last_seq)
 )
 _INSERT = Statement(events.insert())
+_STAMP = Statement(
+    update(tickets)
+    .where(tickets.c.branch == bindparam("branch"), tickets.c.id == bindparam("id"))
+    .values(issue_seq=bindparam("seq"))
+)
 _WRITTEN = """
     WITH advanced AS (
         UPDATE branches SET last_seq = last_seq + CAST(:n AS BIGINT)
         WHERE code = CAST(:branch AS VARCHAR) RETURNING last_seq
     ), written AS (
         INSERT INTO events (branch, seq, type, at, data)
-        SELECT CAST(:branch AS VARCHAR), COALESCE(e.seq, advanced.last_seq - CAST(:n AS BIGINT) + e.k),
+        SELECT CAST(:branch AS VARCHAR), advanced.last_seq - CAST(:n AS BIGINT) + e.k,
                e.type, CAST(:at AS DOUBLE PRECISION), e.data
-        FROM advanced, unnest(CAST(:seqs AS BIGINT[]), CAST(:ks AS BIGINT[]),
-                              CAST(:types AS VARCHAR[]), CAST(:datas AS TEXT[])) AS e(seq, k, type, data)
+        FROM advanced, unnest(CAST(:types AS VARCHAR[]), CAST(:datas AS TEXT[])) WITH ORDINALITY AS e(type, data, k)
         RETURNING seq
     )"""
-# PostgreSQL: take the seqs still to take, write every event, and notify the last seq (when
-# a bus listens), in one statement. ``seqs`` holds each event's seq, or NULL for the ``k``-th
-# of the ``n`` still to take.
-_SEAL = {
-    True: Statement(
-        text(
-            # constant text; every value is a bound parameter
-            _WRITTEN  # nosec B608
-            + """
+_STAMPED = """, stamped AS (
+        UPDATE tickets SET issue_seq = advanced.last_seq - CAST(:n AS BIGINT) + CAST(:stamp_k AS BIGINT)
+        FROM advanced WHERE tickets.branch = CAST(:branch AS VARCHAR) AND tickets.id = CAST(:stamp AS VARCHAR)
+    )"""
+_NOTIFIED = """
     SELECT max(seq), pg_notify(CAST(:channel AS TEXT), CAST(:branch AS VARCHAR) || ':' || max(seq)) FROM written"""
-        )
-    ),
-    False: Statement(
-        text(
-            # constant text; every value is a bound parameter
-            _WRITTEN  # nosec B608
-            + """
+_QUIET = """
     SELECT max(seq), NULL FROM written"""
-        )
-    ),
+# PostgreSQL: take the seqs, write every event, stamp a new ticket's issue_seq (when the
+# unit of work issued one) and notify the last seq (when a bus listens), in one statement;
+# keyed by (notify, stamp). Constant text: every value is a bound parameter.
+_SEAL = {
+    (notify, stamp): Statement(
+        text(_WRITTEN + (_STAMPED if stamp else "") + (_NOTIFIED if notify else _QUIET))  # nosec B608
+    )
+    for notify in (True, False)
+    for stamp in (True, False)
 }
 _AFTER = Statement(
     select(events.c.seq, events.c.type, events.c.at, events.c.data)
@@ -105,49 +115,35 @@ _AT = Statement(select(events.c.at).where(events.c.branch == bindparam("branch")
 _PRUNE = Statement(delete(events).where(events.c.branch == bindparam("branch"), events.c.at < bindparam("cutoff")))
 
 
-def _number(waiting: list[Pending], last: int) -> None:
-    """Give the events still without a seq the seqs up to ``last``, in the order recorded."""
-    for k, event in enumerate(waiting, start=last - len(waiting) + 1):
+def _number(recorded: list[Pending], last: int) -> None:
+    """Give the events the seqs up to ``last``, in the order recorded."""
+    for k, event in enumerate(recorded, start=last - len(recorded) + 1):
         event.seq = k
 
 
-async def reserve(tx: Transaction, branch: str, recorded: list[Pending]) -> int:
-    """Take the branch's next seq now (and the seqs of the events recorded before it, so
-    that seqs keep the order of recording)."""
-    waiting = [e for e in recorded if e.seq is None]
-    last: int = await scalar(tx, _ADVANCE, {"code": branch, "n": len(waiting) + 1})
-    _number(waiting, last - 1)
-    return last
-
-
 async def write(tx: Transaction, branch: str, recorded: list[Pending], at: float, notify: str | None) -> int:
-    """Write the recorded events, giving seqs to those without one; the last seq.
-    ``notify``: the PostgreSQL channel to announce it on, in this transaction."""
+    """Give the recorded events their seqs and write them, stamping the ticket an event
+    ``stamps``; the last seq. ``notify``: the PostgreSQL channel to announce it on, in
+    this transaction."""
     texts = [json.dumps(e.data, ensure_ascii=False, separators=(",", ":")) for e in recorded]
-    waiting = [e for e in recorded if e.seq is None]
+    stamp = next(((k, e.stamps) for k, e in enumerate(recorded, start=1) if e.stamps), None)
     if tx.database == "postgresql":
-        ks, k = [], 0  # each waiting event's place among them, from 1
-        for e in recorded:
-            k += e.seq is None
-            ks.append(k if e.seq is None else 0)
-        last: int = await scalar(
-            tx,
-            _SEAL[notify is not None],
-            {
-                "branch": branch,
-                "n": len(waiting),
-                "at": at,
-                "channel": notify,
-                "seqs": [e.seq for e in recorded],
-                "ks": ks,
-                "types": [e.type for e in recorded],
-                "datas": texts,
-            },
-        )
-        _number(waiting, last)
+        params = {
+            "branch": branch,
+            "n": len(recorded),
+            "at": at,
+            "types": [e.type for e in recorded],
+            "datas": texts,
+        }
+        if notify is not None:
+            params["channel"] = notify
+        if stamp is not None:
+            params["stamp_k"], params["stamp"] = stamp
+        last: int = await scalar(tx, _SEAL[notify is not None, stamp is not None], params)
+        _number(recorded, last)
         return last
-    if waiting:
-        _number(waiting, await scalar(tx, _ADVANCE, {"code": branch, "n": len(waiting)}))
+    last = await scalar(tx, _ADVANCE, {"code": branch, "n": len(recorded)})
+    _number(recorded, last)
     await tx.execute_many(
         _INSERT,
         [
@@ -155,7 +151,9 @@ async def write(tx: Transaction, branch: str, recorded: list[Pending], at: float
             for e, data in zip(recorded, texts, strict=True)
         ],
     )
-    return max(e.seq or 0 for e in recorded)
+    if stamp is not None:
+        await tx.execute(_STAMP, {"branch": branch, "id": stamp[1], "seq": last - len(recorded) + stamp[0]})
+    return last
 
 
 async def after(tx: Transaction, branch: str, seq: int, limit: int) -> list[Stored]:

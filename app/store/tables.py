@@ -68,6 +68,17 @@ number_seqs = Table(
     PrimaryKeyConstraint("branch", "day", "prefix"),
 )
 
+# The length of each category's queue (unpinned waiting tickets), kept by the transaction
+# that changes it (app/store/queue_lengths.py): an issue reads it rather than counting the queue.
+queue_lengths = Table(
+    "queue_lengths",
+    metadata,
+    Column("branch", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("waiting", Integer, nullable=False),
+    PrimaryKeyConstraint("branch", "category"),
+)
+
 WAITING_WHERE = "status = 'waiting'"
 PENDING_WHERE = "status = 'pending'"
 QUEUED_WHERE = "status = 'waiting' AND pinned_counter IS NULL"

@@ -36,6 +36,7 @@ from ..rules.layout import Counter, Policy
 from ..rules.ordering import effective_rank, in_call_order, next_for
 from ..rules.tickets import Ticket
 from ..rules.vocabulary import IN_QUEUE, Priority, TicketStatus
+from . import queue_lengths
 from .statement import Statement
 from .tables import counters, number_seqs, tickets
 from .transaction import Transaction, first, one, scalar
@@ -108,6 +109,7 @@ async def find_tracked(tx: Transaction, track_token: str) -> tuple[str, str] | N
 
 async def add(tx: Transaction, ticket: Ticket, track_token: str) -> None:
     await tx.execute(_INSERT, {**{name: getattr(ticket, name) for name in _FIELDS}, "track_token": track_token})
+    await queue_lengths.moved(tx, ticket.branch, (), (ticket,))
 
 
 @lru_cache(maxsize=256)
@@ -131,6 +133,7 @@ async def save(tx: Transaction, before: Ticket, after: Ticket) -> None:
     params = {f"v_{name}": value for name, value in changed.items()}
     where = {"w_branch": before.branch, "w_id": before.id, "w_status": before.status}
     await tx.execute(_update(tuple(changed)), {**where, **params})
+    await queue_lengths.moved(tx, before.branch, (before,), (after,))
 
 
 # -- who is next ----------------------------------------------------------------------
@@ -214,10 +217,11 @@ def _cutoff(policy: Policy, now: float) -> float:
 
 @lru_cache(maxsize=8)
 def _position(rank: int, fair: bool) -> Statement:
-    """Counts over ranges of ``ix_tickets_queue`` for a ticket of effective rank ``rank``:
-    the category's queue, the ticket itself if stored there, and those ahead of it (rank
-    2: behind it — a new normal ticket has nearly everyone ahead, so the few behind are
-    counted and subtracted). The arithmetic is ``ordering.ahead_of``'s (a test compares)."""
+    """The category's queue length (``queue_lengths``, not counted) and counts over ranges
+    of ``ix_tickets_queue`` for a ticket of effective rank ``rank``: the ticket itself if
+    stored there, and those ahead of it (rank 2: behind it — a new normal ticket has nearly
+    everyone ahead, so the few behind are counted and subtracted). The arithmetic is
+    ``ordering.ahead_of``'s (a test compares)."""
 
     def count(*where: ColumnElement[bool]) -> Any:
         return (
@@ -234,7 +238,7 @@ def _position(rank: int, fair: bool) -> Statement:
     priority = tickets.c.priority
     itself = count(priority == bindparam("priority"), _KEY == _MY_KEY)
     if rank == 2:  # behind it: only normal tickets queued after it (all of them rank 2)
-        return Statement(select(count(), itself, count(priority == Priority.NORMAL.value, _KEY > _MY_KEY)))
+        return Statement(select(queue_lengths.LENGTH, itself, count(priority == Priority.NORMAL.value, _KEY > _MY_KEY)))
     if rank == 1:  # ahead: every green, earlier VIPs, earlier normals past the fairness bound
         ahead = count(priority == Priority.GREEN.value) + count(priority == Priority.VIP.value, _KEY < _MY_KEY)
         if fair:
@@ -243,7 +247,7 @@ def _position(rank: int, fair: bool) -> Statement:
             )
     else:  # green: earlier green tickets only
         ahead = count(priority == Priority.GREEN.value, _KEY < _MY_KEY)
-    return Statement(select(count(), itself, ahead))
+    return Statement(select(queue_lengths.LENGTH, itself, ahead))
 
 
 async def queue_position(tx: Transaction, ticket: Ticket, policy: Policy, now: float) -> tuple[int, int]:
@@ -346,7 +350,9 @@ _EXPIRE = Statement(
 async def expire_before(tx: Transaction, branch: str, day: str) -> list[Ticket]:
     """Tickets still waiting from days before ``day`` expire; returned in issue order."""
     rows = await tx.fetch(_EXPIRE, {"branch": branch, "day": day})
-    return sorted(map(from_row, rows), key=lambda t: t.issue_seq)
+    expired = sorted(map(from_row, rows), key=lambda t: t.issue_seq)
+    await queue_lengths.moved(tx, branch, [dataclasses.replace(t, status=TicketStatus.WAITING) for t in expired], ())
+    return expired
 
 
 _WAITING_SINCE = Statement(

@@ -28,9 +28,11 @@ from app.store import migrate
 from app.store import tickets as ticket_rows
 from app.store.database import Database, open_database, transaction
 from app.store.statement import Statement
+from app.store.tables import queue_lengths
 from app.store.tables import tickets as tickets_table
 
 _CLEAR = Statement(delete(tickets_table))
+_CLEAR_LENGTHS = Statement(delete(queue_lengths))  # kept by ticket_rows.add beside the tickets
 
 CATEGORIES = ("personal", "corporate", "fx", "wealth")
 START = 1_800_000_000.0
@@ -72,6 +74,7 @@ def queues(draw):
 async def _check(database: Database, tickets: list[Ticket], counters, policy: Policy, now: float) -> None:
     async with transaction(database) as tx:
         await tx.execute(_CLEAR, {})
+        await tx.execute(_CLEAR_LENGTHS, {})
         for t in tickets:
             await ticket_rows.add(tx, t, track_token=f"track-{t.id}")
     for counter in counters:
@@ -314,6 +317,7 @@ def test_a_claim_passes_the_tickets_other_counters_hold(postgres_only_url):
         try:
             async with transaction(database) as tx:
                 await tx.execute(_CLEAR, {})
+                await tx.execute(_CLEAR_LENGTHS, {})
                 for t in queue:
                     await ticket_rows.add(tx, t, track_token=f"track-{t.id}")
             claimed = []

@@ -87,6 +87,8 @@ async def test_500_concurrent_issues_are_gapless_and_unique(shape, serve):
     async with server.async_client() as c:
         listed = (await c.get("/api/v1/branches/sjm01/tickets")).json()["tickets"]
     assert sorted(t["number"] for t in listed) == sorted(numbers)
+    # Issue order (each ticket's issue_seq, stamped at its commit) is the order of the events.
+    assert [t["id"] for t in listed] == [e["data"]["id"] for e in issued_events]
 
 
 async def test_8_counters_racing_call_next_call_each_ticket_once(shape, serve):
