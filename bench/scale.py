@@ -394,6 +394,8 @@ class Peak:
         self.statuses: dict[str, dict[int, int]] = {}
         self.answered: dict[tuple[str, str, str], float] = {}
         self.late = 0  # operations started more than 100 ms after their time
+        self.unanswered = 0  # still without an answer when the run's drain ended
+        self.errors: dict[str, int] = {}  # no HTTP answer at all, by the error's kind
 
 
 async def _peak_setup(c: httpx.AsyncClient, state: Peak, codes: list[str]) -> None:
